@@ -1,0 +1,55 @@
+// Process runner overhead: SandboxRunner vs plain posix_spawn + waitpid, same run, same program.
+
+#include <benchmark/benchmark.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include "autopilot/exec/process_runner.h"
+
+extern char** environ;  // NOLINT
+
+namespace {
+
+void BM_PosixSpawnTrue(benchmark::State& state) {
+  char arg0[] = "/bin/true";
+  char* argv[] = {arg0, nullptr};
+  for (auto _ : state) {
+    pid_t pid = 0;
+    if (posix_spawn(&pid, "/bin/true", nullptr, nullptr, argv, environ) != 0) {
+      state.SkipWithError("posix_spawn failed");
+      break;
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    benchmark::DoNotOptimize(status);
+  }
+}
+BENCHMARK(BM_PosixSpawnTrue)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+void RunSandbox(benchmark::State& state, bool isolate_network, bool fresh_workdir) {
+  autopilot::exec::SandboxRunner runner;
+  autopilot::exec::ProcessRequest req;
+  req.argv = {"/bin/true"};
+  req.policy.isolate_network = isolate_network;
+  if (!fresh_workdir) req.workdir = "/tmp";
+  for (auto _ : state) {
+    auto r = runner.Run(req);
+    if (!r || r->exit_code != 0) {
+      state.SkipWithError("sandbox run failed");
+      break;
+    }
+    benchmark::DoNotOptimize(r->wall_ms);
+  }
+}
+
+// The full default policy: fresh temp workdir, network namespace, rlimits, privilege drop.
+void BM_SandboxTrueDefault(benchmark::State& state) { RunSandbox(state, true, true); }
+BENCHMARK(BM_SandboxTrueDefault)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+// Without the network namespace (--allow-network) and with a given workdir: the runner's own cost.
+void BM_SandboxTrueNoNetns(benchmark::State& state) { RunSandbox(state, false, false); }
+BENCHMARK(BM_SandboxTrueNoNetns)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();

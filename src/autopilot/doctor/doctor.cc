@@ -1,0 +1,325 @@
+#include "autopilot/doctor/doctor.h"
+
+#include <curl/curl.h>
+#include <dirent.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "autopilot/exec/which.h"
+#include "autopilot/util/files.h"
+#include "autopilot/util/strings.h"
+
+namespace autopilot::doctor {
+namespace {
+
+using nlohmann::json;
+
+std::string Env(const char* name, const std::string& fallback = "") {
+  const char* v = std::getenv(name);
+  return (v && *v) ? v : fallback;
+}
+
+/// Runs a trusted local tool (no sandbox isolation: these are the machine's own programs).
+Result<exec::ProcessResult> RunTool(exec::ProcessRunner* runner, std::vector<std::string> argv,
+                                    double timeout_s) {
+  exec::ProcessRequest req;
+  req.argv = std::move(argv);
+  req.policy.timeout_s = timeout_s;
+  req.policy.isolate_network = false;
+  req.policy.drop_privileges = false;
+  req.policy.inherit_env = true;
+  req.policy.memory_mb = 0;
+  req.policy.max_processes = 0;
+  req.policy.max_output_bytes = 1 << 20;
+  return runner->Run(req);
+}
+
+/// First thing that looks like a version number in `text`.
+std::string ExtractVersion(const std::string& text) {
+  static const std::regex kVersion(R"((\d+\.\d+(?:\.\d+)?(?:[-+~][0-9A-Za-z.]+)?))");
+  std::smatch m;
+  std::string first = util::FirstLine(text);
+  if (std::regex_search(first, m, kVersion)) return m[1];
+  if (std::regex_search(text, m, kVersion)) return m[1];
+  return "";
+}
+
+CheckResult ToolCheck(exec::ProcessRunner* runner, const std::string& name,
+                      const std::string& program, const std::vector<std::string>& args,
+                      const std::string& needed_by, bool required, double timeout_s) {
+  CheckResult c;
+  c.name = name;
+  c.needed_by = needed_by;
+  c.required = required;
+  std::string path = exec::Which(program);
+  if (program.find('/') != std::string::npos) path = util::IsExecutableFile(program) ? program : "";
+  if (path.empty()) {
+    c.detail = program + " not on PATH";
+    return c;
+  }
+  std::vector<std::string> argv{path};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto r = RunTool(runner, argv, timeout_s);
+  if (!r) {
+    c.detail = path + ": " + r.error().message;
+    return c;
+  }
+  if (r->exit_code != 0) {
+    c.detail = path + " exited with " + std::to_string(r->exit_code) + ": " +
+               util::Trim(util::FirstLine(r->stderr_data + r->stdout_data));
+    return c;
+  }
+  c.found = true;
+  c.version = ExtractVersion(r->stdout_data + "\n" + r->stderr_data);
+  c.detail = path;
+  return c;
+}
+
+std::vector<CheckResult> PythonModules(exec::ProcessRunner* runner, const DoctorOptions& o) {
+  struct Module {
+    const char* import_name;
+    const char* label;
+    const char* needed_by;
+  };
+  static const Module kModules[] = {
+      {"numpy", "numpy", "DP and MC scripts; portable MC profile"},
+      {"pandas", "pandas", "DP scripts written by the LLM"},
+      {"sklearn", "sklearn", "DP scripts (splits, scaling)"},
+      {"flatbuffers", "flatbuffers", "portable MC profile (.tflite writer helper)"},
+      {"tensorflow", "tensorflow", "MC profile 'tensorflow' (TFLiteConverter)"},
+  };
+  std::vector<CheckResult> out;
+  std::string script =
+      "import importlib, json\n"
+      "out = {}\n"
+      "for name in ['numpy','pandas','sklearn','flatbuffers','tensorflow']:\n"
+      "    try:\n"
+      "        m = importlib.import_module(name)\n"
+      "        out[name] = {'found': True, 'version': str(getattr(m, '__version__', ''))}\n"
+      "    except Exception as e:\n"
+      "        out[name] = {'found': False, 'error': type(e).__name__ + ': ' + str(e)}\n"
+      "print(json.dumps(out))\n";
+  json modules;
+  std::string failure;
+  if (!util::IsExecutableFile(o.python)) {
+    failure = o.python + " not found";
+  } else {
+    auto r = RunTool(runner, {o.python, "-c", script}, o.probe_timeout_s * 4);
+    if (!r) {
+      failure = r.error().message;
+    } else if (r->exit_code != 0 || r->timed_out) {
+      failure = r->timed_out ? "module probe timed out"
+                             : util::Trim(util::FirstLine(r->stderr_data));
+    } else {
+      modules = json::parse(r->stdout_data, nullptr, false);
+      if (modules.is_discarded()) failure = "unreadable module probe output";
+    }
+  }
+  for (const auto& m : kModules) {
+    CheckResult c;
+    c.name = std::string("python3: ") + m.label;
+    c.needed_by = m.needed_by;
+    if (!failure.empty()) {
+      c.detail = failure;
+    } else if (modules.contains(m.import_name) && modules[m.import_name].value("found", false)) {
+      c.found = true;
+      c.version = modules[m.import_name].value("version", "");
+      c.detail = o.python;
+    } else if (modules.contains(m.import_name)) {
+      c.detail = modules[m.import_name].value("error", "not importable");
+      if (std::string(m.import_name) == "tensorflow") {
+        c.detail += " (not packaged for Debian 12; use the 'portable' MC profile)";
+      }
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+CheckResult LiteRtCheck(const DoctorOptions& o) {
+  CheckResult c;
+  c.name = "npm: @litertjs/core";
+  c.needed_by = "oracle tests of the TFLite interpreter (Google's runtime in WASM)";
+  for (const auto& dir : o.node_module_dirs) {
+    std::string pkg = dir + "/@litertjs/core/package.json";
+    auto text = util::ReadFile(pkg);
+    if (!text) continue;
+    json j = json::parse(*text, nullptr, false);
+    c.found = true;
+    c.version = j.is_object() ? j.value("version", "") : "";
+    c.detail = pkg;
+    return c;
+  }
+  c.detail = "not installed (scripts/bootstrap installs it under tools/node)";
+  return c;
+}
+
+CheckResult LibclangCheck() {
+  CheckResult c;
+  c.name = "libclang";
+  c.needed_by = "SG static checks (AST of sketches over the board SDK headers)";
+  // Debian installs libclang as /usr/lib/llvm-N/lib/libclang.so.N or
+  // /usr/lib/<triplet>/libclang-N.so.N.
+  std::vector<std::pair<int, std::string>> found;
+  if (DIR* d = ::opendir("/usr/lib")) {
+    while (dirent* e = ::readdir(d)) {
+      std::string n = e->d_name;
+      if (!util::StartsWith(n, "llvm-")) continue;
+      std::string lib = "/usr/lib/" + n + "/lib/libclang.so";
+      std::string lib1 = "/usr/lib/" + n + "/lib/libclang.so.1";
+      std::string path = util::PathExists(lib) ? lib : (util::PathExists(lib1) ? lib1 : "");
+      if (path.empty()) continue;
+      found.emplace_back(std::atoi(n.c_str() + 5), path);
+    }
+    ::closedir(d);
+  }
+  if (found.empty()) {
+    c.detail = "no /usr/lib/llvm-*/lib/libclang.so (Debian package libclang-14-dev)";
+    return c;
+  }
+  std::sort(found.begin(), found.end());
+  c.found = true;
+  c.version = std::to_string(found.back().first);
+  c.detail = found.back().second;
+  return c;
+}
+
+std::vector<CheckResult> ArduinoCli(exec::ProcessRunner* runner, const DoctorOptions& o) {
+  std::vector<CheckResult> out;
+  CheckResult c = ToolCheck(runner, "arduino-cli", "arduino-cli", {"version"},
+                            "optional real compile of sketches for the board", false,
+                            o.probe_timeout_s);
+  out.push_back(c);
+  if (!c.found) return out;
+  for (const char* what : {"core", "lib"}) {
+    auto r = RunTool(runner, {c.detail, what, "list", "--format", "json"}, o.probe_timeout_s);
+    CheckResult item;
+    item.name = std::string("arduino-cli ") + (std::string(what) == "core" ? "cores" : "libraries");
+    item.needed_by = "real compile of sketches";
+    if (!r || r->exit_code != 0) {
+      item.detail = "cannot list";
+      out.push_back(item);
+      continue;
+    }
+    json j = json::parse(r->stdout_data, nullptr, false);
+    std::vector<std::string> names;
+    // Cores: [{id, installed|installed_version}] or {platforms:[…]}; libraries:
+    // [{library:{name, version}}] or {installed_libraries:[…]}.
+    json list = j;
+    if (j.is_object()) {
+      list = j.contains("platforms") ? j["platforms"]
+                                     : (j.contains("installed_libraries") ? j["installed_libraries"]
+                                                                         : json::array());
+    }
+    if (list.is_array()) {
+      for (const auto& e : list) {
+        if (!e.is_object()) continue;
+        if (e.contains("library") && e["library"].is_object()) {
+          names.push_back(e["library"].value("name", "?") + "@" +
+                          e["library"].value("version", "?"));
+        } else {
+          std::string ver = e.value("installed_version", e.value("installed", ""));
+          names.push_back(e.value("id", "?") + (ver.empty() ? "" : "@" + ver));
+        }
+      }
+    }
+    item.found = !names.empty();
+    item.detail = names.empty() ? "none installed" : util::Join(names, ", ");
+    out.push_back(item);
+  }
+  return out;
+}
+
+size_t AppendBody(char* ptr, size_t size, size_t nmemb, void* userdata) {
+  auto* body = static_cast<std::string*>(userdata);
+  size_t n = size * nmemb;
+  if (body->size() + n > (1u << 20)) return 0;  // a version endpoint is tiny; refuse floods
+  body->append(ptr, n);
+  return n;
+}
+
+}  // namespace
+
+Result<std::string> HttpGetText(const std::string& url, double timeout_s) {
+  CURL* curl = curl_easy_init();
+  if (!curl) return Error{"transport.connection", "libcurl could not start"};
+  std::string body;
+  long timeout_ms = static_cast<long>(timeout_s * 1000);
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &AppendBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
+  CURLcode rc = curl_easy_perform(curl);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_cleanup(curl);
+  if (rc != CURLE_OK) {
+    std::string code = rc == CURLE_OPERATION_TIMEDOUT ? "transport.timeout" : "transport.connection";
+    return Error{code, curl_easy_strerror(rc)};
+  }
+  if (status < 200 || status >= 300) {
+    return Error{"transport.server_error", "HTTP " + std::to_string(status)};
+  }
+  return body;
+}
+
+std::vector<CheckResult> RunDoctor(const DoctorOptions& o, exec::ProcessRunner* runner) {
+  std::vector<CheckResult> out;
+  double t = o.probe_timeout_s;
+  std::string cxx = o.cxx.empty() ? Env("CXX", "g++") : o.cxx;
+  out.push_back(ToolCheck(runner, "C++ compiler", cxx, {"--version"},
+                          "virtual board host build of sketches", true, t));
+  out.push_back(ToolCheck(runner, "python3", o.python, {"--version"},
+                          "running DP and MC scripts (configurable: python.interpreter)", true, t));
+  for (auto& c : PythonModules(runner, o)) out.push_back(std::move(c));
+  out.push_back(ToolCheck(runner, "node", "node", {"--version"},
+                          "LiteRT oracle tests (TFLite runtime in WASM)", false, t));
+  out.push_back(LiteRtCheck(o));
+  out.push_back(ToolCheck(runner, "flatc", "flatc", {"--version"},
+                          "building the TFLite schema subset", false, t));
+  out.push_back(ToolCheck(runner, "arm-none-eabi-g++", "arm-none-eabi-g++", {"--version"},
+                          "optional Cortex-M4 cross build of sketches", false, t));
+  out.push_back(ToolCheck(runner, "qemu-system-arm", "qemu-system-arm", {"--version"},
+                          "optional run of cross-built sketches on mps2-an386", false, t));
+  out.push_back(LibclangCheck());
+  for (auto& c : ArduinoCli(runner, o)) out.push_back(std::move(c));
+  out.push_back(ToolCheck(runner, "chromium", "chromium", {"--version"},
+                          "report rendering test (headless)", false, t));
+
+  // Ollama: the version endpoint answers without loading a model.
+  CheckResult ollama;
+  std::string host = o.ollama_host.empty() ? Env("OLLAMA_HOST", "http://localhost:11434")
+                                           : o.ollama_host;
+  if (host.find("://") == std::string::npos) host = "http://" + host;
+  ollama.name = "ollama";
+  ollama.needed_by = "ollama:MODEL backends";
+  auto body = HttpGetText(host + "/api/version", 2.0);
+  if (body) {
+    json j = json::parse(*body, nullptr, false);
+    ollama.found = true;
+    ollama.version = j.is_object() ? j.value("version", "") : "";
+    ollama.detail = util::RedactUrlCredentials(host);
+  } else {
+    ollama.detail = "not reachable at " + util::RedactUrlCredentials(host) + " (" + body.error().message + ")";
+  }
+  out.push_back(ollama);
+
+  // OpenAI: presence only. The value is never printed, logged or measured.
+  CheckResult key;
+  key.name = "OPENAI_API_KEY";
+  key.needed_by = "openai:MODEL backends";
+  key.found = std::getenv("OPENAI_API_KEY") && *std::getenv("OPENAI_API_KEY");
+  key.detail = key.found ? "set (value not shown)" : "not set";
+  std::string base = Env("OPENAI_BASE_URL");
+  if (!base.empty()) key.detail += "; OPENAI_BASE_URL=" + util::RedactUrlCredentials(base);
+  out.push_back(key);
+  return out;
+}
+
+}  // namespace autopilot::doctor

@@ -1,0 +1,131 @@
+#include "autopilot/store/migrations.h"
+
+namespace autopilot::store {
+
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1, "initial: runs, attempts, llm_calls, validations, artifacts",
+       R"sql(
+CREATE TABLE runs (
+  id           INTEGER PRIMARY KEY,
+  run_key      TEXT NOT NULL UNIQUE,       -- sweep/stage/model/format/preset/repetition
+  sweep        TEXT NOT NULL DEFAULT '',
+  stage        TEXT NOT NULL DEFAULT '',
+  model        TEXT NOT NULL DEFAULT '',
+  format       TEXT NOT NULL DEFAULT '',
+  preset       TEXT NOT NULL DEFAULT '',
+  repetition   INTEGER NOT NULL DEFAULT 0,
+  status       TEXT NOT NULL DEFAULT 'running'
+               CHECK (status IN ('running','passed','failed','error','interrupted')),
+  code         TEXT,                        -- taxonomy id of the final failure, if any
+  config_json  TEXT NOT NULL DEFAULT '{}',
+  started_at   TEXT NOT NULL,
+  finished_at  TEXT
+);
+CREATE TABLE attempts (
+  id           INTEGER PRIMARY KEY,
+  run_id       INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  stage        TEXT NOT NULL,
+  number       INTEGER NOT NULL,            -- 1-based repair attempt (never transport retries)
+  status       TEXT NOT NULL DEFAULT 'running'
+               CHECK (status IN ('running','passed','failed','error','interrupted')),
+  code         TEXT,
+  code_numeric INTEGER,
+  rule         TEXT,
+  started_at   TEXT NOT NULL,
+  finished_at  TEXT,
+  wall_ms      INTEGER,
+  UNIQUE (run_id, stage, number)
+);
+CREATE TABLE llm_calls (
+  id                  INTEGER PRIMARY KEY,
+  attempt_id          INTEGER REFERENCES attempts(id) ON DELETE CASCADE,
+  provider            TEXT NOT NULL,        -- gen_ai.provider.name
+  model               TEXT NOT NULL,        -- gen_ai.request.model
+  response_model      TEXT,                 -- gen_ai.response.model
+  request_json        TEXT NOT NULL,
+  response_raw        TEXT,
+  text                TEXT,
+  finish_reason       TEXT,                 -- gen_ai.response.finish_reasons
+  input_tokens        INTEGER,              -- gen_ai.usage.input_tokens
+  output_tokens       INTEGER,              -- gen_ai.usage.output_tokens
+  cached_input_tokens INTEGER,
+  reasoning_tokens    INTEGER,
+  ttft_ms             INTEGER,
+  total_ms            INTEGER,
+  load_ms             INTEGER,
+  cost_usd            REAL,
+  retries             INTEGER NOT NULL DEFAULT 0,
+  error_code          TEXT,                 -- error.type (taxonomy id)
+  error_message       TEXT,
+  created_at          TEXT NOT NULL
+);
+CREATE TABLE validations (
+  id          INTEGER PRIMARY KEY,
+  attempt_id  INTEGER NOT NULL REFERENCES attempts(id) ON DELETE CASCADE,
+  layer       TEXT NOT NULL CHECK (layer IN ('format','static','build','run','semantic')),
+  passed      INTEGER NOT NULL CHECK (passed IN (0,1)),
+  code        TEXT,
+  message     TEXT,
+  file        TEXT,
+  line        INTEGER,
+  hint        TEXT,
+  duration_ms INTEGER,
+  created_at  TEXT NOT NULL
+);
+CREATE TABLE artifacts (
+  id          INTEGER PRIMARY KEY,
+  run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  attempt_id  INTEGER REFERENCES attempts(id) ON DELETE CASCADE,
+  kind        TEXT NOT NULL,                -- prompt, completion, code, csv, tflite, header, sketch, log
+  name        TEXT NOT NULL,
+  sha256      TEXT NOT NULL,
+  size_bytes  INTEGER NOT NULL,
+  content     BLOB,
+  created_at  TEXT NOT NULL
+);
+CREATE INDEX attempts_run ON attempts(run_id);
+CREATE INDEX llm_calls_attempt ON llm_calls(attempt_id);
+CREATE INDEX validations_attempt ON validations(attempt_id);
+CREATE INDEX artifacts_run ON artifacts(run_id);
+)sql"},
+  };
+  return kMigrations;
+}
+
+int LatestSchemaVersion() { return Migrations().back().version; }
+
+Result<void> Migrate(Database* db) {
+  auto meta = db->Exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+  if (!meta) return meta;
+  auto current = db->QueryInt("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  if (!current) return current.error();
+  if (*current > LatestSchemaVersion()) {
+    return Error{"store", db->path() + ": store schema version " + std::to_string(*current) +
+                              " is newer than this autopilot understands (" +
+                              std::to_string(LatestSchemaVersion()) +
+                              "); use a newer autopilot to open it"};
+  }
+  for (const auto& m : Migrations()) {
+    if (m.version <= *current) continue;
+    Transaction tx(db);
+    if (!tx.begun()) return tx.begun().error();
+    if (auto r = db->Exec(m.sql); !r) {
+      return Error{"store", "migration " + std::to_string(m.version) + " (" + m.name +
+                                ") failed: " + r.error().message};
+    }
+    auto ins = db->Prepare(
+        "INSERT INTO schema_migrations(version, name, applied_at) "
+        "VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
+    if (!ins) return ins.error();
+    ins->Bind(1, m.version).Bind(2, m.name);
+    if (auto r = ins->Run(); !r) return r;
+    if (auto r = db->Exec("PRAGMA user_version = " + std::to_string(m.version)); !r) return r;
+    if (auto r = tx.Commit(); !r) return r;
+  }
+  return Ok();
+}
+
+}  // namespace autopilot::store

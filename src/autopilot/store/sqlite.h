@@ -1,0 +1,99 @@
+#pragma once
+// A thin RAII layer over the SQLite C API: errors as values, no exceptions.
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "autopilot/util/result.h"
+
+namespace autopilot::store {
+
+/// A prepared statement. Bind with 1-based indexes; Step until it returns false.
+class Statement {
+ public:
+  Statement() = default;
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  Statement(Statement&& o) noexcept;
+  Statement& operator=(Statement&& o) noexcept;
+  ~Statement();
+
+  Statement& Bind(int index, int64_t value);
+  Statement& Bind(int index, int value) { return Bind(index, static_cast<int64_t>(value)); }
+  Statement& Bind(int index, double value);
+  Statement& Bind(int index, std::string_view text);
+  Statement& Bind(int index, const char* text) { return Bind(index, std::string_view(text)); }
+  Statement& Bind(int index, const std::string& text) { return Bind(index, std::string_view(text)); }
+  Statement& BindBlob(int index, std::string_view bytes);
+  Statement& BindNull(int index);
+  template <typename T>
+  Statement& Bind(int index, const std::optional<T>& v) {
+    return v ? Bind(index, *v) : BindNull(index);
+  }
+
+  /// true: a row is ready; false: done. Errors come back as Error.
+  Result<bool> Step();
+  /// Runs to completion (for INSERT/UPDATE/DELETE).
+  Result<void> Run();
+
+  int64_t ColumnInt(int col) const;
+  double ColumnDouble(int col) const;
+  std::string ColumnText(int col) const;
+  bool ColumnIsNull(int col) const;
+
+ private:
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+/// An open database connection.
+class Database {
+ public:
+  Database() = default;
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+  Database(Database&& o) noexcept;
+  Database& operator=(Database&& o) noexcept;
+  ~Database();
+
+  /// Opens (creating if asked) with a busy timeout so concurrent writers wait instead of failing.
+  static Result<Database> Open(const std::string& path, bool create);
+
+  Result<void> Exec(const std::string& sql);
+  Result<Statement> Prepare(const std::string& sql);
+  int64_t LastInsertId() const;
+  int Changes() const;
+  sqlite3* handle() const { return db_; }
+  const std::string& path() const { return path_; }
+
+  /// Runs one query returning a single text value (e.g. PRAGMA journal_mode).
+  Result<std::string> QueryText(const std::string& sql);
+  Result<int64_t> QueryInt(const std::string& sql);
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::string path_;
+};
+
+/// BEGIN IMMEDIATE on construction; ROLLBACK unless Commit() succeeded.
+class Transaction {
+ public:
+  explicit Transaction(Database* db);
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  const Result<void>& begun() const { return begun_; }
+  Result<void> Commit();
+
+ private:
+  Database* db_;
+  Result<void> begun_;
+  bool done_ = false;
+};
+
+}  // namespace autopilot::store

@@ -1,0 +1,20 @@
+#pragma once
+// Filesystem helpers with no project types.
+
+#include <string>
+
+#include "autopilot/util/result.h"
+
+namespace autopilot::util {
+
+Result<std::string> ReadFile(const std::string& path);
+/// Writes via a temporary file and rename, so readers never see a half-written file.
+Result<void> WriteFileAtomic(const std::string& path, const std::string& content);
+/// Creates a fresh private directory `<base>/<prefix>XXXXXX` (base defaults to $TMPDIR or /tmp).
+Result<std::string> MakeTempDir(const std::string& prefix, const std::string& base = "");
+/// Removes a directory tree; errors are ignored (best-effort cleanup).
+void RemoveTree(const std::string& path);
+bool PathExists(const std::string& path);
+bool IsExecutableFile(const std::string& path);
+
+}  // namespace autopilot::util

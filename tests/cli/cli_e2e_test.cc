@@ -1,0 +1,185 @@
+// End-to-end: the real binary, its flags, JSON contracts and exit codes.
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "autopilot/exec/process_runner.h"
+#include "autopilot/util/files.h"
+
+namespace autopilot {
+namespace {
+
+using nlohmann::json;
+
+struct CliRun {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+CliRun Cli(std::vector<std::string> args, std::vector<std::string> env = {}, double timeout = 60) {
+  exec::ProcessRequest req;
+  req.argv = {AUTOPILOT_BINARY};
+  req.argv.insert(req.argv.end(), args.begin(), args.end());
+  req.policy.timeout_s = timeout;
+  req.policy.isolate_network = false;
+  req.policy.drop_privileges = false;
+  req.policy.inherit_env = true;
+  req.policy.memory_mb = 0;
+  req.policy.max_processes = 0;
+  req.policy.extra_env = env;
+  req.workdir = "/tmp";
+  exec::SandboxRunner runner;
+  auto r = runner.Run(req);
+  EXPECT_TRUE(r.ok());
+  return {r->exit_code, r->stdout_data, r->stderr_data};
+}
+
+json ParseJson(const std::string& text) {
+  json j = json::parse(text, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << text;
+  return j;
+}
+
+TEST(Cli, VersionAndHelp) {
+  auto v = Cli({"--version"});
+  EXPECT_EQ(v.code, 0);
+  EXPECT_NE(v.out.find("autopilot 0."), std::string::npos) << v.out;
+  auto h = Cli({"--help"});
+  EXPECT_EQ(h.code, 0);
+  for (const char* cmd : {"doctor", "sandbox", "config", "store", "--json", "Exit codes"}) {
+    EXPECT_NE(h.out.find(cmd), std::string::npos) << cmd;
+  }
+}
+
+TEST(Cli, UsageErrorsExitWith2) {
+  EXPECT_EQ(Cli({}).code, 2);
+  EXPECT_EQ(Cli({"frobnicate"}).code, 2);
+  EXPECT_EQ(Cli({"sandbox", "run", "--timeout", "-3", "--", "true"}).code, 2);
+  auto none = Cli({"sandbox", "run"});
+  EXPECT_EQ(none.code, 2);
+  EXPECT_NE(none.err.find("no command"), std::string::npos) << none.err;
+}
+
+TEST(Cli, SandboxRunJsonHasTheContractFields) {
+  auto r = Cli({"--json", "sandbox", "run", "--", "sh", "-c", "echo hi; echo oops >&2; exit 3"});
+  EXPECT_EQ(r.code, 1);
+  json j = ParseJson(r.out);
+  for (const char* f : {"exit_code", "signal", "timed_out", "wall_ms", "cpu_ms", "max_rss_kb",
+                        "stdout", "stderr", "stdout_truncated", "stderr_truncated",
+                        "network_isolated"}) {
+    EXPECT_TRUE(j.contains(f)) << f;
+  }
+  EXPECT_EQ(j["exit_code"], 3);
+  EXPECT_EQ(j["stdout"], "hi\n");
+  EXPECT_EQ(j["stderr"], "oops\n");
+  EXPECT_EQ(j["timed_out"], false);
+}
+
+TEST(Cli, SandboxRunJsonFlagMayFollowTheSubcommand) {
+  auto r = Cli({"sandbox", "run", "--json", "--", "true"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(ParseJson(r.out)["exit_code"], 0);
+}
+
+TEST(Cli, SandboxRunTimeoutAndCap) {
+  auto r = Cli({"--json", "sandbox", "run", "--timeout", "0.5", "--grace", "0.2", "--", "sleep", "30"});
+  EXPECT_EQ(r.code, 1);
+  json j = ParseJson(r.out);
+  EXPECT_EQ(j["timed_out"], true);
+  EXPECT_LT(j["wall_ms"].get<int>(), 3000);
+  auto c = Cli({"--json", "sandbox", "run", "--max-output", "1", "--", "head", "-c", "100000", "/dev/zero"});
+  json k = ParseJson(c.out);
+  EXPECT_EQ(k["stdout_truncated"], true);
+  EXPECT_EQ(k["stdout"].get<std::string>().size(), 1024u);
+}
+
+TEST(Cli, SandboxRunTextModePassesOutputThroughAndSummarises) {
+  auto r = Cli({"sandbox", "run", "--", "sh", "-c", "echo visible"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(r.out, "visible\n");
+  EXPECT_NE(r.err.find("sandbox: exit 0"), std::string::npos) << r.err;
+}
+
+TEST(Cli, SandboxRunHidesSecretsAndHonoursAllowNetwork) {
+  auto r = Cli({"--json", "sandbox", "run", "--", "env"}, {"OPENAI_API_KEY=sk-cli-secret"});
+  json j = ParseJson(r.out);
+  EXPECT_EQ(j["stdout"].get<std::string>().find("sk-cli-secret"), std::string::npos);
+  auto open = Cli({"--json", "sandbox", "run", "--allow-network", "--", "true"});
+  EXPECT_EQ(ParseJson(open.out)["network_isolated"], false);
+}
+
+TEST(Cli, SandboxCheckPasses) {
+  auto r = Cli({"--json", "sandbox", "check"});
+  json j = ParseJson(r.out);
+  EXPECT_EQ(j["ok"], true) << r.out;
+  EXPECT_EQ(r.code, 0);
+}
+
+TEST(Cli, ConfigCheckReportsFileLineColumnAndExits2) {
+  auto dir = util::MakeTempDir("ap-cli-");
+  ASSERT_TRUE(dir.ok());
+  std::string bad = *dir + "/autopilot.yaml";
+  std::ofstream(bad) << "version: 1\nsandbox:\n  timeout_s: 10\n  memroy_mb: 5\n";
+  auto r = Cli({"config", "check", bad});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find(bad + ":4:3: 'sandbox.memroy_mb': unknown setting (did you mean 'memory_mb'?)"),
+            std::string::npos)
+      << r.err;
+  auto j = Cli({"--json", "config", "check", bad});
+  EXPECT_EQ(j.code, 2);
+  EXPECT_EQ(ParseJson(j.out)["error"]["code"], "config");
+
+  std::string good = *dir + "/good.yaml";
+  std::ofstream(good) << "version: 1\nllm:\n  model: ollama:phi4\n";
+  auto ok = Cli({"--json", "--config", good, "config", "check"});
+  EXPECT_EQ(ok.code, 0) << ok.err;
+  EXPECT_EQ(ParseJson(ok.out)["llm"]["model"], "ollama:phi4");
+  EXPECT_EQ(Cli({"config", "check", *dir + "/missing.yaml"}).code, 2);
+  util::RemoveTree(*dir);
+}
+
+TEST(Cli, StoreInfoAndCheck) {
+  auto dir = util::MakeTempDir("ap-cli-");
+  ASSERT_TRUE(dir.ok());
+  std::string db = *dir + "/runs.db";
+  auto r = Cli({"--json", "store", "info", "--store", db});
+  EXPECT_EQ(r.code, 0) << r.err;
+  json j = ParseJson(r.out);
+  EXPECT_EQ(j["journal_mode"], "wal");
+  EXPECT_GE(j["schema_version"].get<int>(), 1);
+  EXPECT_EQ(j["rows"]["runs"], 0);
+  EXPECT_EQ(Cli({"store", "check", "--store", db}).code, 0);
+  auto env = Cli({"--json", "store", "info"}, {"AUTOPILOT_STORE=" + *dir + "/env.db"});
+  EXPECT_EQ(ParseJson(env.out)["path"], *dir + "/env.db");
+  util::RemoveTree(*dir);
+}
+
+TEST(Cli, DoctorJsonListsEveryCheckAndNeverTheKey) {
+  auto r = Cli({"--json", "doctor"}, {"OPENAI_API_KEY=sk-doctor-e2e-secret", "OLLAMA_HOST=http://127.0.0.1:9"});
+  EXPECT_TRUE(r.code == 0 || r.code == 1);
+  EXPECT_EQ(r.out.find("sk-doctor-e2e-secret"), std::string::npos);
+  json j = ParseJson(r.out);
+  std::vector<std::string> names;
+  for (const auto& c : j["checks"]) {
+    names.push_back(c["name"]);
+    for (const char* f : {"found", "version", "needed_by", "required"}) EXPECT_TRUE(c.contains(f));
+  }
+  for (const char* want : {"C++ compiler", "python3", "python3: numpy", "python3: pandas",
+                           "python3: sklearn", "python3: flatbuffers", "python3: tensorflow",
+                           "node", "npm: @litertjs/core", "arm-none-eabi-g++", "qemu-system-arm",
+                           "libclang", "arduino-cli", "ollama", "OPENAI_API_KEY"}) {
+    EXPECT_NE(std::find(names.begin(), names.end(), want), names.end()) << want;
+  }
+  for (const auto& c : j["checks"]) {
+    if (c["name"] == "OPENAI_API_KEY") EXPECT_EQ(c["found"], true);
+    if (c["name"] == "ollama") EXPECT_EQ(c["found"], false);
+  }
+  EXPECT_EQ(j["ok"], r.code == 0);
+}
+
+}  // namespace
+}  // namespace autopilot
