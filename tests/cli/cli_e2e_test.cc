@@ -22,7 +22,10 @@ struct CliRun {
 
 CliRun Cli(std::vector<std::string> args, std::vector<std::string> env = {}, double timeout = 60) {
   exec::ProcessRequest req;
-  req.argv = {AUTOPILOT_BINARY};
+  // `env` sets the variables inside the child, so even secret-looking test values reach the tool.
+  req.argv = {"/usr/bin/env"};
+  req.argv.insert(req.argv.end(), env.begin(), env.end());
+  req.argv.push_back(AUTOPILOT_BINARY);
   req.argv.insert(req.argv.end(), args.begin(), args.end());
   req.policy.timeout_s = timeout;
   req.policy.isolate_network = false;
@@ -30,7 +33,6 @@ CliRun Cli(std::vector<std::string> args, std::vector<std::string> env = {}, dou
   req.policy.inherit_env = true;
   req.policy.memory_mb = 0;
   req.policy.max_processes = 0;
-  req.policy.extra_env = env;
   req.workdir = "/tmp";
   exec::SandboxRunner runner;
   auto r = runner.Run(req);
@@ -175,8 +177,12 @@ TEST(Cli, DoctorJsonListsEveryCheckAndNeverTheKey) {
     EXPECT_NE(std::find(names.begin(), names.end(), want), names.end()) << want;
   }
   for (const auto& c : j["checks"]) {
-    if (c["name"] == "OPENAI_API_KEY") EXPECT_EQ(c["found"], true);
-    if (c["name"] == "ollama") EXPECT_EQ(c["found"], false);
+    if (c["name"] == "OPENAI_API_KEY") {
+      EXPECT_EQ(c["found"], true);
+    }
+    if (c["name"] == "ollama") {
+      EXPECT_EQ(c["found"], false);
+    }
   }
   EXPECT_EQ(j["ok"], r.code == 0);
 }

@@ -376,6 +376,8 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   plan.nproc = static_cast<rlim_t>(policy.max_processes > 0 ? policy.max_processes : 0);
   plan.nofile = static_cast<rlim_t>(policy.max_open_files > 0 ? policy.max_open_files : 1024);
 
+  // Orphans of the child are re-parented to us rather than to init (which may never reap them).
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   pid_t pid = ::fork();
   if (pid < 0) return Error{"resource", std::string("fork failed: ") + std::strerror(errno)};
   if (pid == 0) ChildMain(plan);
@@ -504,10 +506,13 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   struct rusage ru {};
   while (::wait4(pid, &wstatus, 0, &ru) < 0 && errno == EINTR) {
   }
-  // Stragglers that escaped the group's fate during the drain.
-  for (int i = 0; i < 50 && GroupAlive(pid); ++i) {
-    ::kill(-pid, SIGKILL);
-    ::usleep(2000);
+  // Orphaned members of the group were re-parented to this process (a child subreaper): kill and
+  // reap them, so nothing, not even a zombie, outlives the run.
+  for (int i = 0; i < 1000; ++i) {
+    if (GroupAlive(pid)) ::kill(-pid, SIGKILL);
+    siginfo_t info{};
+    if (::waitid(P_PGID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG) != 0) break;  // ECHILD
+    if (info.si_pid == 0) ::usleep(2000);  // members still dying
   }
 
   result.wall_ms = util::MonotonicMs() - start_ms;

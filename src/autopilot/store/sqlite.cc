@@ -149,15 +149,24 @@ Result<int64_t> Database::QueryInt(const std::string& sql) {
   return st->ColumnInt(0);
 }
 
-Transaction::Transaction(Database* db) : db_(db), begun_(db->Exec("BEGIN IMMEDIATE")) {}
+Transaction::Transaction(Database* db)
+    : db_(db),
+      nested_(db->InTransaction()),
+      savepoint_(nested_ ? db->NextSavepoint() : std::string()),
+      begun_(nested_ ? db->Exec("SAVEPOINT " + savepoint_) : db->Exec("BEGIN IMMEDIATE")) {}
 
 Transaction::~Transaction() {
-  if (begun_ && !done_) (void)db_->Exec("ROLLBACK");
+  if (!begun_ || done_) return;
+  if (nested_) {
+    (void)db_->Exec("ROLLBACK TO " + savepoint_ + "; RELEASE " + savepoint_);
+  } else {
+    (void)db_->Exec("ROLLBACK");
+  }
 }
 
 Result<void> Transaction::Commit() {
   if (!begun_) return begun_.error();
-  auto r = db_->Exec("COMMIT");
+  auto r = db_->Exec(nested_ ? "RELEASE " + savepoint_ : std::string("COMMIT"));
   if (r) done_ = true;
   return r;
 }

@@ -67,6 +67,9 @@ class Database {
   Result<void> Exec(const std::string& sql);
   Result<Statement> Prepare(const std::string& sql);
   int64_t LastInsertId() const;
+  bool InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
+  /// Unique name for the next nested savepoint.
+  std::string NextSavepoint() { return "sp" + std::to_string(++savepoints_); }
   int Changes() const;
   sqlite3* handle() const { return db_; }
   const std::string& path() const { return path_; }
@@ -78,9 +81,11 @@ class Database {
  private:
   sqlite3* db_ = nullptr;
   std::string path_;
+  int64_t savepoints_ = 0;
 };
 
-/// BEGIN IMMEDIATE on construction; ROLLBACK unless Commit() succeeded.
+/// BEGIN IMMEDIATE on construction (a SAVEPOINT when already inside a transaction, so
+/// transactions nest); ROLLBACK unless Commit() succeeded.
 class Transaction {
  public:
   explicit Transaction(Database* db);
@@ -92,6 +97,8 @@ class Transaction {
 
  private:
   Database* db_;
+  bool nested_;
+  std::string savepoint_;
   Result<void> begun_;
   bool done_ = false;
 };
