@@ -144,6 +144,12 @@ TEST(Cli, ConfigCheckReportsFileLineColumnAndExits2) {
   util::RemoveTree(*dir);
 }
 
+TEST(Cli, ShippedExampleConfigIsValid) {
+  auto r = Cli({"--json", "config", "check", std::string(AUTOPILOT_SOURCE_DIR) + "/examples/autopilot.yaml"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(ParseJson(r.out)["sandbox"]["allow_network"], false);
+}
+
 TEST(Cli, StoreInfoAndCheck) {
   auto dir = util::MakeTempDir("ap-cli-");
   ASSERT_TRUE(dir.ok());
