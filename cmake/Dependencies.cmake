@@ -5,6 +5,8 @@ find_package(CLI11 2.1 REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(CURL REQUIRED)
+# TFLite core: libflatbuffers-dev + flatbuffers-compiler (flatc builds the schema subset).
+find_package(FlatBuffers REQUIRED)
 if(AUTOPILOT_BUILD_TESTS)
   find_package(GTest REQUIRED)
   include(GoogleTest)
