@@ -38,6 +38,8 @@ CommandRunner SetupDoctor(CLI::App* sub, GlobalOptions* globals);
 CommandRunner SetupSandbox(CLI::App* sub, GlobalOptions* globals);
 CommandRunner SetupConfig(CLI::App* sub, GlobalOptions* globals);
 CommandRunner SetupStore(CLI::App* sub, GlobalOptions* globals);
+CommandRunner SetupModel(CLI::App* sub, GlobalOptions* globals);
+CommandRunner SetupData(CLI::App* sub, GlobalOptions* globals);
 
 /// Loads the project configuration named by the globals (or defaults when there is none).
 Result<config::ProjectConfig> LoadConfig(const GlobalOptions& globals);
