@@ -1,0 +1,20 @@
+// Virtual board SDK (autopilot): Arduino_LPS22HB public API (constant sea-level pressure).
+#ifndef _LPS22HB_H_
+#define _LPS22HB_H_
+#include <Arduino.h>
+#include <Wire.h>
+enum { PSI, MILLIBAR, KILOPASCAL };
+class LPS22HBClass {
+ public:
+  LPS22HBClass(TwoWire& wire);
+  int begin();
+  void end();
+  float readPressure(int units = KILOPASCAL);
+  float readTemperature(void);
+
+ private:
+  TwoWire* _wire;
+  bool _initialized;
+};
+extern LPS22HBClass BARO;
+#endif

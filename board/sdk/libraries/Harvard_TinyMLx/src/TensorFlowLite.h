@@ -1,0 +1,5 @@
+// Virtual board SDK (autopilot), profile harvard_tinymlx: the library marker header. Like the
+// real one it declares nothing; including it only makes the library's headers reachable.
+#ifndef TENSORFLOW_LITE_MICRO_TOOLS_MAKE_TEMPLATES_TENSORFLOWLITE_H_
+#define TENSORFLOW_LITE_MICRO_TOOLS_MAKE_TEMPLATES_TENSORFLOWLITE_H_
+#endif

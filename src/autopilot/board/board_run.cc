@@ -1,0 +1,135 @@
+#include "autopilot/board/board_run.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "autopilot/tflite/interpreter.h"
+#include "autopilot/tflite/model.h"
+#include "autopilot/util/clock.h"
+#include "autopilot/util/files.h"
+
+namespace autopilot::board {
+namespace {
+
+std::string Stamp(int64_t us) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "[%8.3f] ", static_cast<double>(us) / 1e6);
+  return buf;
+}
+
+void AddCode(std::vector<std::string>* codes, const std::string& c) {
+  if (std::find(codes->begin(), codes->end(), c) == codes->end()) codes->push_back(c);
+}
+
+/// Expected features and the reference interpreter's class for each sample.
+Result<std::vector<Expectation>> Expect(const std::string& model_file,
+                                        const std::vector<ScenarioSample>& samples,
+                                        const RunOptions& o) {
+  auto model = tflite::LoadModel(model_file);
+  if (!model) return model.error();
+  auto it = tflite::Interpreter::Create(std::move(*model));
+  if (!it) return it.error();
+  const auto& in = it->TensorInfo(it->InputIndex(0));
+  std::vector<Expectation> out;
+  for (const auto& s : samples) {
+    Expectation e;
+    e.features = RatioFeatures(s);
+    e.input_quantized = in.type == tflite::DType::kInt8 || in.type == tflite::DType::kUInt8;
+    if (e.input_quantized && !in.quant.scale.empty()) {
+      double lo = in.type == tflite::DType::kInt8 ? -128 : 0;
+      double hi = in.type == tflite::DType::kInt8 ? 127 : 255;
+      for (float f : e.features) {
+        double q = std::round(f / in.quant.scale[0]) + static_cast<double>(in.quant.zero_point.empty() ? 0 : in.quant.zero_point[0]);
+        e.quantized.push_back(std::clamp(q, lo, hi));
+      }
+    }
+    auto set = it->SetInputFloat(0, e.features);
+    if (!set) return set.error();
+    it->Invoke();
+    auto scores = it->OutputValues(0, true);
+    size_t best = static_cast<size_t>(std::max_element(scores.begin(), scores.end()) - scores.begin());
+    e.expected_class = best < o.classes.size() ? o.classes[best] : "class" + std::to_string(best);
+    out.push_back(e);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<RunReport> RunSketch(const BuildResult& build, const RunOptions& o, exec::ProcessRunner* runner) {
+  int64_t start = util::MonotonicMs();
+  RunReport report;
+  if (o.features != "ratio") return Error{"usage", "unknown --features '" + o.features + "' (known: ratio)"};
+  auto samples = LoadScenario(o.scenario_path);
+  if (!samples) return samples.error();
+  if (build.model_file.empty()) return Error{"usage", "no model bytes: give --model or a model header with an array"};
+  auto expectations = Expect(build.model_file, *samples, o);
+  if (!expectations) return expectations.error();
+
+  std::string workdir = build.binary.substr(0, build.binary.rfind('/'));
+  auto w = util::WriteFileAtomic(workdir + "/plan.txt", PlanText(*samples, o.timeline));
+  if (!w) return w.error();
+  int64_t scenario_ms = o.timeline.StartMs(samples->size());
+  int64_t cap = o.max_virtual_ms > 0 ? o.max_virtual_ms : scenario_ms + 30000;
+
+  exec::ProcessRequest req;
+  req.argv = {build.binary, "--plan", workdir + "/plan.txt", "--model", build.model_file,
+              "--max-virtual-ms", std::to_string(cap)};
+  req.workdir = workdir;
+  req.policy.timeout_s = o.wall_timeout_s;
+  req.policy.kill_grace_s = 0.5;
+  req.policy.memory_mb = 1024;
+  req.policy.max_output_bytes = 32u << 20;
+  auto r = runner->Run(req);
+  if (!r) return r.error();
+
+  RunLog log = ParseEventLog(r->stdout_data);
+  for (const auto& l : log.serial) report.serial += Stamp(l.t_us) + l.text + "\n";
+  report.invokes = static_cast<int>(log.invokes.size());
+  report.allocations = log.allocations_ok;
+  report.output_reads = log.output_reads;
+  report.end_reason = log.end_reason;
+  if (r->timed_out) {
+    AddCode(&report.codes, "runtime.timeout");
+    report.reason = "hung: no virtual time passed for " + std::to_string(static_cast<int>(o.wall_timeout_s)) + " s of wall time";
+  } else if (r->signal != 0 || (r->exit_code != 0 && log.end_reason.empty())) {
+    AddCode(&report.codes, "runtime.crash");
+    report.reason = r->signal ? "crashed with signal " + std::to_string(r->signal)
+                              : "exited with code " + std::to_string(r->exit_code);
+  } else {
+    report.ran = true;
+  }
+  if (!log.model_failure.empty()) AddCode(&report.codes, "ml.schema_mismatch");
+  for (const auto& f : log.allocation_failures) {
+    if (f.find("arena_too_small") != std::string::npos) AddCode(&report.codes, "ml.arena_too_small");
+    if (f.find("op_missing") != std::string::npos) AddCode(&report.codes, "ml.op_unsupported");
+  }
+  report.samples = JudgeSamples(log, o.timeline, *expectations, o.classes, o.emojis);
+  bool all_pass = report.ran;
+  for (const auto& s : report.samples) {
+    if (s.verdict != "pass") {
+      AddCode(&report.codes, s.verdict);
+      all_pass = false;
+    }
+  }
+  if (log.color_reads == 0 && report.ran) AddCode(&report.codes, "semantic.sensor_misuse");
+  report.verdict = all_pass && report.codes.empty() ? "pass" : "fail";
+  if (report.reason.empty()) {
+    if (report.verdict == "pass") {
+      report.reason = "all " + std::to_string(report.samples.size()) + " samples classified as the reference interpreter does";
+    } else {
+      size_t bad = 0;
+      for (const auto& s : report.samples) bad += s.verdict != "pass";
+      report.reason = std::to_string(bad) + "/" + std::to_string(report.samples.size()) + " samples failed";
+      if (!log.allocation_failures.empty()) report.reason += "; AllocateTensors failed (" + log.allocation_failures[0] + ")";
+      if (!log.model_failure.empty()) report.reason += "; model rejected (" + log.model_failure + ")";
+      if (log.setup_done_us < 0) report.reason += "; setup() never returned";
+      else if (report.invokes == 0) report.reason += "; Invoke() never called";
+    }
+  }
+  report.run_ms = util::MonotonicMs() - start;
+  return report;
+}
+
+}  // namespace autopilot::board

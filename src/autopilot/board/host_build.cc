@@ -1,0 +1,310 @@
+#include "autopilot/board/host_build.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+
+#include "autopilot/board/model_header.h"
+#include "autopilot/board/sketch_preprocessor.h"
+#include "autopilot/util/clock.h"
+#include "autopilot/util/files.h"
+#include "autopilot/util/sha256.h"
+#include "autopilot/util/strings.h"
+
+#ifndef AUTOPILOT_BOARD_CACHE_DIR
+#define AUTOPILOT_BOARD_CACHE_DIR "/tmp/autopilot-board-cache"
+#endif
+#ifndef AUTOPILOT_BOARD_LINK_FILE
+#define AUTOPILOT_BOARD_LINK_FILE ""
+#endif
+
+namespace autopilot::board {
+namespace fs = std::filesystem;
+namespace {
+
+/// Compiler and linker runs: generous but bounded, no network.
+exec::SandboxPolicy CompilerPolicy() {
+  exec::SandboxPolicy p;
+  p.timeout_s = 120;
+  p.memory_mb = 4096;
+  p.max_output_bytes = 1u << 20;
+  return p;
+}
+
+std::string SdkHash(const Profile& profile) {
+  util::Sha256 h;
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& e : fs::recursive_directory_iterator(profile.sdk_dir, ec)) {
+    if (e.is_regular_file()) files.push_back(e.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    h.Update(f);
+    auto text = util::ReadFile(f);
+    if (text) h.Update(*text);
+  }
+  for (const auto& f : profile.cxx_flags) h.Update(f);
+  for (const auto& d : profile.defines) h.Update(d);
+  h.Update(profile.name);
+  h.Update(__VERSION__);
+  auto digest = h.Finish();
+  static const char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (size_t i = 0; i < 8; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 15];
+  }
+  return hex;
+}
+
+std::vector<std::string> SketchFlags(const Profile& profile) {
+  std::vector<std::string> flags = profile.cxx_flags;
+  for (const auto& d : profile.defines) flags.push_back("-D" + d);
+  flags.push_back("-O0");
+  flags.push_back("-g0");
+  return flags;
+}
+
+/// Link inputs after the SDK: the interpreter bridge and what it needs (written by CMake).
+std::vector<std::string> BridgeLinkInputs() {
+  std::string path;
+  const char* env = std::getenv("AUTOPILOT_BOARD_LINK_FILE");
+  path = (env && *env) ? env : AUTOPILOT_BOARD_LINK_FILE;
+  std::vector<std::string> out;
+  auto text = util::ReadFile(path);
+  if (!text) return out;
+  for (const auto& line : util::Split(*text, '\n')) {
+    std::string t = util::Trim(line);
+    if (!t.empty()) out.push_back(t);
+  }
+  return out;
+}
+
+void MakeReadable(const std::string& dir) {
+  std::error_code ec;
+  fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                           fs::perms::others_read | fs::perms::others_exec, ec);
+  for (const auto& e : fs::recursive_directory_iterator(dir, ec)) {
+    fs::permissions(e.path(), e.is_directory() ? (fs::perms::owner_all | fs::perms::group_read |
+                                                  fs::perms::group_exec | fs::perms::others_read |
+                                                  fs::perms::others_exec)
+                                               : (fs::perms::owner_read | fs::perms::owner_write |
+                                                  fs::perms::group_read | fs::perms::others_read),
+                    ec);
+  }
+}
+
+Result<exec::ProcessResult> RunTool(exec::ProcessRunner* runner, std::vector<std::string> argv,
+                                    const std::string& workdir, bool trusted) {
+  exec::ProcessRequest req;
+  req.argv = std::move(argv);
+  req.workdir = workdir;
+  req.policy = CompilerPolicy();
+  if (trusted) req.policy.drop_privileges = false;
+  return runner->Run(req);
+}
+
+/// Header is reachable through the compiler's own include folders (C/C++ standard library).
+bool IsSystemHeader(const std::string& header) {
+  static const char* kDirs[] = {"/usr/include/c++/12", "/usr/include/x86_64-linux-gnu/c++/12",
+                                "/usr/lib/gcc/x86_64-linux-gnu/12/include", "/usr/include/newlib",
+                                "/usr/lib/arm-none-eabi/include"};
+  // The board's toolchain has newlib and libstdc++, not glibc: only the C and C++ standard
+  // headers count, not POSIX or Linux ones.
+  static const char* kCStd[] = {"assert.h", "ctype.h", "errno.h", "float.h", "inttypes.h", "limits.h",
+                                "locale.h", "math.h", "setjmp.h", "signal.h", "stdarg.h", "stdbool.h",
+                                "stddef.h", "stdint.h", "stdio.h", "stdlib.h", "string.h", "time.h",
+                                "wchar.h", "wctype.h", "complex.h", "fenv.h", "iso646.h", "malloc.h"};
+  for (const char* c : kCStd) {
+    if (header == c) return true;
+  }
+  if (header.find('.') != std::string::npos) return false;
+  for (const char* d : kDirs) {
+    if (util::PathExists(std::string(d) + "/" + header)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string BoardCacheDir() {
+  const char* env = std::getenv("AUTOPILOT_BOARD_CACHE");
+  if (env && *env) return env;
+  return AUTOPILOT_BOARD_CACHE_DIR;
+}
+
+Result<std::string> EnsureSdk(const Profile& profile, exec::ProcessRunner* runner) {
+  std::string root = BoardCacheDir();
+  std::string dir = root + "/" + profile.name + "-" + SdkHash(profile);
+  if (util::PathExists(dir + "/libvboard.a") && util::PathExists(dir + "/pch/Arduino.h.gch")) return dir;
+  std::error_code ec;
+  fs::create_directories(root, ec);
+  fs::permissions(root, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                            fs::perms::others_read | fs::perms::others_exec, ec);
+  auto tmp = util::MakeTempDir(profile.name + ".tmp", root);
+  if (!tmp) return tmp.error();
+  std::vector<std::string> includes = {"-I" + profile.core_dir, "-I" + profile.sdk_dir + "/runtime"};
+  for (const auto& l : profile.library_dirs) includes.push_back("-I" + l + "/src");
+  std::vector<std::string> objects;
+  for (const auto& src : profile.runtime_sources) {
+    std::string obj = *tmp + "/" + fs::path(src).stem().string() + ".o";
+    std::vector<std::string> argv = {"g++", "-std=gnu++17", "-O1", "-g0", "-fno-rtti", "-funsigned-char", "-w", "-c", src, "-o", obj};
+    for (const auto& d : profile.defines) argv.push_back("-D" + d);
+    argv.insert(argv.end(), includes.begin(), includes.end());
+    auto r = RunTool(runner, argv, *tmp, true);
+    if (!r) return r.error();
+    if (r->exit_code != 0) {
+      util::RemoveTree(*tmp);
+      return Error{"harness.bug", "board SDK source " + src + " does not compile:\n" + r->stderr_data};
+    }
+    objects.push_back(obj);
+  }
+  std::vector<std::string> ar = {"ar", "rcs", *tmp + "/libvboard.a"};
+  ar.insert(ar.end(), objects.begin(), objects.end());
+  auto ar_r = RunTool(runner, ar, *tmp, true);
+  if (!ar_r || ar_r->exit_code != 0) {
+    util::RemoveTree(*tmp);
+    return Error{"harness.bug", "ar failed for the board SDK"};
+  }
+  fs::create_directories(*tmp + "/pch", ec);
+  std::vector<std::string> pch = {"g++", "-x", "c++-header"};
+  for (const auto& f : SketchFlags(profile)) pch.push_back(f);
+  pch.push_back("-I" + profile.core_dir);
+  pch.push_back(profile.core_dir + "/Arduino.h");
+  pch.push_back("-o");
+  pch.push_back(*tmp + "/pch/Arduino.h.gch");
+  auto pch_r = RunTool(runner, pch, *tmp, true);
+  if (!pch_r || pch_r->exit_code != 0) {
+    util::RemoveTree(*tmp);
+    return Error{"harness.bug", "precompiling Arduino.h failed:\n" + (pch_r ? pch_r->stderr_data : pch_r.error().message)};
+  }
+  // Later `#include <Arduino.h>` (from libraries) must find a header beside the .gch.
+  auto wrap = util::WriteFileAtomic(*tmp + "/pch/Arduino.h", "#include \"" + profile.core_dir + "/Arduino.h\"\n");
+  if (!wrap) return wrap.error();
+  for (const auto& o : objects) fs::remove(o, ec);
+  MakeReadable(*tmp);
+  fs::rename(*tmp, dir, ec);
+  if (ec) util::RemoveTree(*tmp);  // another process won the race; its copy is identical
+  if (!util::PathExists(dir + "/libvboard.a")) return Error{"harness.bug", "board SDK cache " + dir + " missing after build"};
+  return dir;
+}
+
+Result<BuildResult> BuildSketch(const Profile& profile, const BuildRequest& request,
+                                exec::ProcessRunner* runner) {
+  int64_t start = util::MonotonicMs();
+  BuildResult result;
+  auto ino = util::ReadFile(request.sketch_path);
+  if (!ino) return Error{"usage", request.sketch_path + ": cannot read sketch (" + ino.error().message + ")"};
+  auto sdk = EnsureSdk(profile, runner);
+  if (!sdk) return sdk.error();
+  std::error_code ec;
+  fs::create_directories(request.workdir, ec);
+  std::string work = request.workdir;
+  // The sandboxed compiler runs as an unprivileged user: it must be able to reach the workdir.
+  fs::permissions(fs::path(work).parent_path(), fs::perms::others_exec | fs::perms::group_exec,
+                  fs::perm_options::add, ec);
+
+  // model.h next to the sketch, as the study's harness did.
+  std::vector<uint8_t> model_bytes;
+  std::string header_text;
+  if (!request.model_header.empty()) {
+    auto h = util::ReadFile(request.model_header);
+    if (!h) return Error{"usage", request.model_header + ": cannot read model header"};
+    header_text = *h;
+    auto b = ModelBytesFromHeader(header_text);
+    if (b) model_bytes = *b;
+  } else if (!request.model_tflite.empty()) {
+    auto m = util::ReadFile(request.model_tflite);
+    if (!m) return Error{"usage", request.model_tflite + ": cannot read model"};
+    model_bytes.assign(m->begin(), m->end());
+    std::string symbol = request.symbol.empty() ? profile.model_symbol : request.symbol;
+    std::string length_symbol = request.symbol.empty() ? profile.model_length_symbol : "";
+    header_text = ModelHeaderText(model_bytes, symbol, length_symbol);
+  }
+  if (!header_text.empty()) {
+    auto w = util::WriteFileAtomic(work + "/model.h", header_text);
+    if (!w) return w.error();
+  }
+  if (!model_bytes.empty()) {
+    std::string bytes(model_bytes.begin(), model_bytes.end());
+    auto w = util::WriteFileAtomic(work + "/model.tflite", bytes);
+    if (!w) return w.error();
+    result.model_file = work + "/model.tflite";
+  }
+
+  std::string display = fs::absolute(request.sketch_path).string();
+  PreprocessedSketch pre = PreprocessSketch(*ino, display);
+  auto w = util::WriteFileAtomic(work + "/sketch.cpp", pre.cpp);
+  if (!w) return w.error();
+
+  // Library discovery in include order: a header found in the core, an active library or the
+  // sketch folder is fine; a library's top-level header activates it; anything else ends
+  // discovery (arduino-cli stops there and the compiler then reports the missing file).
+  std::vector<std::string> active;
+  auto found_in = [](const std::string& dir, const std::string& header) {
+    return util::PathExists(dir + "/" + header);
+  };
+  for (const auto& inc : FindIncludes(*ino)) {
+    if (found_in(profile.core_dir, inc.header)) continue;
+    if (inc.quoted && found_in(work, inc.header)) continue;
+    bool ok = false;
+    for (const auto& a : active) ok = ok || found_in(a + "/src", inc.header);
+    if (ok) continue;
+    for (const auto& lib : profile.library_dirs) {
+      if (inc.header.find('/') == std::string::npos && found_in(lib + "/src", inc.header)) {
+        active.push_back(lib);
+        ok = true;
+        break;
+      }
+    }
+    if (ok) continue;
+    if (IsSystemHeader(inc.header)) continue;
+    break;
+  }
+  for (const auto& a : active) result.libraries.push_back(fs::path(a).filename().string());
+
+  std::vector<std::string> argv = {"g++"};
+  for (const auto& f : SketchFlags(profile)) argv.push_back(f);
+  argv.push_back("-I" + *sdk + "/pch");
+  argv.push_back("-I" + profile.core_dir);
+  for (const auto& a : active) argv.push_back("-I" + a + "/src");
+  argv.push_back("-x");
+  argv.push_back("c++");
+  argv.push_back(work + "/sketch.cpp");
+  argv.push_back("-x");
+  argv.push_back("none");
+  argv.push_back(*sdk + "/libvboard.a");
+  for (const auto& l : BridgeLinkInputs()) argv.push_back(l);
+  argv.push_back("-lpthread");
+  argv.push_back("-o");
+  argv.push_back(work + "/sketch");
+  auto r = RunTool(runner, argv, work, false);
+  if (!r) return r.error();
+  result.compiler_output = r->stderr_data + r->stdout_data;
+  result.diagnostics = ParseCompilerOutput(result.compiler_output);
+  if (r->timed_out) {
+    result.compiled = false;
+    result.primary_code = "runtime.timeout";
+  } else {
+    result.compiled = r->exit_code == 0 && util::PathExists(work + "/sketch");
+  }
+  if (!result.compiled && result.primary_code.empty()) {
+    for (const auto& d : result.diagnostics) {
+      if (!d.code.empty()) {
+        result.primary_code = d.code;
+        break;
+      }
+    }
+    if (result.primary_code.empty()) result.primary_code = "unknown";
+  }
+  if (result.compiled) result.binary = work + "/sketch";
+  result.build_ms = util::MonotonicMs() - start;
+  return result;
+}
+
+}  // namespace autopilot::board

@@ -1,0 +1,65 @@
+#include "autopilot/board/profile.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "autopilot/util/files.h"
+
+#ifndef AUTOPILOT_BOARD_DIR
+#define AUTOPILOT_BOARD_DIR AUTOPILOT_SOURCE_DIR "/board"
+#endif
+
+namespace autopilot::board {
+
+std::string BoardDataDir() {
+  const char* env = std::getenv("AUTOPILOT_BOARD_DIR");
+  if (env && *env) return env;
+  return AUTOPILOT_BOARD_DIR;
+}
+
+std::vector<std::string> ProfileNames() {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(BoardDataDir() + "/profiles", ec)) {
+    if (e.path().extension() == ".json") names.push_back(e.path().stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Result<Profile> LoadProfile(const std::string& name) {
+  std::string path = BoardDataDir() + "/profiles/" + name + ".json";
+  if (!util::PathExists(path)) {
+    std::string known;
+    for (const auto& n : ProfileNames()) known += (known.empty() ? "" : ", ") + n;
+    return Error{"usage", "unknown board profile '" + name + "' (known: " + known + ")"};
+  }
+  auto text = util::ReadFile(path);
+  if (!text) return text.error();
+  nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return Error{"env.misconfigured", path + ": not valid JSON"};
+  Profile p;
+  std::string sdk = BoardDataDir() + "/sdk";
+  try {
+    p.name = j.at("name").get<std::string>();
+    p.description = j.value("description", "");
+    p.fqbn = j.value("fqbn", "");
+    p.cxx_flags = j.at("cxx_flags").get<std::vector<std::string>>();
+    p.defines = j.value("defines", std::vector<std::string>{});
+    p.core_dir = sdk + "/" + j.at("core").get<std::string>();
+    for (const auto& l : j.at("libraries").get<std::vector<std::string>>()) p.library_dirs.push_back(sdk + "/" + l);
+    for (const auto& s : j.at("runtime_sources").get<std::vector<std::string>>()) p.runtime_sources.push_back(sdk + "/" + s);
+    if (j.contains("model_header")) {
+      p.model_symbol = j["model_header"].value("symbol", "model");
+      p.model_length_symbol = j["model_header"].value("length_symbol", "");
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return Error{"env.misconfigured", path + ": " + e.what()};
+  }
+  p.sdk_dir = sdk;
+  return p;
+}
+
+}  // namespace autopilot::board

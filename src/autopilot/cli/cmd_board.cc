@@ -1,0 +1,229 @@
+// autopilot board build|run SKETCH.ino — the virtual Nano 33 BLE Sense.
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <memory>
+
+#include "autopilot/board/board_run.h"
+#include "autopilot/board/host_build.h"
+#include "autopilot/board/profile.h"
+#include "autopilot/board/model_header.h"
+#include "autopilot/board/study_model.h"
+#include "autopilot/tflite/model.h"
+#include "autopilot/cli/app.h"
+#include "autopilot/cli/command.h"
+#include "autopilot/cli/output.h"
+#include "autopilot/exec/process_runner.h"
+#include "autopilot/util/files.h"
+#include "autopilot/util/strings.h"
+
+namespace autopilot::cli {
+namespace {
+
+struct BoardOptions {
+  std::string sketch;
+  std::string model_header;
+  std::string model;
+  std::string symbol;
+  std::string profile = "harvard_tinymlx";
+  std::string scenario;
+  std::string features = "ratio";
+  std::string classes = "apple,banana,orange";
+  int64_t max_virtual_ms = 0;
+  double timeout_s = 10;
+  std::string keep;
+};
+
+nlohmann::ordered_json DiagnosticsJson(const board::BuildResult& b) {
+  auto arr = nlohmann::ordered_json::array();
+  for (const auto& d : b.diagnostics) {
+    arr.push_back({{"file", d.file}, {"line", d.line}, {"column", d.column}, {"severity", d.severity},
+                   {"message", d.message}, {"code", d.code}});
+  }
+  return arr;
+}
+
+/// Builds into a fresh (or kept) working directory; prints nothing.
+Result<board::BuildResult> Build(const BoardOptions& o, std::string* workdir) {
+  if (o.model_header.empty() == o.model.empty()) {
+    return Error{"usage", "give exactly one of --model-header H or --model M.tflite"};
+  }
+  auto profile = board::LoadProfile(o.profile);
+  if (!profile) return profile.error();
+  if (!o.keep.empty()) {
+    *workdir = o.keep;
+  } else {
+    auto tmp = util::MakeTempDir("autopilot-board-");
+    if (!tmp) return tmp.error();
+    *workdir = *tmp;
+  }
+  board::BuildRequest req;
+  req.sketch_path = o.sketch;
+  req.model_header = o.model_header;
+  req.model_tflite = o.model;
+  req.symbol = o.symbol;
+  req.workdir = *workdir + "/build";
+  exec::SandboxRunner runner;
+  return board::BuildSketch(*profile, req, &runner);
+}
+
+void PrintDiagnosticsText(const board::BuildResult& b) {
+  for (const auto& d : b.diagnostics) {
+    if (d.severity == "note") continue;
+    std::cerr << d.file << ":" << d.line << ":" << d.column << ": " << d.severity << ": " << d.message;
+    if (!d.code.empty()) std::cerr << " [" << d.code << "]";
+    std::cerr << "\n";
+  }
+}
+
+int BuildCommand(const GlobalOptions& g, const BoardOptions& o) {
+  std::string workdir;
+  auto b = Build(o, &workdir);
+  if (o.keep.empty() && !workdir.empty()) util::RemoveTree(workdir);
+  if (!b) {
+    ReportError(g.json, b.error());
+    return b.error().code == "usage" ? kExitUsage : kExitInternal;
+  }
+  if (g.json) {
+    nlohmann::ordered_json doc{{"compiled", b->compiled}, {"diagnostics", DiagnosticsJson(*b)},
+                               {"build_ms", b->build_ms}, {"code", b->primary_code},
+                               {"libraries", b->libraries}, {"profile", o.profile}};
+    PrintJson(doc);
+  } else {
+    PrintDiagnosticsText(*b);
+    std::cout << (b->compiled ? "compiled" : "did not compile") << " (" << o.profile << ", "
+              << b->build_ms << " ms)";
+    if (!b->compiled) std::cout << ": " << b->primary_code;
+    std::cout << "\n";
+  }
+  return b->compiled ? kExitOk : kExitFailed;
+}
+
+int RunCommand(const GlobalOptions& g, const BoardOptions& o) {
+  std::string workdir;
+  auto b = Build(o, &workdir);
+  auto cleanup = [&] {
+    if (o.keep.empty() && !workdir.empty()) util::RemoveTree(workdir);
+  };
+  if (!b) {
+    cleanup();
+    ReportError(g.json, b.error());
+    return b.error().code == "usage" ? kExitUsage : kExitInternal;
+  }
+  board::RunReport report;
+  if (b->compiled) {
+    board::RunOptions ro;
+    ro.scenario_path = o.scenario;
+    ro.features = o.features;
+    ro.classes = util::Split(o.classes, ',');
+    ro.max_virtual_ms = o.max_virtual_ms;
+    ro.wall_timeout_s = o.timeout_s;
+    exec::SandboxRunner runner;
+    auto r = board::RunSketch(*b, ro, &runner);
+    if (!r) {
+      cleanup();
+      ReportError(g.json, r.error());
+      return r.error().code == "usage" ? kExitUsage : kExitInternal;
+    }
+    report = *r;
+  } else {
+    report.codes = {b->primary_code};
+    report.reason = "did not compile";
+  }
+  cleanup();
+  if (g.json) {
+    auto samples = nlohmann::ordered_json::array();
+    for (const auto& s : report.samples) {
+      samples.push_back({{"index", s.index}, {"invoked", s.invoked}, {"input_ok", s.input_ok},
+                         {"expected", s.expected}, {"reported", s.reported}, {"verdict", s.verdict}});
+    }
+    nlohmann::ordered_json doc{{"compiled", b->compiled}, {"ran", report.ran}, {"serial", report.serial},
+                               {"invokes", report.invokes}, {"samples", samples},
+                               {"verdict", report.verdict}, {"codes", report.codes},
+                               {"reason", report.reason}, {"diagnostics", DiagnosticsJson(*b)},
+                               {"build_ms", b->build_ms}, {"run_ms", report.run_ms},
+                               {"allocations", report.allocations}, {"output_reads", report.output_reads},
+                               {"end", report.end_reason}};
+    PrintJson(doc);
+  } else {
+    if (!b->compiled) PrintDiagnosticsText(*b);
+    std::cout << report.serial;
+    for (const auto& s : report.samples) {
+      std::cout << "sample " << s.index << ": " << s.verdict << " (expected " << s.expected
+                << ", reported " << (s.reported.empty() ? "nothing" : s.reported)
+                << (s.invoked ? "" : ", no Invoke") << (s.invoked && !s.input_ok ? ", wrong input" : "") << ")\n";
+    }
+    std::cout << "verdict: " << report.verdict;
+    if (!report.codes.empty()) std::cout << " [" << util::Join(report.codes, ", ") << "]";
+    std::cout << " — " << report.reason << "\n";
+  }
+  return report.verdict == "pass" ? kExitOk : kExitFailed;
+}
+
+int StudyModelCommand(const GlobalOptions& g, const std::string& out_dir) {
+  auto bytes = tflite::SerializeModel(board::StudyEquivalentModel());
+  if (!bytes) {
+    ReportError(g.json, bytes.error());
+    return kExitInternal;
+  }
+  std::string raw(bytes->begin(), bytes->end());
+  auto w1 = util::WriteFileAtomic(out_dir + "/model.tflite", raw);
+  auto w2 = util::WriteFileAtomic(out_dir + "/model.h", board::ModelHeaderText(*bytes, "model", ""));
+  if (!w1 || !w2) {
+    ReportError(g.json, !w1 ? w1.error() : w2.error());
+    return kExitInternal;
+  }
+  if (g.json) {
+    PrintJson({{"model", out_dir + "/model.tflite"}, {"header", out_dir + "/model.h"}, {"bytes", bytes->size()}});
+  } else {
+    std::cout << "wrote " << out_dir << "/model.tflite (" << bytes->size() << " bytes) and " << out_dir
+              << "/model.h (const unsigned char model[])\n";
+  }
+  return kExitOk;
+}
+
+void AddCommon(CLI::App* cmd, BoardOptions* o) {
+  cmd->add_option("sketch", o->sketch, "The .ino sketch")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--model-header", o->model_header, "model.h to place next to the sketch")->check(CLI::ExistingFile);
+  cmd->add_option("--model", o->model, "A .tflite model; model.h is generated from it")->check(CLI::ExistingFile);
+  cmd->add_option("--symbol", o->symbol, "Array name in the generated model.h (default: the profile's)");
+  cmd->add_option("--profile", o->profile, "Toolchain profile: harvard_tinymlx (default) or tflm_arduino");
+  cmd->add_option("--keep", o->keep, "Keep the build in this directory (for debugging)");
+}
+
+}  // namespace
+
+CommandRunner SetupBoard(CLI::App* sub, GlobalOptions* globals) {
+  sub->require_subcommand(1);
+  auto opts = std::make_shared<BoardOptions>();
+  auto action = std::make_shared<std::string>();
+  CLI::App* build = sub->add_subcommand(
+      "build", "Compile a sketch for the virtual Nano 33 BLE Sense with the real toolchain's verdict. "
+               "Exit 0 when it compiles, 1 when it does not.");
+  AddCommon(build, opts.get());
+  build->callback([action] { *action = "build"; });
+  CLI::App* run = sub->add_subcommand(
+      "run", "Compile and run a sketch against a sensor scenario and judge every sample. Exit 0 "
+             "only when the verdict is pass.");
+  AddCommon(run, opts.get());
+  run->add_option("--scenario", opts->scenario, "CSV red,green,blue,clear,proximity[,label]")
+      ->required()->check(CLI::ExistingFile);
+  run->add_option("--features", opts->features, "The task's input features (ratio)");
+  run->add_option("--classes", opts->classes, "Class names in output order")->default_val("apple,banana,orange");
+  run->add_option("--max-virtual-ms", opts->max_virtual_ms, "Virtual-time cap (default: scenario + 30 s)");
+  run->add_option("--timeout", opts->timeout_s, "Wall-clock limit of the run in seconds")->default_val(10);
+  run->callback([action] { *action = "run"; });
+  auto out_dir = std::make_shared<std::string>();
+  CLI::App* study = sub->add_subcommand(
+      "study-model", "Write the study-equivalent float model (3-8-5-3, float32 I/O) as model.tflite and "
+                     "a model.h defining `const unsigned char model[]`, as the study's harness had it");
+  study->add_option("--out", *out_dir, "Output folder")->required()->check(CLI::ExistingDirectory);
+  study->callback([action] { *action = "study-model"; });
+  return [globals, opts, action, out_dir]() -> int {
+    if (*action == "study-model") return StudyModelCommand(*globals, *out_dir);
+    if (*action == "run") return RunCommand(*globals, *opts);
+    return BuildCommand(*globals, *opts);
+  };
+}
+
+}  // namespace autopilot::cli
