@@ -22,6 +22,7 @@ const CommandSpec kCommands[] = {
     {"sandbox", "Run programs in the sandbox used for generated code", &SetupSandbox},
     {"config", "Validate and show the project configuration (autopilot.yaml)", &SetupConfig},
     {"store", "Inspect the run store (SQLite)", &SetupStore},
+    {"classify", "Classify failure logs into the failure taxonomy", &SetupClassify},
     {"extract", "Extract the code from a raw LLM reply", &SetupExtract},
     {"board", "The virtual Nano 33 BLE Sense: build and run sketches (real toolchain verdicts)", &SetupBoard},
     {"model", "TFLite models: inspect, run, header, train, quantize, eval", &SetupModel},

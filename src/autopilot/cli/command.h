@@ -38,6 +38,7 @@ CommandRunner SetupDoctor(CLI::App* sub, GlobalOptions* globals);
 CommandRunner SetupSandbox(CLI::App* sub, GlobalOptions* globals);
 CommandRunner SetupConfig(CLI::App* sub, GlobalOptions* globals);
 CommandRunner SetupStore(CLI::App* sub, GlobalOptions* globals);
+CommandRunner SetupClassify(CLI::App* sub, GlobalOptions* globals);
 CommandRunner SetupExtract(CLI::App* sub, GlobalOptions* globals);
 CommandRunner SetupBoard(CLI::App* sub, GlobalOptions* globals);
 CommandRunner SetupModel(CLI::App* sub, GlobalOptions* globals);

@@ -1,0 +1,84 @@
+#pragma once
+// Classification rules as data (taxonomy/rules.yaml): loading with strict validation, and
+// matching one rule against the Evidence of a failure.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "autopilot/taxonomy/category.h"
+#include "autopilot/taxonomy/evidence.h"
+#include "autopilot/util/result.h"
+
+namespace re2 {
+class RE2;
+}
+
+namespace autopilot::taxonomy {
+
+/// The view of the Evidence a matcher looks at.
+enum class Field {
+  kWrapper,           ///< the stripped retry-loop prefix
+  kFirstLine,         ///< first non-blank line after the wrapper
+  kAnyLine,           ///< some line of the text matches
+  kNoLine,            ///< no line of the text matches (an exclusion)
+  kCompilerError,     ///< the first compiler error message (the first cause)
+  kAnyCompilerError,  ///< any compiler error message
+  kCompilerSource,    ///< the source line under the first compiler error
+  kExceptionLine,     ///< the final Python exception line, whole
+  kExceptionMessage,  ///< its message part
+  kOffendingLine,     ///< the source line above the exception
+  kTraceback,         ///< some line of the last traceback block
+  kNoTraceback,       ///< no line of the last traceback block matches (an exclusion)
+};
+
+/// The YAML key of a field ("compiler_error").
+const char* FieldKey(Field field);
+
+/// One regex over one view.
+struct Matcher {
+  Field field;
+  std::string pattern;  ///< after list expansion
+  std::shared_ptr<const re2::RE2> re;
+};
+
+/// One rule: conditions that must all hold, and the category they imply.
+struct Rule {
+  std::string id;
+  Category category = Category::kUnknown;
+  int priority = 0;  ///< the highest-priority matching rule wins; ties go to the earlier rule
+  bool tag = false;  ///< a tag rule never wins; it only adds its category as a secondary id
+  /// The signature is of a program that ran: the rule cannot fire when the text holds compiler
+  /// errors (the compiler quotes source lines, which may contain the same words).
+  bool run_time = false;
+  std::string why;   ///< one line shown with the verdict
+  std::vector<std::string> stages;      ///< empty: any stage
+  std::vector<std::string> layers;      ///< empty: any layer
+  std::vector<std::string> exceptions;  ///< Python exception types (short or dotted); empty: any
+  std::vector<Category> secondary;      ///< ids added to the verdict when this rule wins
+  std::vector<Matcher> matchers;
+  int line = 0;  ///< where the rule starts in its file (1-based)
+
+  /// True when every condition holds.
+  bool Matches(const Evidence& ev) const;
+  /// The text this rule matched on, for explaining a verdict ("" when none applies).
+  std::string MatchedText(const Evidence& ev) const;
+};
+
+/// A loaded rules file.
+struct RuleSet {
+  std::string source;                 ///< file name the rules came from
+  std::vector<std::string> wrappers;  ///< retry-loop prefixes to strip (regexes)
+  std::vector<Rule> rules;            ///< in file order
+};
+
+/// The stages a rule may name.
+const std::vector<std::string>& KnownStages();
+
+/// Loads and validates a rules file: unknown keys, bad regexes, unknown taxonomy ids, unknown
+/// stages and duplicate rule ids are errors naming file:line:column.
+Result<RuleSet> LoadRules(const std::string& path);
+/// Same, from text (`name` labels positions in messages).
+Result<RuleSet> ParseRules(const std::string& yaml_text, const std::string& name);
+
+}  // namespace autopilot::taxonomy
