@@ -52,6 +52,10 @@ std::vector<Diagnostic> ParseCompilerOutput(const std::string& output) {
   std::istringstream in(output);
   std::string line;
   while (std::getline(in, line)) {
+    // Localised gcc quotes (U+2018/U+2019) → ASCII, so rules and users see one form.
+    for (const char* q : {"\xE2\x80\x98", "\xE2\x80\x99"}) {
+      for (size_t p = line.find(q); p != std::string::npos; p = line.find(q)) line.replace(p, 3, "'");
+    }
     std::smatch m;
     if (std::regex_match(line, m, located)) {
       Diagnostic d;

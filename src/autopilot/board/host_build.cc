@@ -32,6 +32,7 @@ exec::SandboxPolicy CompilerPolicy() {
   p.timeout_s = 120;
   p.memory_mb = 4096;
   p.max_output_bytes = 1u << 20;
+  p.extra_env = {"LC_ALL=C"};  // plain ASCII quotes in diagnostics, whatever the user's locale
   return p;
 }
 

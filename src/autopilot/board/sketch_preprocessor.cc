@@ -147,7 +147,7 @@ PreprocessedSketch PreprocessSketch(const std::string& ino, const std::string& d
         bool qualified = false;
         std::string name = DeclaredName(head, &qualified);
         bool is_function = !name.empty() && !qualified && head.find('(') != std::string::npos &&
-                           head.find('=') == std::string::npos && !StartsWithWord(head, "class") &&
+                           head.find('=') > head.find('(') && !StartsWithWord(head, "class") &&
                            !StartsWithWord(head, "struct") && !StartsWithWord(head, "namespace") &&
                            !StartsWithWord(head, "enum") && !StartsWithWord(head, "union") &&
                            !StartsWithWord(head, "extern") && !StartsWithWord(head, "typedef") &&
