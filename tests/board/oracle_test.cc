@@ -14,6 +14,7 @@ TEST(Oracle, ReportedClassFromNamesEmojisAndScoreLines) {
   EXPECT_EQ(ReportedClass("Apple=0.10 Banana=0.80 Orange=0.10", kClasses, kEmojis), "");
   EXPECT_EQ(ReportedClass("RGB 0.5 -> Pred: Orange (scores: Apple=0.1, Orange=0.8)", kClasses, kEmojis), "orange");
   EXPECT_EQ(ReportedClass("r=0.5 g=0.3", kClasses, kEmojis), "");
+  EXPECT_EQ(ReportedClass("\xF0\x9F\x8D\x8C Banana | scores: Apple=0.1, Banana=0.8, Orange=0.1", kClasses, kEmojis), "banana");
 }
 
 TEST(Oracle, ParsesEventLog) {

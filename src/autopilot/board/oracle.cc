@@ -141,7 +141,22 @@ std::string ReportedClass(const std::string& line, const std::vector<std::string
     size_t p = lower.find(k);
     if (p != std::string::npos && (key == std::string::npos || p < key)) key = p;
   }
-  if (key == std::string::npos) return "";
+  if (key == std::string::npos) {
+    // "🍌 Banana | scores: Apple=…": a line that starts with a class announces it.
+    std::string trimmed = util::Trim(lower);
+    for (size_t c = 0; c < classes.size(); ++c) {
+      std::string name = util::ToLower(classes[c]);
+      if (util::StartsWith(trimmed, name)) {
+        // "Apple=0.1 Banana=0.8" is a score table, not an announcement.
+        std::string rest = util::Trim(trimmed.substr(name.size()));
+        if (rest.empty() || (rest[0] != '=' && rest[0] != ':')) return classes[c];
+      }
+      if (c < emojis.size() && !emojis[c].empty() && util::StartsWith(util::Trim(line), emojis[c])) {
+        return classes[c];
+      }
+    }
+    return "";
+  }
   size_t best = std::string::npos;
   std::string chosen;
   for (size_t c = 0; c < classes.size(); ++c) {
@@ -211,7 +226,7 @@ std::vector<SampleVerdict> JudgeSamples(const RunLog& log, const Timeline& timel
         if (!seg_report.empty()) v.reported = seg_report;
       }
     }
-    if (v.reported.empty()) v.reported = any_report;
+    if (!v.input_ok) v.reported = any_report;
     if (!v.invoked) v.verdict = "semantic.no_inference";
     else if (!v.input_ok) v.verdict = "semantic.wrong_input";
     else if (v.reported.empty()) v.verdict = "semantic.no_result";
