@@ -153,6 +153,13 @@ std::vector<Case> Cases() {
   add("psg", Tb("with open(label_path) as f:",
                 "FileNotFoundError: [Errno 2] No such file or directory: 'labelmap.txt'"),
       "runtime.file_not_found", "py.file_not_found");
+  add("dp", Tb("open('out/')", "IsADirectoryError: [Errno 21] Is a directory: 'out/'"),
+      "runtime.file_not_found", "py.path_kind");
+  add("psg", Tb("cv2.imshow('w', frame)",
+                "cv2.error: OpenCV(4.10.0) window.cpp:1272: error: (-2:Unspecified error) The "
+                "function is not implemented. Rebuild the library with Windows, GTK+ 2.x or Cocoa "
+                "support."),
+      "runtime.device_unavailable", "device.no_display");
   add("psg", Tb("self._interpreter = _interpreter_wrapper.CreateWrapperFromFile(",
                 "ValueError: Could not open 'detect.tflite'."),
       "runtime.file_not_found", "py.tflite_could_not_open");

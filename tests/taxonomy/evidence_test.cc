@@ -89,6 +89,7 @@ TEST(Evidence, DottedExceptionTypesAndCaretLines) {
                   "!ssize.empty() in function 'resize'\n");
   EXPECT_EQ(cv.exception_type, "cv2.error");
   EXPECT_EQ(cv.exception_short, "error");
+  EXPECT_TRUE(cv.compiler_errors.empty()) << "an OpenCV exception is not a compiler error";
   auto sk = Build("sklearn.utils._param_validation.InvalidParameterError: The 'n' parameter\n");
   EXPECT_EQ(sk.exception_short, "InvalidParameterError");
 }

@@ -7,7 +7,14 @@
 namespace autopilot::taxonomy {
 
 Classifier::Classifier(RuleSet rules)
-    : rules_(std::move(rules)), builder_(std::make_shared<EvidenceBuilder>(rules_.wrappers)) {}
+    : rules_(std::move(rules)), builder_(std::make_shared<EvidenceBuilder>(rules_.wrappers)) {
+  order_.resize(rules_.rules.size());
+  for (size_t i = 0; i < order_.size(); ++i) order_[i] = i;
+  // Highest priority first; among equals, file order. The first non-tag match then wins.
+  std::stable_sort(order_.begin(), order_.end(), [this](size_t a, size_t b) {
+    return rules_.rules[a].priority > rules_.rules[b].priority;
+  });
+}
 
 Result<Classifier> Classifier::FromFile(const std::string& path) {
   auto rules = LoadRules(path);
@@ -34,9 +41,9 @@ Verdict Classifier::Classify(const Evidence& ev) const {
   v.rule = "none";
   const Rule* winner = nullptr;
   std::vector<const Rule*> tags;
-  for (const auto& rule : rules_.rules) {
-    // A non-tag rule that cannot beat the current winner need not be evaluated.
-    if (!rule.tag && winner && rule.priority <= winner->priority) continue;
+  for (size_t index : order_) {
+    const Rule& rule = rules_.rules[index];
+    if (!rule.tag && winner) continue;  // decided; only tags remain to collect
     if (!rule.Matches(ev)) continue;
     if (rule.tag) {
       tags.push_back(&rule);
@@ -44,6 +51,8 @@ Verdict Classifier::Classify(const Evidence& ev) const {
       winner = &rule;
     }
   }
+  // Tags in file order, independent of their (irrelevant) priority.
+  std::sort(tags.begin(), tags.end(), [](const Rule* a, const Rule* b) { return a->line < b->line; });
   auto add_secondary = [&v](Category c) {
     if (c != v.primary &&
         std::find(v.secondary.begin(), v.secondary.end(), c) == v.secondary.end()) {

@@ -42,6 +42,7 @@ class Classifier {
   explicit Classifier(RuleSet rules);
 
   RuleSet rules_;
+  std::vector<size_t> order_;  ///< rule indices by priority, highest first (stable)
   std::shared_ptr<const EvidenceBuilder> builder_;
 };
 

@@ -100,8 +100,12 @@ Evidence EvidenceBuilder::Build(const FailureInput& input) const {
   if (ev.compiler_errors.empty()) {
     for (size_t i = 0; i < lines.size(); ++i) {
       std::string message;
-      if (!RE2::PartialMatch(re2::StringPiece(lines[i].data(), lines[i].size()),
-                             impl_->compiler_error, &message)) {
+      re2::StringPiece line(lines[i].data(), lines[i].size());
+      if (!RE2::PartialMatch(line, impl_->compiler_error, &message)) continue;
+      // "cv2.error: OpenCV(4.10) resize.cpp:4152: error: …" is a Python exception, not a build.
+      std::string type;
+      if (RE2::FullMatch(line, impl_->exception, &type) &&
+          RE2::PartialMatch(type, impl_->exception_type_suffix)) {
         continue;
       }
       if (ev.compiler_errors.empty() && i + 1 < lines.size()) {
