@@ -5,7 +5,7 @@
 namespace autopilot::board {
 namespace {
 
-TEST(Diagnostics, ParsesLocatedMessagesWithCodes) {
+TEST(boardDiagnostics, ParsesLocatedMessagesWithCodes) {
   std::string out =
       "/w/s.ino: In function 'void setup()':\n"
       "/w/s.ino:12:5: error: 'g_model' was not declared in this scope\n"
@@ -25,7 +25,7 @@ TEST(Diagnostics, ParsesLocatedMessagesWithCodes) {
   EXPECT_EQ(d[3].severity, "warning");
 }
 
-TEST(Diagnostics, MapsCommonGccMessagesToTaxonomy) {
+TEST(boardDiagnostics, MapsCommonGccMessagesToTaxonomy) {
   EXPECT_EQ(ClassifyBuildMessage("'tflite' does not name a type; did you mean 'write'?"), "build.undeclared");
   EXPECT_EQ(ClassifyBuildMessage("'class APDS9960' has no member named 'enableColor'"), "build.api_mismatch");
   EXPECT_EQ(ClassifyBuildMessage("'MicroErrorReporter' in namespace 'tflite' does not name a type"), "build.api_mismatch");
@@ -37,7 +37,7 @@ TEST(Diagnostics, MapsCommonGccMessagesToTaxonomy) {
   EXPECT_EQ(ClassifyBuildMessage("no matching function for call to 'tflite::MicroInterpreter::MicroInterpreter(...)'"), "build.api_mismatch");
 }
 
-TEST(Diagnostics, LinkerErrors) {
+TEST(boardDiagnostics, LinkerErrors) {
   auto d = ParseCompilerOutput("/usr/bin/ld: /tmp/x.o: in function `setup':\n"
                                "x.cpp:(.text+0x5): undefined reference to `foo()'\n"
                                "collect2: error: ld returned 1 exit status\n");

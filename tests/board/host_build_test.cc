@@ -60,7 +60,7 @@ void loop() {
 }
 )";
 
-class HostBuild : public ::testing::Test {
+class boardHostBuild : public ::testing::Test {
  protected:
   void SetUp() override {
     auto p = LoadProfile("harvard_tinymlx");
@@ -102,7 +102,7 @@ class HostBuild : public ::testing::Test {
   exec::SandboxRunner runner_;
 };
 
-TEST_F(HostBuild, CorrectSketchCompilesRunsAndPasses) {
+TEST_F(boardHostBuild, CorrectSketchCompilesRunsAndPasses) {
   BuildResult b = Build(kGoodSketch, "good");
   ASSERT_TRUE(b.compiled) << b.compiler_output;
   RunReport r = Run(b);
@@ -112,7 +112,7 @@ TEST_F(HostBuild, CorrectSketchCompilesRunsAndPasses) {
   EXPECT_GE(r.invokes, 6);
 }
 
-TEST_F(HostBuild, HallucinatedApisFailLikeOnHardware) {
+TEST_F(boardHostBuild, HallucinatedApisFailLikeOnHardware) {
   std::string enable_color = kGoodSketch;
   enable_color.replace(enable_color.find("APDS.begin()"), 12, "APDS.enableColor()");
   BuildResult b = Build(enable_color, "enable_color");
@@ -142,7 +142,7 @@ TEST_F(HostBuild, HallucinatedApisFailLikeOnHardware) {
   EXPECT_EQ(top.diagnostics[0].line, 3);  // #line points into the .ino
 }
 
-TEST_F(HostBuild, SketchThatNeverInvokesIsNoInference) {
+TEST_F(boardHostBuild, SketchThatNeverInvokesIsNoInference) {
   BuildResult b = Build("#include <Arduino_APDS9960.h>\nvoid setup(){ Serial.begin(9600); APDS.begin(); }\n"
                         "void loop(){ int r,g,b; if (APDS.colorAvailable()) { APDS.readColor(r,g,b); Serial.println(\"Apple\"); } delay(100); }\n",
                         "noinfer");
@@ -153,7 +153,7 @@ TEST_F(HostBuild, SketchThatNeverInvokesIsNoInference) {
   EXPECT_EQ(r.samples[0].verdict, "semantic.no_inference");
 }
 
-TEST_F(HostBuild, CrashAndHangAreContained) {
+TEST_F(boardHostBuild, CrashAndHangAreContained) {
   BuildResult crash = Build("void setup(){ volatile int* p = nullptr; *p = 1; }\nvoid loop(){}\n", "crash");
   ASSERT_TRUE(crash.compiled) << crash.compiler_output;
   RunReport rc = Run(crash);
@@ -170,7 +170,7 @@ TEST_F(HostBuild, CrashAndHangAreContained) {
   EXPECT_NE(std::find(rh->codes.begin(), rh->codes.end(), "runtime.timeout"), rh->codes.end());
 }
 
-TEST_F(HostBuild, CorpusSampleAgreesWithTheRealToolchain) {
+TEST_F(boardHostBuild, CorpusSampleAgreesWithTheRealToolchain) {
   std::string manifest = std::string(AUTOPILOT_SHARED_DIR) + "/corpus/manifest.jsonl";
   if (!util::PathExists(manifest)) GTEST_SKIP() << "corpus not present at " << AUTOPILOT_SHARED_DIR;
   // A small fixed sample: the compiled sketches of one run and two classic failures.

@@ -8,7 +8,7 @@ namespace {
 const std::vector<std::string> kClasses = {"apple", "banana", "orange"};
 const std::vector<std::string> kEmojis = {"\xF0\x9F\x8D\x8E", "\xF0\x9F\x8D\x8C", "\xF0\x9F\x8D\x8A"};
 
-TEST(Oracle, ReportedClassFromNamesEmojisAndScoreLines) {
+TEST(boardOracle, ReportedClassFromNamesEmojisAndScoreLines) {
   EXPECT_EQ(ReportedClass("Detected: BANANA", kClasses, kEmojis), "banana");
   EXPECT_EQ(ReportedClass("\xF0\x9F\x8D\x8A", kClasses, kEmojis), "orange");
   EXPECT_EQ(ReportedClass("Apple=0.10 Banana=0.80 Orange=0.10", kClasses, kEmojis), "");
@@ -17,7 +17,7 @@ TEST(Oracle, ReportedClassFromNamesEmojisAndScoreLines) {
   EXPECT_EQ(ReportedClass("\xF0\x9F\x8D\x8C Banana | scores: Apple=0.1, Banana=0.8, Orange=0.1", kClasses, kEmojis), "banana");
 }
 
-TEST(Oracle, ParsesEventLog) {
+TEST(boardOracle, ParsesEventLog) {
   RunLog log = ParseEventLog(
       "R 0 reset\nS 10 Hello\\r\\n\nS 20 par\nS 25 t\\r\\n\nM 30 ok\nA 40 ok arena=8192 needed=900\n"
       "B 50 setup_done\nI 700000 ok in=f:0.5,0.3,0.2 out=f:0.1,0.8,0.1\nO 700010 0\n"
@@ -36,7 +36,7 @@ TEST(Oracle, ParsesEventLog) {
   EXPECT_EQ(log.end_reason, "scenario_end");
 }
 
-TEST(Oracle, JudgesEachSample) {
+TEST(boardOracle, JudgesEachSample) {
   Timeline t;  // sample 0: 0.5–2.0 s after setup, sample 1: 3.0–4.5 s, sample 2: 5.5–7.0 s
   RunLog log;
   log.setup_done_us = 0;
@@ -62,7 +62,7 @@ TEST(Oracle, JudgesEachSample) {
   EXPECT_EQ(JudgeSamples(log, t, e, kClasses, kEmojis)[0].verdict, "semantic.no_result");
 }
 
-TEST(Oracle, QuantizedInputsCompareInStoredUnits) {
+TEST(boardOracle, QuantizedInputsCompareInStoredUnits) {
   Timeline t;
   RunLog log;
   log.setup_done_us = 0;

@@ -5,7 +5,7 @@
 namespace autopilot::board {
 namespace {
 
-TEST(SketchPreprocessor, AddsArduinoHeaderPrototypesAndLineDirectives) {
+TEST(boardSketchPreprocessor, AddsArduinoHeaderPrototypesAndLineDirectives) {
   std::string ino =
       "#include \"model.h\"\n"
       "int counter = 0;\n"
@@ -27,7 +27,7 @@ TEST(SketchPreprocessor, AddsArduinoHeaderPrototypesAndLineDirectives) {
   EXPECT_NE(p.cpp.find("#line 3 \"/s/sketch.ino\"\nvoid setup() {"), std::string::npos);
 }
 
-TEST(SketchPreprocessor, SkipsDeclaredFunctionsDefaultsMembersAndComments) {
+TEST(boardSketchPreprocessor, SkipsDeclaredFunctionsDefaultsMembersAndComments) {
   std::string ino =
       "void later(int a);\n"
       "struct S { int f() { return 1; } };\n"
@@ -44,7 +44,7 @@ TEST(SketchPreprocessor, SkipsDeclaredFunctionsDefaultsMembersAndComments) {
   EXPECT_EQ(p.prototypes, (std::vector<std::string>{"void loop();"}));
 }
 
-TEST(SketchPreprocessor, FindsIncludesInOrderIgnoringComments) {
+TEST(boardSketchPreprocessor, FindsIncludesInOrderIgnoringComments) {
   auto inc = FindIncludes("#include <A.h>\n// #include <B.h>\n  # include \"model.h\"\n/* #include <C.h> */\n");
   ASSERT_EQ(inc.size(), 2u);
   EXPECT_EQ(inc[0].header, "A.h");
