@@ -137,3 +137,71 @@ TEST(ProjectConfig, MissingFileIsNamed) {
 
 }  // namespace
 }  // namespace autopilot::config
+
+namespace autopilot::config {
+namespace {
+
+TEST(ProjectConfig, PipelineSectionsAreRead) {
+  auto cfg = ParseProjectConfig(R"(version: 1
+prompt:
+  format: outline
+dataset:
+  raw_csv: data/fruit.csv
+  label: fruit
+  classes: [apple, banana, orange]
+  features:
+    kind: ratio
+    columns: [red, green, blue]
+    names: [r, g, b]
+  cleaning: {min_clear: 20, max_proximity: 5, drop_duplicates: false}
+  split: {test_fraction: 0.25, seed: 7}
+board:
+  profile: tflm_arduino
+model:
+  input_dtype: uint8
+  hidden: [16, 8]
+  mc_profile: tensorflow
+budgets:
+  attempts: {sg: 8}
+  max_cost_usd: 2.5
+)",
+                                "p.yaml", "/proj");
+  ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+  EXPECT_EQ(cfg->prompt_format, "outline");
+  EXPECT_EQ(cfg->dataset.raw_csv, "/proj/data/fruit.csv");
+  EXPECT_EQ(cfg->dataset.classes, (std::vector<std::string>{"apple", "banana", "orange"}));
+  EXPECT_EQ(cfg->dataset.feature_names, (std::vector<std::string>{"r", "g", "b"}));
+  EXPECT_EQ(cfg->dataset.min_clear, 20);
+  EXPECT_FALSE(cfg->dataset.drop_duplicates);
+  EXPECT_DOUBLE_EQ(cfg->dataset.test_fraction, 0.25);
+  EXPECT_EQ(cfg->board.profile, "tflm_arduino");
+  EXPECT_EQ(cfg->model.input_dtype, "uint8");
+  EXPECT_EQ(cfg->model.hidden, (std::vector<int64_t>{16, 8}));
+  EXPECT_EQ(cfg->budgets.attempts_sg, 8);
+  EXPECT_EQ(cfg->budgets.attempts_dp, 5);
+  EXPECT_DOUBLE_EQ(cfg->budgets.max_cost_usd, 2.5);
+}
+
+TEST(ProjectConfig, PipelineSectionErrors) {
+  auto cfg = ParseProjectConfig(R"(version: 1
+dataset:
+  features:
+    columns: [red, green]
+    names: [r]
+model:
+  hidden: [8, zero]
+  input_dtype: int4
+budgets:
+  attempts: {sg: 0}
+)",
+                                "p.yaml", "/proj");
+  ASSERT_FALSE(cfg.ok());
+  const auto& m = cfg.error().message;
+  EXPECT_NE(m.find("'dataset.features': 'columns' and 'names' must have the same length"), std::string::npos) << m;
+  EXPECT_NE(m.find("'model.hidden'"), std::string::npos) << m;
+  EXPECT_NE(m.find("'model.input_dtype': got 'int4'"), std::string::npos) << m;
+  EXPECT_NE(m.find("'budgets.attempts.sg': value 0 is out of range"), std::string::npos) << m;
+}
+
+}  // namespace
+}  // namespace autopilot::config

@@ -13,7 +13,10 @@ namespace {
 
 nlohmann::ordered_json ToJson(const config::ProjectConfig& c) {
   const auto& s = c.sandbox;
-  return {{"source_file", c.source_file},
+  const auto& d = c.dataset;
+  const auto& m = c.model;
+  const auto& b = c.budgets;
+  nlohmann::ordered_json out = {{"source_file", c.source_file},
           {"version", c.version},
           {"application", {{"name", c.application.name}, {"description", c.application.description}}},
           {"paths", {{"store", c.store}, {"work_dir", c.work_dir}}},
@@ -28,6 +31,21 @@ nlohmann::ordered_json ToJson(const config::ProjectConfig& c) {
             {"max_open_files", s.max_open_files},
             {"max_file_mb", s.max_file_mb},
             {"allow_network", s.allow_network}}}};
+  out["prompt"] = {{"format", c.prompt_format}};
+  out["dataset"] = {{"raw_csv", d.raw_csv},
+                    {"label", d.label},
+                    {"classes", d.classes},
+                    {"features", {{"kind", d.feature_kind}, {"columns", d.feature_columns}, {"names", d.feature_names}}},
+                    {"cleaning", {{"min_clear", d.min_clear}, {"max_proximity", d.max_proximity}, {"drop_duplicates", d.drop_duplicates}}},
+                    {"split", {{"test_fraction", d.test_fraction}, {"seed", d.split_seed}}}};
+  out["board"] = {{"name", c.board.name}, {"fqbn", c.board.fqbn}, {"sensor", c.board.sensor}, {"profile", c.board.profile}};
+  out["model"] = {{"flash_kb", m.flash_kb}, {"ram_kb", m.ram_kb}, {"input_dtype", m.input_dtype},
+                  {"output_dtype", m.output_dtype}, {"float_model", m.float_model}, {"hidden", m.hidden},
+                  {"train_seed", m.train_seed}, {"mc_profile", m.mc_profile},
+                  {"accuracy_tolerance", m.accuracy_tolerance}, {"header_symbol", m.header_symbol}};
+  out["budgets"] = {{"attempts", {{"dp", b.attempts_dp}, {"mc", b.attempts_mc}, {"sg", b.attempts_sg}}},
+                    {"max_tokens", b.max_tokens}, {"max_cost_usd", b.max_cost_usd}, {"max_time_s", b.max_time_s}};
+  return out;
 }
 
 }  // namespace

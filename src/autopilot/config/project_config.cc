@@ -1,5 +1,6 @@
 #include "autopilot/config/project_config.h"
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "autopilot/util/strings.h"
@@ -73,6 +74,96 @@ Result<ProjectConfig> FromNode(const YAML::Node& root, IssueList* issues,
   }
 
   ReadSandbox(top.Child("sandbox"), &cfg.sandbox);
+
+  MapReader prompt = top.Child("prompt");
+  prompt.GetEnum("format", &cfg.prompt_format, {"json", "markdown", "prose", "minimal", "outline"});
+  prompt.Finish();
+
+  auto& d = cfg.dataset;
+  MapReader ds = top.Child("dataset");
+  std::string raw;
+  ds.Get("raw_csv", &raw);
+  if (!raw.empty()) d.raw_csv = Anchor(base_dir, raw);
+  ds.Get("label", &d.label);
+  ds.Get("classes", &d.classes);
+  MapReader feat = ds.Child("features");
+  feat.GetEnum("kind", &d.feature_kind, {"ratio", "columns"});
+  feat.Get("columns", &d.feature_columns);
+  feat.Get("names", &d.feature_names);
+  feat.Finish();
+  if (d.feature_columns.size() != d.feature_names.size()) {
+    issues->Add(feat.mark(), "dataset.features",
+                "'columns' and 'names' must have the same length (" +
+                    std::to_string(d.feature_columns.size()) + " vs " +
+                    std::to_string(d.feature_names.size()) + ")");
+  }
+  MapReader clean = ds.Child("cleaning");
+  clean.Get("min_clear", &d.min_clear);
+  clean.Get("max_proximity", &d.max_proximity);
+  clean.Get("drop_duplicates", &d.drop_duplicates);
+  clean.Finish();
+  MapReader split = ds.Child("split");
+  split.Get("test_fraction", &d.test_fraction);
+  split.CheckRange("test_fraction", d.test_fraction, 0.05, 0.9);
+  split.Get("seed", &d.split_seed);
+  split.Finish();
+  ds.Finish();
+
+  MapReader board = top.Child("board");
+  board.Get("name", &cfg.board.name);
+  board.Get("fqbn", &cfg.board.fqbn);
+  board.GetEnum("sensor", &cfg.board.sensor, {"APDS9960"});
+  board.GetEnum("profile", &cfg.board.profile, {"harvard_tinymlx", "tflm_arduino"});
+  board.Finish();
+
+  auto& m = cfg.model;
+  MapReader model = top.Child("model");
+  model.Get("flash_kb", &m.flash_kb);
+  model.CheckRange("flash_kb", static_cast<double>(m.flash_kb), 1, 1 << 20);
+  model.Get("ram_kb", &m.ram_kb);
+  model.CheckRange("ram_kb", static_cast<double>(m.ram_kb), 1, 1 << 20);
+  model.GetEnum("input_dtype", &m.input_dtype, {"int8", "uint8", "float32"});
+  model.GetEnum("output_dtype", &m.output_dtype, {"int8", "uint8", "float32"});
+  std::string float_model;
+  model.Get("float_model", &float_model);
+  if (!float_model.empty()) m.float_model = Anchor(base_dir, float_model);
+  std::vector<std::string> hidden;
+  model.Get("hidden", &hidden);
+  if (!hidden.empty()) {
+    m.hidden.clear();
+    for (const auto& h : hidden) {
+      char* end = nullptr;
+      long long v = std::strtoll(h.c_str(), &end, 10);
+      if (h.empty() || *end != '\0' || v < 1 || v > 4096) {
+        issues->Add(model.mark(), "model.hidden", "layer sizes must be integers in [1, 4096], got '" + h + "'");
+        break;
+      }
+      m.hidden.push_back(v);
+    }
+  }
+  model.Get("train_seed", &m.train_seed);
+  model.GetEnum("mc_profile", &m.mc_profile, {"portable", "tensorflow"});
+  model.Get("accuracy_tolerance", &m.accuracy_tolerance);
+  model.CheckRange("accuracy_tolerance", m.accuracy_tolerance, 0, 1);
+  model.Get("header_symbol", &m.header_symbol);
+  model.Finish();
+
+  auto& b = cfg.budgets;
+  MapReader budgets = top.Child("budgets");
+  MapReader attempts = budgets.Child("attempts");
+  attempts.Get("dp", &b.attempts_dp);
+  attempts.Get("mc", &b.attempts_mc);
+  attempts.Get("sg", &b.attempts_sg);
+  for (auto [k, v] : {std::pair{"dp", b.attempts_dp}, std::pair{"mc", b.attempts_mc},
+                      std::pair{"sg", b.attempts_sg}}) {
+    attempts.CheckRange(k, static_cast<double>(v), 1, 100);
+  }
+  attempts.Finish();
+  budgets.Get("max_tokens", &b.max_tokens);
+  budgets.Get("max_cost_usd", &b.max_cost_usd);
+  budgets.Get("max_time_s", &b.max_time_s);
+  budgets.CheckRange("max_cost_usd", b.max_cost_usd, 0, 1e6);
+  budgets.Finish();
   top.Finish();
   if (!issues->empty()) return issues->ToError();
   return cfg;

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "autopilot/config/yaml_reader.h"
 #include "autopilot/exec/process_runner.h"
@@ -36,6 +37,53 @@ struct ApplicationSettings {
   std::string description;
 };
 
+/// The dataset and how features are derived from it.
+struct DatasetSettings {
+  std::string raw_csv;                 ///< raw sensor CSV (relative to the project file)
+  std::string label = "label";         ///< label column
+  std::vector<std::string> classes;    ///< class names in model output order
+  std::string feature_kind = "ratio";  ///< ratio: c/(sum of columns); columns: raw columns
+  std::vector<std::string> feature_columns = {"red", "green", "blue"};
+  std::vector<std::string> feature_names = {"r_ratio", "g_ratio", "b_ratio"};
+  int64_t min_clear = 10;              ///< rows with clear below this are too dark: dropped
+  int64_t max_proximity = 0;           ///< rows farther than this (APDS9960: 0 = near) are dropped
+  bool drop_duplicates = true;
+  double test_fraction = 0.2;
+  int64_t split_seed = 42;
+};
+
+/// The target board and the model constraints it implies.
+struct BoardSettings {
+  std::string name = "Arduino Nano 33 BLE Sense";
+  std::string fqbn = "arduino:mbed_nano:nano33ble";
+  std::string sensor = "APDS9960";
+  std::string profile = "harvard_tinymlx";  ///< TFLM API profile of the virtual board
+};
+
+/// Model constraints and how the float model is obtained.
+struct ModelSettings {
+  int64_t flash_kb = 1024;
+  int64_t ram_kb = 256;
+  std::string input_dtype = "int8";   ///< int8 | uint8 | float32
+  std::string output_dtype = "int8";
+  std::string float_model;            ///< provided .tflite/.keras; empty = built-in trainer
+  std::vector<int64_t> hidden = {8, 5};
+  int64_t train_seed = 1;
+  std::string mc_profile = "portable";  ///< portable | tensorflow
+  double accuracy_tolerance = 0.02;     ///< int8 accuracy may trail the float model by this
+  std::string header_symbol = "g_model";
+};
+
+/// Attempt and spending limits the tool enforces.
+struct BudgetSettings {
+  int64_t attempts_dp = 5;
+  int64_t attempts_mc = 5;
+  int64_t attempts_sg = 5;
+  int64_t max_tokens = 0;     ///< 0 = unlimited
+  double max_cost_usd = 0;    ///< 0 = unlimited
+  double max_time_s = 0;      ///< 0 = unlimited
+};
+
 /// Everything read from autopilot.yaml, with defaults for what it leaves out.
 struct ProjectConfig {
   int64_t version = 1;
@@ -46,7 +94,12 @@ struct ProjectConfig {
   std::string work_dir = ".autopilot/work";
   std::string python = "/usr/bin/python3";
   LlmSettings llm;
+  std::string prompt_format = "markdown";  ///< json | markdown | prose | minimal | outline
   SandboxSettings sandbox;
+  DatasetSettings dataset;
+  BoardSettings board;
+  ModelSettings model;
+  BudgetSettings budgets;
 };
 
 inline constexpr int64_t kConfigVersion = 1;
