@@ -105,7 +105,8 @@ CommandRunner SetupClassify(CLI::App* sub, GlobalOptions* globals) {
                   "Rules file (default: $AUTOPILOT_RULES, else taxonomy/rules.yaml)");
   sub->footer(
       "Prints, per input, the primary taxonomy id, its numeric code, secondary ids and the rule "
-      "that fired.\nExit codes: 0 ok, 2 usage (missing input, bad rules file), 3 internal.");
+      "that fired (--json: one document with a results array).\nExit codes: 0 ok, 2 usage (missing "
+      "input, bad stage, invalid rules file), 3 internal.");
   return [globals, opt]() -> int {
     std::string rules_path = opt->rules.empty() ? taxonomy::DefaultRulesPath() : opt->rules;
     auto classifier = taxonomy::Classifier::FromFile(rules_path);
