@@ -1,0 +1,34 @@
+#pragma once
+// What a validator layer reports: one finding with its taxonomy code, where it is and what to do.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace autopilot::validate {
+
+/// The validator layers, in the order they run (each runs only if the previous passed).
+inline const std::vector<std::string>& Layers() {
+  static const std::vector<std::string> kLayers = {"format", "static", "build", "run", "semantic"};
+  return kLayers;
+}
+
+/// One finding of a validator layer.
+struct Diagnostic {
+  std::string layer;    ///< format, static, build, run, semantic
+  std::string code;     ///< taxonomy id, e.g. semantic.artifact_stale
+  std::string message;  ///< for people and for the repair prompt
+  std::string file;     ///< relative to the attempt's working directory ("" when none)
+  std::optional<int> line;
+  std::string hint;     ///< what to do about it
+};
+
+/// The verdict of one layer.
+struct LayerResult {
+  std::string layer;
+  bool passed = true;
+  std::vector<Diagnostic> diagnostics;
+  int64_t duration_ms = 0;
+};
+
+}  // namespace autopilot::validate
