@@ -25,6 +25,10 @@ const utilsEntry = require.resolve('@litertjs/wasm-utils');
 globalThis.self = globalThis;
 globalThis.importScripts = (url) => {
   const file = url.startsWith('file:') ? new URL(url).pathname : url;
+  // Emscripten's Node branch expects CommonJS globals.
+  globalThis.require = createRequire(file);
+  globalThis.__filename = file;
+  globalThis.__dirname = path.dirname(file);
   vm.runInThisContext(fs.readFileSync(file, 'utf8'), { filename: file });
 };
 // The WebGPU probe logs a warning when navigator is missing; no GPU is used here.

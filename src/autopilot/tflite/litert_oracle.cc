@@ -70,7 +70,16 @@ Result<LiteRtRun> RunLiteRt(const std::string& model_path, const std::vector<Ten
   if (r->exit_code != 0) {
     return Error{"litert", "LiteRT run failed (exit " + std::to_string(r->exit_code) + "): " + r->stderr_data};
   }
-  auto doc = nlohmann::json::parse(r->stdout_data, nullptr, false);
+  // LiteRT logs to stdout too; the result is the last line that is a JSON object.
+  std::string last;
+  size_t pos = 0;
+  while (pos < r->stdout_data.size()) {
+    size_t end = r->stdout_data.find('\n', pos);
+    if (end == std::string::npos) end = r->stdout_data.size();
+    if (r->stdout_data.compare(pos, 1, "{") == 0) last = r->stdout_data.substr(pos, end - pos);
+    pos = end + 1;
+  }
+  auto doc = nlohmann::json::parse(last, nullptr, false);
   if (doc.is_discarded() || !doc.contains("outputs")) {
     return Error{"litert", "LiteRT runner printed no result: " + r->stdout_data.substr(0, 200)};
   }

@@ -28,6 +28,9 @@ std::vector<T> ToVector(const flatbuffers::Vector<T>* v) {
 std::string Str(const flatbuffers::String* s) { return s ? s->str() : std::string(); }
 
 void ReadOptions(const fb::Operator& op, OpOptions* o) {
+  // A union type without a value is legal flatbuffers: treat it as no options (the fuzz test
+  // found the crash this prevents).
+  if (op.builtin_options() == nullptr) return;
   o->options_type = static_cast<uint8_t>(op.builtin_options_type());
   switch (op.builtin_options_type()) {
     case fb::BuiltinOptions::Conv2DOptions: {

@@ -1,0 +1,26 @@
+#pragma once
+// Generated test models: one small float model per operator form, and their int8 versions made
+// by the project's quantizer, so every supported op, dtype and quantization form is covered.
+
+#include <string>
+#include <vector>
+
+#include "autopilot/tflite/model.h"
+
+namespace autopilot::tflite::testing {
+
+struct TestModel {
+  std::string name;
+  Model model;
+};
+
+/// Float32 models, one per operator (plus an MLP and a small CNN).
+std::vector<TestModel> FloatModels();
+/// Random rows for a model's single input (values in [-2, 2], fixed seed).
+std::vector<std::vector<float>> RandomRows(const Model& model, size_t rows, uint32_t seed);
+/// The fruit-style MLP (3 → 8 → 5 → 3, softmax) with fixed weights.
+Model FruitMlp();
+/// A small CNN (CONV_2D, DEPTHWISE_CONV_2D, MAX_POOL_2D, RESHAPE, FULLY_CONNECTED, SOFTMAX).
+Model SmallCnn();
+
+}  // namespace autopilot::tflite::testing
