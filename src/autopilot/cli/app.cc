@@ -27,6 +27,7 @@ const CommandSpec kCommands[] = {
     {"board", "The virtual Nano 33 BLE Sense: build and run sketches (real toolchain verdicts)", &SetupBoard},
     {"model", "TFLite models: inspect, run, header, train, quantize, eval", &SetupModel},
     {"data", "Datasets: synthesize the fruit case study data", &SetupData},
+    {"llm", "Talk to an LLM backend: chat, ping (OpenAI, Ollama, OpenAI-compatible, replay)", &SetupLlm},
 };
 
 }  // namespace

@@ -43,6 +43,7 @@ CommandRunner SetupExtract(CLI::App* sub, GlobalOptions* globals);
 CommandRunner SetupBoard(CLI::App* sub, GlobalOptions* globals);
 CommandRunner SetupModel(CLI::App* sub, GlobalOptions* globals);
 CommandRunner SetupData(CLI::App* sub, GlobalOptions* globals);
+CommandRunner SetupLlm(CLI::App* sub, GlobalOptions* globals);
 
 /// Loads the project configuration named by the globals (or defaults when there is none).
 Result<config::ProjectConfig> LoadConfig(const GlobalOptions& globals);

@@ -204,6 +204,7 @@ HttpResponse HttpClient::Perform(const HttpRequest& request) {
   if (!abort_reason.empty()) {
     response.error = Error{kTransportTimeout, where + ": " + abort_reason};
   } else if (t.too_large) {
+    response.too_large = true;
     response.error = Error{kTransportServerError,
                            where + ": reply larger than " +
                                std::to_string(lim.max_response_bytes) +

@@ -51,6 +51,7 @@ struct HttpResponse {
   double elapsed_s = 0;
   std::optional<Error> error;
   bool aborted_by_callback = false;
+  bool too_large = false;  ///< refused for max_response_bytes: retrying would not help
 };
 
 /// Performs requests one at a time; keeps connections alive between them. Not thread-safe: use one

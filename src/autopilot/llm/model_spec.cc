@@ -22,16 +22,18 @@ bool HasScheme(std::string_view url) {
   return util::StartsWith(url, "http://") || util::StartsWith(url, "https://");
 }
 
-/// OLLAMA_HOST may be "host", "host:port", "0.0.0.0:11434" or a full URL.
+/// OLLAMA_HOST may be "host", "host:port", "0.0.0.0:11434" or a full URL. As in Ollama's own
+/// client, port 11434 is implied only when no scheme is given.
 std::string NormaliseOllamaHost(std::string host) {
-  if (!HasScheme(host)) host = "http://" + host;
+  const bool bare = !HasScheme(host);
+  if (bare) host = "http://" + host;
   const std::string scheme_end = "://";
   const size_t h = host.find(scheme_end) + scheme_end.size();
   // 0.0.0.0 is where a server listens, not where a client connects.
   if (host.compare(h, 7, "0.0.0.0") == 0) host.replace(h, 7, "127.0.0.1");
   const size_t slash = host.find('/', h);
   const std::string authority = host.substr(h, slash == std::string::npos ? std::string::npos : slash - h);
-  if (authority.find(':') == std::string::npos || authority.back() == ']') {
+  if (bare && (authority.find(':') == std::string::npos || authority.back() == ']')) {
     host.insert(h + authority.size(), ":11434");
   }
   return TrimSlashes(host);

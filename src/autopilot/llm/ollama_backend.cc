@@ -232,7 +232,7 @@ LlmResult OllamaBackend::Attempt(const LlmRequest& request, int64_t num_ctx, con
     return fail(std::move(e), retry);
   }
   if (g.error) return fail(*g.error, g.error_retryable);
-  if (resp.error) return fail(*resp.error, TransportErrorRetryable(*resp.error));
+  if (resp.error) return fail(*resp.error, !resp.too_large && TransportErrorRetryable(*resp.error));
   if (request.stream) {
     lines.Finish();
   } else {

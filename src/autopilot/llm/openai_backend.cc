@@ -213,7 +213,7 @@ LlmResult OpenAiBackend::Attempt(const LlmRequest& request, const StreamObserver
     return fail(std::move(e), retry);
   }
   if (g.error) return fail(*g.error, g.error_retryable);
-  if (resp.error) return fail(*resp.error, TransportErrorRetryable(*resp.error));
+  if (resp.error) return fail(*resp.error, !resp.too_large && TransportErrorRetryable(*resp.error));
   if (request.stream) {
     sse.Finish();
     if (g.error) return fail(*g.error, g.error_retryable);
