@@ -5,8 +5,6 @@ find_package(CLI11 2.1 REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(CURL REQUIRED)
-# TFLite core: libflatbuffers-dev + flatbuffers-compiler (flatc builds the schema subset).
-find_package(FlatBuffers REQUIRED)
 # RE2 (libre2-dev) ships only a pkg-config file in Debian 12.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
