@@ -9,7 +9,7 @@
 namespace autopilot::tflite {
 namespace {
 
-TEST(QuantMath, QuantizeMultiplierMatchesTfliteValues) {
+TEST(tflite_QuantMath, QuantizeMultiplierMatchesTfliteValues) {
   QuantizedMultiplier q = QuantizeMultiplier(0.5);
   EXPECT_EQ(q.multiplier, 1 << 30);
   EXPECT_EQ(q.shift, 0);
@@ -22,7 +22,7 @@ TEST(QuantMath, QuantizeMultiplierMatchesTfliteValues) {
   EXPECT_EQ(QuantizeMultiplier(0.0).multiplier, 0);
 }
 
-TEST(QuantMath, RoundingIsHalfAwayFromZero) {
+TEST(tflite_QuantMath, RoundingIsHalfAwayFromZero) {
   EXPECT_EQ(RoundingDivideByPOT(5, 1), 3);    // 2.5 → 3
   EXPECT_EQ(RoundingDivideByPOT(-5, 1), -3);  // -2.5 → -3
   EXPECT_EQ(RoundingDivideByPOT(7, 2), 2);    // 1.75 → 2
@@ -33,7 +33,7 @@ TEST(QuantMath, RoundingIsHalfAwayFromZero) {
   EXPECT_EQ(MultiplyByQuantizedMultiplier(-101, half.multiplier, half.shift), -50);
 }
 
-TEST(QuantMath, ActivationRanges) {
+TEST(tflite_QuantMath, ActivationRanges) {
   const QuantRange relu = QuantizedActivationRange(Activation::kRelu, DType::kInt8, 0.1f, -10);
   EXPECT_EQ(relu.min, -10);
   EXPECT_EQ(relu.max, 127);
@@ -43,7 +43,7 @@ TEST(QuantMath, ActivationRanges) {
 }
 
 // A 1x2 → 2 int8 FC computed by hand.
-TEST(Interpreter, Int8FullyConnectedByHand) {
+TEST(tflite_Interpreter, Int8FullyConnectedByHand) {
   ModelBuilder b;
   const int32_t in = b.AddTensor("in", DType::kInt8, {1, 2}, QuantParams(0.5f, 1));
   Quantization wq;
@@ -69,7 +69,7 @@ TEST(Interpreter, Int8FullyConnectedByHand) {
   EXPECT_EQ(interp->OutputValues(0, true), (std::vector<double>{4.0, -3.0}));
 }
 
-TEST(Interpreter, UnsupportedOpsAreNamedNotSkipped) {
+TEST(tflite_Interpreter, UnsupportedOpsAreNamedNotSkipped) {
   ModelBuilder b;
   const int32_t in = b.AddTensor("in", DType::kFloat32, {1, 4});
   const int32_t mid = b.AddTensor("mid", DType::kFloat32, {1, 4});
@@ -85,7 +85,7 @@ TEST(Interpreter, UnsupportedOpsAreNamedNotSkipped) {
   EXPECT_NE(interp.error().message.find("SUB"), std::string::npos);
 }
 
-TEST(Interpreter, RejectsWrongInputSizeAndDtypeMismatch) {
+TEST(tflite_Interpreter, RejectsWrongInputSizeAndDtypeMismatch) {
   ModelBuilder b;
   const int32_t in = b.AddTensor("in", DType::kFloat32, {1, 3});
   const int32_t out = b.AddTensor("out", DType::kInt8, {1, 3}, QuantParams(1.0f / 256, -128));

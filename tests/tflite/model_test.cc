@@ -26,7 +26,7 @@ Model QuantizedMlp() {
   return *q;
 }
 
-TEST(ModelIo, RoundTripKeepsEverything) {
+TEST(tflite_ModelIo, RoundTripKeepsEverything) {
   const Model m = QuantizedMlp();
   const auto bytes = Bytes(m);
   ASSERT_GE(bytes.size(), 8u);
@@ -50,7 +50,7 @@ TEST(ModelIo, RoundTripKeepsEverything) {
   EXPECT_EQ(Bytes(*back), bytes);  // writing what we read is byte-identical
 }
 
-TEST(ModelIo, RejectsBadFilesWithReasons) {
+TEST(tflite_ModelIo, RejectsBadFilesWithReasons) {
   auto small = ParseModel(std::vector<uint8_t>{1, 2, 3});
   ASSERT_FALSE(small.ok());
   EXPECT_NE(small.error().message.find("too small"), std::string::npos);
@@ -66,7 +66,7 @@ TEST(ModelIo, RejectsBadFilesWithReasons) {
   EXPECT_EQ(t.error().code, "ml.schema_mismatch");
 }
 
-TEST(ModelIo, BoundsChecksBeyondTheVerifier) {
+TEST(tflite_ModelIo, BoundsChecksBeyondTheVerifier) {
   {
     Model m = QuantizedMlp();
     m.subgraphs[0].tensors[1].buffer = 999;
@@ -105,7 +105,7 @@ TEST(ModelIo, BoundsChecksBeyondTheVerifier) {
 
 // Flips, overwrites, truncates and splices bytes of real models; every result must be a clean
 // error or a model that the inspector and interpreter handle without crashing.
-TEST(ModelFuzz, SeededMutationsNeverCrash) {
+TEST(tflite_ModelFuzz, SeededMutationsNeverCrash) {
   std::vector<std::vector<uint8_t>> seeds{Bytes(QuantizedMlp()), Bytes(testing::SmallCnn()),
                                           Bytes(testing::FruitMlp())};
   std::mt19937 rng(12345);

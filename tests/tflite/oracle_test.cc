@@ -56,7 +56,7 @@ std::vector<Case> AllCases() {
   return cases;
 }
 
-class OracleTest : public ::testing::Test {
+class tflite_Oracle : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string why;
@@ -71,7 +71,7 @@ class OracleTest : public ::testing::Test {
   std::string dir_;
 };
 
-TEST_F(OracleTest, EveryModelMatchesLiteRtOnEveryInput) {
+TEST_F(tflite_Oracle, EveryModelMatchesLiteRtOnEveryInput) {
   const auto cases = AllCases();
   ASSERT_GE(cases.size(), 30u);
   size_t compared = 0, elements = 0, off_by_one = 0;

@@ -16,7 +16,7 @@ struct CliRun {
   std::string err;
 };
 
-class TfliteCli : public ::testing::Test {
+class tflite_Cli : public ::testing::Test {
  protected:
   void SetUp() override {
     auto d = util::MakeTempDir("tflite-cli-");
@@ -50,7 +50,7 @@ class TfliteCli : public ::testing::Test {
 
 const char* kFeatures = "red/(red+green+blue),green/(red+green+blue),blue/(red+green+blue)";
 
-TEST_F(TfliteCli, FruitPipelineKeepsAccuracyWithinTwoPoints) {
+TEST_F(tflite_Cli, FruitPipelineKeepsAccuracyWithinTwoPoints) {
   ASSERT_EQ(Cli({"data", "synth", "fruit", "--rows", "1500", "--seed", "7", "-o", "train.csv"}).code, 0);
   ASSERT_EQ(Cli({"data", "synth", "fruit", "--rows", "800", "--seed", "99", "-o", "test.csv"}).code, 0);
   auto train = Cli({"model", "train", "train.csv", "--features", kFeatures, "--label", "label",
@@ -98,7 +98,7 @@ TEST_F(TfliteCli, FruitPipelineKeepsAccuracyWithinTwoPoints) {
   EXPECT_NEAR(sum, 1.0, 0.02);  // softmax probabilities
 }
 
-TEST_F(TfliteCli, HeaderHasGuardAlignmentAndLength) {
+TEST_F(tflite_Cli, HeaderHasGuardAlignmentAndLength) {
   ASSERT_EQ(Cli({"data", "synth", "fruit", "--rows", "200", "-o", "d.csv"}).code, 0);
   ASSERT_EQ(Cli({"model", "train", "d.csv", "--features", "red,green,blue", "--epochs", "5", "-o", "m.tflite"}).code, 0);
   auto h = Cli({"model", "header", "m.tflite", "--symbol", "model", "-o", "model.h"});
@@ -111,7 +111,7 @@ TEST_F(TfliteCli, HeaderHasGuardAlignmentAndLength) {
   EXPECT_EQ(Cli({"model", "header", "m.tflite", "--symbol", "9bad"}).code, 2);
 }
 
-TEST_F(TfliteCli, CorruptModelsFailCleanly) {
+TEST_F(tflite_Cli, CorruptModelsFailCleanly) {
   ASSERT_TRUE(util::WriteFileAtomic(dir_ + "/bad.tflite", std::string("\x10\0\0\0TFL3garbage", 15)).ok());
   auto r = Cli({"model", "inspect", "bad.tflite", "--json"});
   EXPECT_EQ(r.code, 1);
