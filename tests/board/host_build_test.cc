@@ -3,6 +3,8 @@
 #include "autopilot/board/host_build.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -60,6 +62,53 @@ void loop() {
 }
 )";
 
+
+// The current tflite-micro Arduino port (profile tflm_arduino): MicroPrintf, InitializeTarget,
+// MicroMutableOpResolver, 4-argument MicroInterpreter, TFLITE_SCHEMA_VERSION from the interpreter.
+const char* kModernSketch = R"(#include <TensorFlowLite.h>
+#include "model.h"
+#include <tensorflow/lite/micro/micro_mutable_op_resolver.h>
+#include <tensorflow/lite/micro/micro_interpreter.h>
+#include <tensorflow/lite/micro/micro_log.h>
+#include <tensorflow/lite/micro/system_setup.h>
+#include <tensorflow/lite/schema/schema_generated.h>
+#include <Arduino_APDS9960.h>
+
+const char* kNames[] = {"Apple", "Banana", "Orange"};
+tflite::MicroInterpreter* interpreter = nullptr;
+alignas(16) uint8_t arena[8192];
+
+void setup() {
+  tflite::InitializeTarget();
+  Serial.begin(9600);
+  if (!APDS.begin()) { while (1) delay(100); }
+  const tflite::Model* m = tflite::GetModel(model);
+  if (m->version() != TFLITE_SCHEMA_VERSION) { MicroPrintf("schema %d", m->version()); while (1) delay(100); }
+  static tflite::MicroMutableOpResolver<3> resolver;
+  if (resolver.AddFullyConnected() != kTfLiteOk || resolver.AddSoftmax() != kTfLiteOk) { while (1) delay(100); }
+  static tflite::MicroInterpreter static_interpreter(m, resolver, arena, sizeof(arena));
+  interpreter = &static_interpreter;
+  if (interpreter->AllocateTensors() != kTfLiteOk) { MicroPrintf("AllocateTensors() failed"); while (1) delay(100); }
+}
+
+void loop() {
+  if (!APDS.proximityAvailable() || APDS.readProximity() != 0) { delay(20); return; }
+  while (!APDS.colorAvailable()) delay(5);
+  int r, g, b, c;
+  APDS.readColor(r, g, b, c);
+  float sum = r + g + b;
+  TfLiteTensor* in = interpreter->input(0);
+  in->data.f[0] = r / sum; in->data.f[1] = g / sum; in->data.f[2] = b / sum;
+  if (interpreter->Invoke() != kTfLiteOk) { MicroPrintf("Invoke failed"); return; }
+  TfLiteTensor* out = interpreter->output(0);
+  int best = 0;
+  for (int i = 1; i < 3; i++) if (out->data.f[i] > out->data.f[best]) best = i;
+  Serial.println(kNames[best]);
+  while (APDS.proximityAvailable() && APDS.readProximity() == 0) delay(50);
+  delay(200);
+}
+)";
+
 class boardHostBuild : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -74,18 +123,26 @@ class boardHostBuild : public ::testing::Test {
     header_ = dir_ + "/model.h";
     ASSERT_TRUE(util::WriteFileAtomic(header_, ModelHeaderText(*bytes, "model", "")).ok());
   }
-  void TearDown() override { util::RemoveTree(dir_); }
+  void TearDown() override {
+    for (const auto& b : builds_) RemoveBuild(b);
+    util::RemoveTree(dir_);
+  }
 
   BuildResult Build(const std::string& source, const std::string& name) {
+    return BuildWith(profile_, source, name);
+  }
+
+  BuildResult BuildWith(const Profile& profile, const std::string& source, const std::string& name) {
     std::string path = dir_ + "/" + name + ".ino";
     EXPECT_TRUE(util::WriteFileAtomic(path, source).ok());
     BuildRequest req;
     req.sketch_path = path;
     req.model_header = header_;
-    req.workdir = dir_ + "/" + name;
-    auto r = BuildSketch(profile_, req, &runner_);
+    auto r = BuildSketch(profile, req, &runner_);
     EXPECT_TRUE(r.ok()) << r.error().message;
-    return r.ok() ? *r : BuildResult{};
+    if (!r.ok()) return BuildResult{};
+    builds_.push_back(*r);
+    return *r;
   }
 
   RunReport Run(const BuildResult& b) {
@@ -97,6 +154,7 @@ class boardHostBuild : public ::testing::Test {
   }
 
   Profile profile_;
+  std::vector<BuildResult> builds_;
   std::string dir_;
   std::string header_;
   exec::SandboxRunner runner_;
@@ -183,10 +241,98 @@ TEST_F(boardHostBuild, CorpusSampleAgreesWithTheRealToolchain) {
     BuildRequest req;
     req.sketch_path = path;
     req.model_header = header_;
-    req.workdir = dir_ + "/corpus_" + std::string(it[1]) + std::to_string(&it - &items[0]);
     auto r = BuildSketch(profile_, req, &runner_);
     ASSERT_TRUE(r.ok());
+    builds_.push_back(*r);
     EXPECT_EQ(r->compiled, std::string(it[1]) == "pass") << it[0] << "\n" << r->compiler_output;
+  }
+}
+
+
+TEST_F(boardHostBuild, ModernSketchBuildsAndPassesUnderTflmArduino) {
+  auto arduino = LoadProfile("tflm_arduino");
+  ASSERT_TRUE(arduino.ok()) << arduino.error().message;
+  BuildResult b = BuildWith(*arduino, kModernSketch, "modern");
+  ASSERT_TRUE(b.compiled) << b.compiler_output;
+  EXPECT_EQ(b.libraries.front(), "Arduino_TensorFlowLite");
+  RunReport r = Run(b);
+  EXPECT_TRUE(r.ran);
+  EXPECT_EQ(r.verdict, "pass") << r.reason << "\n" << r.serial;
+  EXPECT_GE(r.invokes, 6);
+  // The classic library has none of the port's headers.
+  BuildResult classic = Build(kModernSketch, "modern_on_classic");
+  EXPECT_FALSE(classic.compiled);
+  EXPECT_EQ(classic.primary_code, "build.missing_header");
+}
+
+TEST_F(boardHostBuild, ClassicOnlyApiFailsUnderTflmArduino) {
+  auto arduino = LoadProfile("tflm_arduino");
+  ASSERT_TRUE(arduino.ok()) << arduino.error().message;
+  // The classic sketch includes micro_error_reporter.h and all_ops_resolver.h: gone in the port.
+  BuildResult classic = BuildWith(*arduino, kGoodSketch, "classic");
+  EXPECT_FALSE(classic.compiled);
+  EXPECT_EQ(classic.primary_code, "build.missing_header") << classic.compiler_output;
+
+  std::string sketch = kModernSketch;
+  auto swap = [](std::string text, const std::string& from, const std::string& to) {
+    size_t at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) text.replace(at, from.size(), to);
+    return text;
+  };
+  // MicroErrorReporter without its header: the type does not exist.
+  BuildResult reporter = BuildWith(*arduino, swap(sketch, "alignas(16)", "tflite::MicroErrorReporter reporter;\nalignas(16)"), "reporter");
+  EXPECT_FALSE(reporter.compiled);
+  EXPECT_TRUE(reporter.primary_code == "build.undeclared" || reporter.primary_code == "build.api_mismatch")
+      << reporter.primary_code << "\n" << reporter.compiler_output;
+
+  // AllOpsResolver: no such class in the port.
+  BuildResult all_ops = BuildWith(*arduino, swap(sketch, "static tflite::MicroMutableOpResolver<3> resolver;\n  if (resolver.AddFullyConnected() != kTfLiteOk || resolver.AddSoftmax() != kTfLiteOk) { while (1) delay(100); }",
+                                                  "static tflite::AllOpsResolver resolver;"), "all_ops");
+  EXPECT_FALSE(all_ops.compiled);
+  EXPECT_TRUE(all_ops.primary_code == "build.undeclared" || all_ops.primary_code == "build.api_mismatch")
+      << all_ops.primary_code << "\n" << all_ops.compiler_output;
+
+  // The classic 5-argument constructor (an ErrorReporter* last): no matching constructor.
+  std::string five = swap(sketch, "alignas(16)", "tflite::ErrorReporter* reporter = nullptr;\nalignas(16)");
+  five = swap(five, "arena, sizeof(arena));", "arena, sizeof(arena), reporter);");
+  BuildResult five_args = BuildWith(*arduino, five, "five_args");
+  EXPECT_FALSE(five_args.compiled);
+  EXPECT_EQ(five_args.primary_code, "build.api_mismatch") << five_args.compiler_output;
+
+  // The classic resolver constructor took an ErrorReporter*; the port's takes nothing.
+  std::string resolver_arg = swap(sketch, "MicroMutableOpResolver<3> resolver;", "MicroMutableOpResolver<3> resolver(nullptr);");
+  BuildResult ra = BuildWith(*arduino, resolver_arg, "resolver_arg");
+  EXPECT_FALSE(ra.compiled);
+}
+
+TEST_F(boardHostBuild, BuildsLiveInTheToolsWorkRootAndTouchNoOtherPermissions) {
+  struct stat before {};
+  ASSERT_EQ(::stat(dir_.c_str(), &before), 0);
+  BuildResult b = Build("void setup(){}\nvoid loop(){}\n", "perms");
+  ASSERT_TRUE(b.compiled) << b.compiler_output;
+  EXPECT_EQ(b.workdir.rfind(BoardWorkRoot() + "/", 0), 0u) << b.workdir;
+  struct stat after {};
+  ASSERT_EQ(::stat(dir_.c_str(), &after), 0);
+  EXPECT_EQ(before.st_mode, after.st_mode);  // the sketch's folder (0700) stays closed
+  struct stat root {};
+  ASSERT_EQ(::stat(BoardWorkRoot().c_str(), &root), 0);
+  EXPECT_EQ(root.st_mode & 0777, 0711u);
+  RemoveBuild(b);
+  EXPECT_FALSE(util::PathExists(b.workdir));
+
+  if (::geteuid() == 0) {
+    // A caller-chosen folder the sandbox user cannot reach is refused, not opened up.
+    BuildRequest req;
+    req.sketch_path = dir_ + "/perms.ino";
+    req.model_header = header_;
+    req.workdir = dir_ + "/mine";
+    auto r = BuildSketch(profile_, req, &runner_);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, "env.misconfigured");
+    struct stat again {};
+    ASSERT_EQ(::stat(dir_.c_str(), &again), 0);
+    EXPECT_EQ(before.st_mode, again.st_mode);
   }
 }
 

@@ -133,6 +133,41 @@ bool IsSystemHeader(const std::string& header) {
 
 }  // namespace
 
+Result<void> CheckReachableBySandbox(const std::string& dir) {
+  if (::geteuid() != 0) return Ok();  // the sandbox runs children as the tool's own user
+  fs::path p = fs::absolute(dir).parent_path();
+  for (; !p.empty(); p = p.parent_path()) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) == 0 && (st.st_mode & S_IXOTH) == 0) {
+      return Error{"env.misconfigured",
+                   "the sandbox user cannot reach " + dir + ": " + p.string() +
+                       " is not searchable by others; build under the tool's work root (leave the "
+                       "work folder unset) or point AUTOPILOT_BOARD_CACHE at a world-searchable place"};
+    }
+    if (p == p.root_path()) break;
+  }
+  return Ok();
+}
+
+std::string BoardWorkRoot() { return BoardCacheDir() + "/work"; }
+
+namespace {
+/// Creates a folder the tool owns and sets its mode; its ancestors must already be reachable by
+/// the sandbox user (checked, never changed).
+Result<void> EnsureToolDir(const std::string& dir, fs::perms mode) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Error{"io", "cannot create " + dir + ": " + ec.message()};
+  fs::permissions(dir, mode, fs::perm_options::replace, ec);
+  if (ec) return Error{"io", "cannot set the mode of " + dir + ": " + ec.message()};
+  return CheckReachableBySandbox(dir);
+}
+}  // namespace
+
+void RemoveBuild(const BuildResult& build) {
+  if (!build.workdir.empty()) util::RemoveTree(build.workdir);
+}
+
 std::string BoardCacheDir() {
   const char* env = std::getenv("AUTOPILOT_BOARD_CACHE");
   if (env && *env) return env;
@@ -143,10 +178,10 @@ Result<std::string> EnsureSdk(const Profile& profile, exec::ProcessRunner* runne
   std::string root = BoardCacheDir();
   std::string dir = root + "/" + profile.name + "-" + SdkHash(profile);
   if (util::PathExists(dir + "/libvboard.a") && util::PathExists(dir + "/pch/Arduino.h.gch")) return dir;
+  auto made = EnsureToolDir(root, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                      fs::perms::others_read | fs::perms::others_exec);
+  if (!made) return made.error();
   std::error_code ec;
-  fs::create_directories(root, ec);
-  fs::permissions(root, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                            fs::perms::others_read | fs::perms::others_exec, ec);
   auto tmp = util::MakeTempDir(profile.name + ".tmp", root);
   if (!tmp) return tmp.error();
   std::vector<std::string> includes = {"-I" + profile.core_dir, "-I" + profile.sdk_dir + "/runtime"};
@@ -204,11 +239,30 @@ Result<BuildResult> BuildSketch(const Profile& profile, const BuildRequest& requ
   auto sdk = EnsureSdk(profile, runner);
   if (!sdk) return sdk.error();
   std::error_code ec;
-  fs::create_directories(request.workdir, ec);
+  // The sandboxed compiler runs as an unprivileged user: the build folder lives where that user
+  // can reach it — the tool's own work root unless the caller chose (and prepared) a folder.
   std::string work = request.workdir;
-  // The sandboxed compiler runs as an unprivileged user: it must be able to reach the workdir.
-  fs::permissions(fs::path(work).parent_path(), fs::perms::others_exec | fs::perms::group_exec,
-                  fs::perm_options::add, ec);
+  struct RemoveOnError {  // a folder this call created is removed unless the build returns it
+    std::string dir;
+    ~RemoveOnError() {
+      if (!dir.empty()) util::RemoveTree(dir);
+    }
+  } created;
+  if (work.empty()) {
+    auto root = EnsureToolDir(BoardWorkRoot(), fs::perms::owner_all | fs::perms::group_exec |
+                                                   fs::perms::others_exec);
+    if (!root) return root.error();
+    auto tmp = util::MakeTempDir("build-", BoardWorkRoot());
+    if (!tmp) return tmp.error();
+    work = *tmp;
+    created.dir = work;
+  } else {
+    fs::create_directories(work, ec);
+    work = fs::absolute(work).string();
+    auto reach = CheckReachableBySandbox(work);
+    if (!reach) return reach.error();
+  }
+  result.workdir = work;
 
   // model.h next to the sketch, as the study's harness did.
   std::vector<uint8_t> model_bytes;
@@ -305,6 +359,7 @@ Result<BuildResult> BuildSketch(const Profile& profile, const BuildRequest& requ
   }
   if (result.compiled) result.binary = work + "/sketch";
   result.build_ms = util::MonotonicMs() - start;
+  created.dir.clear();
   return result;
 }
 

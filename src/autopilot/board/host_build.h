@@ -22,7 +22,10 @@ struct BuildRequest {
   std::string model_header;  ///< an existing model.h
   std::string model_tflite;  ///< a .tflite to turn into model.h
   std::string symbol;        ///< array name for --model (default: the profile's)
-  std::string workdir;       ///< where sources and the binary go (created if missing)
+  /// Where sources and the binary go. Empty (the usual case): a fresh folder under the tool's
+  /// own work root (BoardWorkRoot()), which the sandbox user can reach without the tool touching
+  /// any permission outside it. When set, it must already be reachable by the sandbox user.
+  std::string workdir;
 };
 
 /// Outcome of a build. `compiled` is the verdict the real toolchain would give.
@@ -30,6 +33,7 @@ struct BuildResult {
   bool compiled = false;
   std::vector<Diagnostic> diagnostics;
   int64_t build_ms = 0;
+  std::string workdir;         ///< the build folder; the caller removes it (RemoveBuild)
   std::string binary;          ///< sketch executable when compiled
   std::string model_file;      ///< model bytes the board is flashed with ("" if none)
   std::string compiler_output;
@@ -47,5 +51,13 @@ Result<BuildResult> BuildSketch(const Profile& profile, const BuildRequest& requ
 
 /// The cache root: $AUTOPILOT_BOARD_CACHE, else the build tree's board-cache.
 std::string BoardCacheDir();
+/// Where fresh build folders go: <cache>/work, owned by the tool (mode 0711: the sandbox user
+/// may enter the folders it is handed but not list the others).
+std::string BoardWorkRoot();
+/// Removes a build folder BuildSketch created (no-op for an empty path).
+void RemoveBuild(const BuildResult& build);
+/// Ok when the sandbox user (nobody, when the tool runs as root) can reach `dir`: every folder
+/// above it must be searchable by others. The tool never changes their permissions itself.
+Result<void> CheckReachableBySandbox(const std::string& dir);
 
 }  // namespace autopilot::board
