@@ -8,6 +8,11 @@ find_package(CURL REQUIRED)
 # RE2 (libre2-dev) ships only a pkg-config file in Debian 12.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
+# SG static validator: libclang 14's C API (libclang-14-dev). Found directly: ClangConfig.cmake
+# would drag in the whole LLVM CMake package for one library and one header folder (which
+# src/autopilot/validate adds to its one source file only).
+find_path(LIBCLANG_INCLUDE_DIR clang-c/Index.h HINTS /usr/lib/llvm-14/include REQUIRED)
+find_library(LIBCLANG_LIBRARY NAMES clang-14 clang HINTS /usr/lib/llvm-14/lib REQUIRED)
 # TFLite core: libflatbuffers-dev + flatbuffers-compiler (flatc builds the schema subset).
 find_package(FlatBuffers REQUIRED)
 if(AUTOPILOT_BUILD_TESTS)

@@ -1,6 +1,7 @@
 // autopilot board build|run SKETCH.ino — the virtual Nano 33 BLE Sense.
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -16,6 +17,7 @@
 #include "autopilot/exec/process_runner.h"
 #include "autopilot/util/files.h"
 #include "autopilot/util/strings.h"
+#include "autopilot/validate/sketch_static.h"
 
 namespace autopilot::cli {
 namespace {
@@ -43,28 +45,35 @@ nlohmann::ordered_json DiagnosticsJson(const board::BuildResult& b) {
   return arr;
 }
 
-/// Builds into a fresh (or kept) working directory; prints nothing.
-Result<board::BuildResult> Build(const BoardOptions& o, std::string* workdir) {
+/// Builds into a fresh folder under the board's work root (the caller removes it with
+/// FinishBuild); prints nothing.
+Result<board::BuildResult> Build(const BoardOptions& o) {
   if (o.model_header.empty() == o.model.empty()) {
     return Error{"usage", "give exactly one of --model-header H or --model M.tflite"};
   }
   auto profile = board::LoadProfile(o.profile);
   if (!profile) return profile.error();
-  if (!o.keep.empty()) {
-    *workdir = o.keep;
-  } else {
-    auto tmp = util::MakeTempDir("autopilot-board-");
-    if (!tmp) return tmp.error();
-    *workdir = *tmp;
-  }
   board::BuildRequest req;
   req.sketch_path = o.sketch;
   req.model_header = o.model_header;
   req.model_tflite = o.model;
   req.symbol = o.symbol;
-  req.workdir = *workdir + "/build";
   exec::SandboxRunner runner;
   return board::BuildSketch(*profile, req, &runner);
+}
+
+/// Copies the build folder to --keep DIR/build (when asked) and removes it from the work root.
+void FinishBuild(const BoardOptions& o, const board::BuildResult& b) {
+  if (!o.keep.empty() && !b.workdir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.keep + "/build", ec);
+    std::filesystem::copy(b.workdir, o.keep + "/build",
+                          std::filesystem::copy_options::recursive |
+                              std::filesystem::copy_options::overwrite_existing,
+                          ec);
+    if (ec) std::cerr << "warning: could not keep the build in " << o.keep << ": " << ec.message() << "\n";
+  }
+  board::RemoveBuild(b);
 }
 
 void PrintDiagnosticsText(const board::BuildResult& b) {
@@ -77,9 +86,8 @@ void PrintDiagnosticsText(const board::BuildResult& b) {
 }
 
 int BuildCommand(const GlobalOptions& g, const BoardOptions& o) {
-  std::string workdir;
-  auto b = Build(o, &workdir);
-  if (o.keep.empty() && !workdir.empty()) util::RemoveTree(workdir);
+  auto b = Build(o);
+  if (b) FinishBuild(o, *b);
   if (!b) {
     ReportError(g.json, b.error());
     return b.error().code == "usage" ? kExitUsage : kExitInternal;
@@ -100,10 +108,9 @@ int BuildCommand(const GlobalOptions& g, const BoardOptions& o) {
 }
 
 int RunCommand(const GlobalOptions& g, const BoardOptions& o) {
-  std::string workdir;
-  auto b = Build(o, &workdir);
+  auto b = Build(o);
   auto cleanup = [&] {
-    if (o.keep.empty() && !workdir.empty()) util::RemoveTree(workdir);
+    if (b) FinishBuild(o, *b);
   };
   if (!b) {
     cleanup();
@@ -160,6 +167,61 @@ int RunCommand(const GlobalOptions& g, const BoardOptions& o) {
   return report.verdict == "pass" ? kExitOk : kExitFailed;
 }
 
+/// The SG static layer on one sketch (libclang over the profile's SDK headers).
+int CheckCommand(const GlobalOptions& g, const BoardOptions& o) {
+  if (o.model_header.empty() == o.model.empty()) {
+    ReportError(g.json, Error{"usage", "give exactly one of --model-header H or --model M.tflite"});
+    return kExitUsage;
+  }
+  auto profile = board::LoadProfile(o.profile);
+  if (!profile) {
+    ReportError(g.json, profile.error());
+    return kExitUsage;
+  }
+  Result<validate::SketchModelFacts> facts = Error{"usage", ""};
+  if (!o.model_header.empty()) {
+    auto text = util::ReadFile(o.model_header);
+    if (!text) {
+      ReportError(g.json, Error{"usage", o.model_header + ": cannot read model header"});
+      return kExitUsage;
+    }
+    facts = validate::ModelFactsFromHeader(*text);
+  } else {
+    facts = validate::ModelFactsFromTflite(o.model, *profile, o.symbol);
+  }
+  if (!facts) {
+    ReportError(g.json, Error{"usage", facts.error().message});
+    return kExitUsage;
+  }
+  auto sketch = util::ReadFile(o.sketch);
+  if (!sketch) {
+    ReportError(g.json, Error{"usage", o.sketch + ": cannot read sketch"});
+    return kExitUsage;
+  }
+  std::string name = std::filesystem::path(o.sketch).filename().string();
+  auto r = validate::ValidateSketchStatic(*sketch, *facts, *profile, name);
+  if (!r) {
+    ReportError(g.json, r.error());
+    return kExitInternal;
+  }
+  if (g.json) {
+    auto arr = nlohmann::ordered_json::array();
+    for (const auto& d : r->diagnostics) {
+      nlohmann::ordered_json line = d.line ? nlohmann::ordered_json(*d.line) : nlohmann::ordered_json(nullptr);
+      arr.push_back({{"layer", d.layer}, {"code", d.code}, {"message", d.message}, {"file", d.file},
+                     {"line", line}, {"hint", d.hint}});
+    }
+    PrintJson({{"ok", r->passed}, {"diagnostics", arr}, {"ms", r->duration_ms}, {"profile", o.profile}});
+  } else {
+    for (const auto& d : r->diagnostics) {
+      std::cout << d.file << ":" << (d.line ? std::to_string(*d.line) + ":" : std::string()) << " " << d.code
+                << ": " << d.message << (d.hint.empty() ? "" : " (" + d.hint + ")") << "\n";
+    }
+    std::cout << (r->passed ? "static checks passed" : "static checks failed") << "\n";
+  }
+  return r->passed ? kExitOk : kExitFailed;
+}
+
 int StudyModelCommand(const GlobalOptions& g, const std::string& out_dir) {
   auto bytes = tflite::SerializeModel(board::StudyEquivalentModel());
   if (!bytes) {
@@ -213,6 +275,17 @@ CommandRunner SetupBoard(CLI::App* sub, GlobalOptions* globals) {
   run->add_option("--max-virtual-ms", opts->max_virtual_ms, "Virtual-time cap (default: scenario + 30 s)");
   run->add_option("--timeout", opts->timeout_s, "Wall-clock limit of the run in seconds")->default_val(10);
   run->callback([action] { *action = "run"; });
+  CLI::App* check = sub->add_subcommand(
+      "check", "SG static checks (libclang over the board SDK headers): setup/loop, model.h, model "
+               "loaded and version-checked, AllocateTensors checked, Invoke reachable from loop, input "
+               "written, output read, resolver covers the model's ops. --json: {ok, diagnostics[]}. "
+               "Exit 0 when every check passes, 1 when one fails.");
+  check->add_option("sketch", opts->sketch, "The .ino sketch")->required()->check(CLI::ExistingFile);
+  check->add_option("--model-header", opts->model_header, "model.h the sketch is built with")->check(CLI::ExistingFile);
+  check->add_option("--model", opts->model, "A .tflite model; model.h as the build would generate it")->check(CLI::ExistingFile);
+  check->add_option("--symbol", opts->symbol, "Array name for --model (default: the profile's)");
+  check->add_option("--profile", opts->profile, "Toolchain profile: harvard_tinymlx (default) or tflm_arduino");
+  check->callback([action] { *action = "check"; });
   auto out_dir = std::make_shared<std::string>();
   CLI::App* study = sub->add_subcommand(
       "study-model", "Write the study-equivalent float model (3-8-5-3, float32 I/O) as model.tflite and "
@@ -222,6 +295,7 @@ CommandRunner SetupBoard(CLI::App* sub, GlobalOptions* globals) {
   return [globals, opts, action, out_dir]() -> int {
     if (*action == "study-model") return StudyModelCommand(*globals, *out_dir);
     if (*action == "run") return RunCommand(*globals, *opts);
+    if (*action == "check") return CheckCommand(*globals, *opts);
     return BuildCommand(*globals, *opts);
   };
 }

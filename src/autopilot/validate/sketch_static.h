@@ -1,0 +1,42 @@
+#pragma once
+// The SG static layer: libclang parses the preprocessed sketch with the board SDK headers (without
+// them member calls vanish from the AST) and checks the structure a working TFLM sketch needs —
+// entry points, model.h, the model loaded and version-checked, AllocateTensors checked, Invoke
+// reachable from loop(), the input written, the output read, the resolver covering the model's ops.
+
+#include <string>
+#include <vector>
+
+#include "autopilot/board/profile.h"
+#include "autopilot/util/result.h"
+#include "autopilot/validate/diagnostic.h"
+
+namespace autopilot::validate {
+
+/// What the static layer knows about the model the sketch is built with.
+struct SketchModelFacts {
+  std::string header_text;            ///< model.h as the sketch will see it
+  std::string symbol;                 ///< the model array's name in model.h
+  std::vector<std::string> ops;       ///< builtin operators the resolver must register ("FULLY_CONNECTED", …)
+};
+
+/// Facts from an existing model.h: its first array's name, and the ops of the model it holds.
+Result<SketchModelFacts> ModelFactsFromHeader(const std::string& header_text);
+/// Facts from a .tflite: the header the board build would generate in the profile's convention
+/// (`symbol` overrides the profile's array name) and the model's ops.
+Result<SketchModelFacts> ModelFactsFromTflite(const std::string& tflite_path, const board::Profile& profile,
+                                              const std::string& symbol = "");
+
+/// Runs every static check on one sketch. `sketch_name` is the file name diagnostics point at.
+/// A sketch the clang front end rejects is not judged here (the build layer reports it): the
+/// layer passes with one note carrying the first error's build.* code. An Error means libclang
+/// could not run at all.
+Result<LayerResult> ValidateSketchStatic(const std::string& sketch_text, const SketchModelFacts& facts,
+                                         const board::Profile& profile,
+                                         const std::string& sketch_name = "sketch.ino");
+
+/// The builtin operator a MicroMutableOpResolver method registers ("AddConv2D" → "CONV_2D");
+/// "" for methods that register none (AddCustom, unknown names).
+std::string OpForResolverMethod(const std::string& method);
+
+}  // namespace autopilot::validate
