@@ -163,6 +163,11 @@ TEST_F(validateSketchStatic, VersionChecked) {
              "schema version is never checked", "static.structure");
   ExpectOnly(Replace(kGood, "m->version() != TFLITE_SCHEMA_VERSION", "m->version() != 2"),
              "not compared with TFLITE_SCHEMA_VERSION", "static.structure");
+  // Guarded by #ifdef without version.h: the check never compiles in (classic API).
+  std::string guarded = Replace(kGood, "#include <tensorflow/lite/version.h>\n", "");
+  guarded = Replace(guarded, "  if (m->version() != TFLITE_SCHEMA_VERSION) { while (1) delay(100); }\n",
+                    "#ifdef TFLITE_SCHEMA_VERSION\n  if (m->version() != TFLITE_SCHEMA_VERSION) { while (1) delay(100); }\n#endif\n");
+  ExpectOnly(guarded, "compiled out", "static.structure");
 }
 
 TEST_F(validateSketchStatic, AllocateTensorsChecked) {

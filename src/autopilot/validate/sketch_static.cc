@@ -633,10 +633,14 @@ Result<LayerResult> ValidateSketchStatic(const std::string& sketch_text, const S
     bool has_macro = std::any_of(f.schema_macros.begin(), f.schema_macros.end(), [&](unsigned o) { return o >= from && o <= to; });
     version_checked = version_checked || (has_call && has_macro);
   }
+  bool macro_written = board::StripCommentsAndLiterals(sketch_text).find("TFLITE_SCHEMA_VERSION") != std::string::npos;
   if (!f.get_model.empty() && !version_checked) {
     add(kStructure,
-        f.version_calls.empty() ? "the model's schema version is never checked"
-                                : "model->version() is not compared with TFLITE_SCHEMA_VERSION",
+        macro_written && f.schema_macros.empty()
+            ? "the schema version check is compiled out: TFLITE_SCHEMA_VERSION is not defined here "
+              "(#ifdef or no tensorflow/lite/version.h)"
+        : f.version_calls.empty() ? "the model's schema version is never checked"
+                                  : "model->version() is not compared with TFLITE_SCHEMA_VERSION",
         f.version_line > 0 ? f.version_line : f.get_model.front().line,
         "stop with a message when model->version() != TFLITE_SCHEMA_VERSION");
   }
