@@ -196,6 +196,7 @@ HttpResponse HttpClient::Perform(const HttpRequest& request) {
     if (msg->msg == CURLMSG_DONE && msg->easy_handle == easy) rc = msg->data.result;
   }
   response.status = static_cast<int>(t.Status());
+  curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &response.new_connections);
   curl_multi_remove_handle(impl_->multi, easy);
   curl_slist_free_all(headers);
   response.elapsed_s = static_cast<double>(util::MonotonicUs() - t.start_us) / 1e6;

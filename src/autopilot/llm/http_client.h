@@ -52,6 +52,7 @@ struct HttpResponse {
   std::optional<Error> error;
   bool aborted_by_callback = false;
   bool too_large = false;  ///< refused for max_response_bytes: retrying would not help
+  long new_connections = 0;  ///< 0 when a kept-alive connection was reused
 };
 
 /// Performs requests one at a time; keeps connections alive between them. Not thread-safe: use one
