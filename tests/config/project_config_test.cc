@@ -18,6 +18,7 @@ python:
 llm:
   model: ollama:qwen2.5-coder:32b
   preset: deterministic
+  num_ctx: 8192
 sandbox:
   timeout_s: 30.5
   memory_mb: 512
@@ -32,6 +33,7 @@ sandbox:
   EXPECT_EQ(cfg->python, "/opt/py/bin/python3");
   EXPECT_EQ(cfg->llm.model, "ollama:qwen2.5-coder:32b");
   EXPECT_EQ(cfg->llm.preset, "deterministic");
+  EXPECT_EQ(cfg->llm.num_ctx, 8192);
   EXPECT_DOUBLE_EQ(cfg->sandbox.timeout_s, 30.5);
   EXPECT_EQ(cfg->sandbox.memory_mb, 512);
   EXPECT_TRUE(cfg->sandbox.allow_network);

@@ -21,7 +21,7 @@ nlohmann::ordered_json ToJson(const config::ProjectConfig& c) {
           {"application", {{"name", c.application.name}, {"description", c.application.description}}},
           {"paths", {{"store", c.store}, {"work_dir", c.work_dir}}},
           {"python", {{"interpreter", c.python}}},
-          {"llm", {{"model", c.llm.model}, {"preset", c.llm.preset}}},
+          {"llm", {{"model", c.llm.model}, {"preset", c.llm.preset}, {"num_ctx", c.llm.num_ctx}}},
           {"sandbox",
            {{"timeout_s", s.timeout_s},
             {"kill_grace_s", s.kill_grace_s},

@@ -137,7 +137,11 @@ int RunChat(const GlobalOptions& g, const LlmOptions& o) {
   if (!o.system.empty()) request.messages.push_back({"system", o.system});
   request.messages.push_back({"user", prompt});
   request.sampling = *sampling;
-  if (o.num_ctx_opt->count()) request.num_ctx = o.num_ctx;
+  if (o.num_ctx_opt->count()) {
+    request.num_ctx = o.num_ctx;
+  } else if (auto cfg = LoadConfig(g); cfg && cfg->llm.num_ctx > 0) {
+    request.num_ctx = cfg->llm.num_ctx;  // llm.num_ctx in autopilot.yaml
+  }
   request.stream = o.stream;
 
   llm::StreamObserver observer;

@@ -67,6 +67,8 @@ Result<ProjectConfig> FromNode(const YAML::Node& root, IssueList* issues,
   MapReader llm = top.Child("llm");
   llm.Get("model", &cfg.llm.model);
   llm.GetEnum("preset", &cfg.llm.preset, {"default", "deterministic"});
+  llm.Get("num_ctx", &cfg.llm.num_ctx);
+  llm.CheckRange("num_ctx", static_cast<double>(cfg.llm.num_ctx), 0, 1 << 24);
   llm.Finish();
   if (!cfg.llm.model.empty() && cfg.llm.model.find(':') == std::string::npos) {
     issues->Add(llm.mark(), "llm.model",

@@ -29,6 +29,8 @@ struct SandboxSettings {
 struct LlmSettings {
   std::string model;  ///< PROVIDER:MODEL[@BASE_URL]; empty = must be given on the command line
   std::string preset = "default";
+  /// Ollama context window sent with every request; 0 = the model's own (from /api/show).
+  int64_t num_ctx = 0;
 };
 
 /// What the application is.
