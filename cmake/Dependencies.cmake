@@ -15,6 +15,10 @@ find_path(LIBCLANG_INCLUDE_DIR clang-c/Index.h HINTS /usr/lib/llvm-14/include RE
 find_library(LIBCLANG_LIBRARY NAMES clang-14 clang HINTS /usr/lib/llvm-14/lib REQUIRED)
 # TFLite core: libflatbuffers-dev + flatbuffers-compiler (flatc builds the schema subset).
 find_package(FlatBuffers REQUIRED)
+# Keras .keras input (model quantize): libzip-dev for the archive, libhdf5-dev (serial C API) for
+# model.weights.h5; both found through their Debian pkg-config files.
+pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
+pkg_check_modules(HDF5 REQUIRED IMPORTED_TARGET hdf5-serial)
 if(AUTOPILOT_BUILD_TESTS)
   find_package(GTest REQUIRED)
   include(GoogleTest)

@@ -61,7 +61,7 @@ std::vector<std::string> FeatureList(const std::string& flag, const tflite::Mode
   return tflite::ModelFeatures(model);
 }
 
-// Loads a .tflite or, for quantize, a Keras .keras file.
+// Loads a .tflite or a Keras .keras file (run, quantize, eval).
 Result<tflite::Model> LoadAnyModel(const std::string& path) {
   if (util::EndsWith(util::ToLower(path), ".keras")) return tflite::LoadKerasModel(path);
   return tflite::LoadModel(path);
@@ -89,7 +89,7 @@ int RunInspect(const ModelArgs& a, bool json) {
 }
 
 int RunRun(const ModelArgs& a, bool json) {
-  auto model = tflite::LoadModel(a.model);
+  auto model = LoadAnyModel(a.model);
   if (!model) return Fail(json, model.error());
   auto interp = tflite::Interpreter::Create(std::move(*model));
   if (!interp) return Fail(json, Error{interp.error().code, a.model + ": " + interp.error().message});

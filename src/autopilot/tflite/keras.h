@@ -8,8 +8,14 @@
 
 namespace autopilot::tflite {
 
-/// A Sequential of Dense layers as a float Model. Not implemented yet: returns
-/// `ml.conversion_config` telling the user to convert through a float .tflite.
+/// A Keras Sequential of Dense layers as a float Model: input [1, n] → FULLY_CONNECTED per Dense
+/// (relu/relu6 fused, kernel transposed to TFLite's [out, in]) → SOFTMAX / LOGISTIC / TANH ops for
+/// those activations. Also understood: InputLayer, Dropout (identity at inference), Activation,
+/// Softmax and ReLU layers. Weights are read from the Keras 3 layout
+/// (`layers/dense[_N]/vars/{0,1}`), the Keras 2.13+ layout (`_layer_checkpoint_dependencies/…`)
+/// or groups named after the layers.
+/// Errors: `ml.conversion_config` naming the layer for anything unsupported, and for an archive
+/// or weights file that is not what a .keras file holds.
 Result<Model> LoadKerasModel(const std::string& path);
 
 }  // namespace autopilot::tflite
