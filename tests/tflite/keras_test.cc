@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "autopilot/exec/process_runner.h"
 #include "autopilot/tflite/dataset.h"
 #include "autopilot/tflite/fruit_synth.h"
 #include "autopilot/tflite/interpreter.h"
@@ -306,6 +307,52 @@ TEST_F(tflite_Keras, FruitModelFromKerasQuantizesWithinTwoPoints) {
   EXPECT_DOUBLE_EQ(fa, reference);
   EXPECT_GT(fa, 0.85);
   EXPECT_LE(std::abs(fa - qa), 0.02) << "float " << fa << " int8 " << qa;
+}
+
+// The same through the binary: model quantize and model eval on the .keras file.
+TEST_F(tflite_Keras, CliQuantizesAndEvaluatesKerasFile) {
+  const std::string features = "red/(red+green+blue),green/(red+green+blue),blue/(red+green+blue)";
+  const Table train = SynthesizeFruit(1500, 7), test = SynthesizeFruit(800, 99);
+  ASSERT_TRUE(util::WriteFileAtomic(dir_ + "/train.csv", FormatCsv(train)).ok());
+  ASSERT_TRUE(util::WriteFileAtomic(dir_ + "/test.csv", FormatCsv(test)).ok());
+  auto x = ExtractFeatures(train, {"red/(red+green+blue)", "green/(red+green+blue)", "blue/(red+green+blue)"});
+  std::vector<std::string> classes;
+  auto y = ExtractLabels(train, "label", &classes);
+  ASSERT_TRUE(x.ok() && y.ok());
+  TrainOptions opt;
+  opt.seed = 3;
+  auto trained = TrainMlp(*x, *y, {}, classes, opt);
+  ASSERT_TRUE(trained.ok());
+  const auto net = DenseFromTrained(trained->model);
+  WriteKeras("fruit", SequentialConfig(net), WeightSets(net));
+  auto cli = [&](std::vector<std::string> args) {
+    exec::ProcessRequest req;
+    req.argv = {AUTOPILOT_BINARY};
+    req.argv.insert(req.argv.end(), args.begin(), args.end());
+    req.workdir = dir_;
+    req.policy.timeout_s = 120;
+    req.policy.isolate_network = false;
+    req.policy.drop_privileges = false;
+    req.policy.inherit_env = true;
+    req.policy.memory_mb = 0;
+    req.policy.max_processes = 0;
+    exec::SandboxRunner runner;
+    auto r = runner.Run(req);
+    EXPECT_TRUE(r.ok());
+    EXPECT_EQ(r->exit_code, 0) << r->stdout_data << r->stderr_data;
+    return json::parse(r->stdout_data, nullptr, false);
+  };
+  cli({"model", "quantize", "fruit.keras", "--representative", "train.csv", "--features", features,
+       "--io", "uint8", "-o", "int8.tflite", "--json"});
+  const json fe = cli({"model", "eval", "fruit.keras", "--data", "test.csv", "--features", features,
+                       "--label", "label", "--json"});
+  const json qe = cli({"model", "eval", "int8.tflite", "--data", "test.csv", "--features", features,
+                       "--label", "label", "--json"});
+  ASSERT_TRUE(fe.contains("accuracy") && qe.contains("accuracy"));
+  const double fa = fe["accuracy"], qa = qe["accuracy"];
+  std::cout << "[keras cli] model eval fruit.keras " << fa << ", int8.tflite (uint8 I/O) " << qa << "\n";
+  EXPECT_GT(fa, 0.85);
+  EXPECT_LE(std::abs(fa - qa), 0.02);
 }
 
 void ExpectError(const Result<Model>& r, const std::string& fragment) {
