@@ -24,6 +24,7 @@ const CommandSpec kCommands[] = {
     {"store", "Inspect the run store (SQLite)", &SetupStore},
     {"classify", "Classify failure logs into the failure taxonomy", &SetupClassify},
     {"extract", "Extract the code from a raw LLM reply", &SetupExtract},
+    {"validate", "Run a stage's validator chain on existing code (no LLM)", &SetupValidate},
     {"board", "The virtual Nano 33 BLE Sense: build and run sketches (real toolchain verdicts)", &SetupBoard},
     {"model", "TFLite models: inspect, run, header, train, quantize, eval", &SetupModel},
     {"data", "Datasets: synthesize the fruit case study data", &SetupData},

@@ -1,0 +1,129 @@
+#include "autopilot/stage/reference.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <set>
+
+#include "autopilot/stage/dp_checks.h"
+#include "autopilot/tflite/dataset.h"
+#include "autopilot/tflite/quantizer.h"
+#include "autopilot/tflite/trainer.h"
+#include "autopilot/util/files.h"
+#include "autopilot/util/strings.h"
+
+namespace autopilot::stage {
+
+Result<ReferenceArtifacts> BuildReference(const config::ProjectConfig& p, const std::string& dir) {
+  const auto& ds = p.dataset;
+  if (ds.raw_csv.empty()) return Error{"config", "dataset.raw_csv is not set in the project file"};
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Error{"io", dir + ": " + ec.message()};
+  ReferenceArtifacts a;
+  a.dir = dir;
+  a.raw_csv = dir + "/raw.csv";
+  a.train_csv = dir + "/train.csv";
+  a.test_csv = dir + "/test.csv";
+  a.float_model = dir + "/float_model.tflite";
+  a.int8_model = dir + "/model_int8.tflite";
+  a.scenario_csv = dir + "/scenario.csv";
+  auto raw_text = util::ReadFile(ds.raw_csv);
+  if (!raw_text) return raw_text.error();
+  if (auto r = util::WriteFileAtomic(a.raw_csv, *raw_text); !r) return r.error();
+  auto raw = tflite::ParseCsv(*raw_text, ds.raw_csv);
+  if (!raw) return raw.error();
+
+  // Cleaned rows with their raw values (for the scenario) and features (for the split files).
+  auto rows = ExpectedDpRows(ds, a.raw_csv);
+  if (!rows) return rows.error();
+  if (rows->size() < 10) return Error{"data.schema", ds.raw_csv + ": fewer than 10 usable rows"};
+  std::vector<size_t> order(rows->size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::mt19937_64 rng(static_cast<uint64_t>(ds.split_seed));
+  std::shuffle(order.begin(), order.end(), rng);
+  // Stratified: per class, the first test_fraction of its shuffled rows go to the test split.
+  std::map<std::string, std::vector<size_t>> by_class;
+  for (size_t i : order) by_class[util::ToLower((*rows)[i].label)].push_back(i);
+  std::set<size_t> test_rows;
+  for (auto& [_, idx] : by_class) {
+    size_t n = static_cast<size_t>(static_cast<double>(idx.size()) * ds.test_fraction + 0.5);
+    for (size_t k = 0; k < n && k < idx.size(); ++k) test_rows.insert(idx[k]);
+  }
+  tflite::Table train, test;
+  train.header = ds.feature_names;
+  train.header.push_back(ds.label);
+  test.header = train.header;
+  std::vector<std::vector<float>> x_train;
+  std::vector<std::string> y_train;
+  for (size_t i : order) {
+    std::vector<std::string> cells;
+    for (double v : (*rows)[i].features) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.8f", v);
+      cells.push_back(buf);
+    }
+    cells.push_back((*rows)[i].label);
+    if (test_rows.count(i)) {
+      test.rows.push_back(cells);
+    } else {
+      train.rows.push_back(cells);
+      x_train.emplace_back((*rows)[i].features.begin(), (*rows)[i].features.end());
+      y_train.push_back((*rows)[i].label);
+    }
+  }
+  if (auto r = util::WriteFileAtomic(a.train_csv, tflite::FormatCsv(train)); !r) return r.error();
+  if (auto r = util::WriteFileAtomic(a.test_csv, tflite::FormatCsv(test)); !r) return r.error();
+
+  std::vector<std::string> classes = ds.classes;
+  std::vector<int> y;
+  for (const auto& l : y_train) {
+    auto it = std::find_if(classes.begin(), classes.end(),
+                           [&](const std::string& c) { return util::ToLower(c) == util::ToLower(l); });
+    if (it == classes.end()) return Error{"data.schema", "label '" + l + "' is not in dataset.classes"};
+    y.push_back(static_cast<int>(it - classes.begin()));
+  }
+  tflite::TrainOptions opts;
+  opts.hidden.assign(p.model.hidden.begin(), p.model.hidden.end());
+  opts.seed = static_cast<uint64_t>(p.model.train_seed);
+  auto trained = tflite::TrainMlp(x_train, y, ds.feature_names, classes, opts);
+  if (!trained) return trained.error();
+  if (auto r = tflite::SaveModel(trained->model, a.float_model); !r) return r.error();
+  tflite::IoType io = p.model.input_dtype == "uint8"   ? tflite::IoType::kUInt8
+                      : p.model.input_dtype == "int8" ? tflite::IoType::kInt8
+                                                      : tflite::IoType::kFloat;
+  auto q = tflite::QuantizeModel(trained->model, x_train, io);
+  if (!q) return q.error();
+  if (auto r = tflite::SaveModel(*q, a.int8_model); !r) return r.error();
+
+  // Scenario: up to two raw test rows per class, as the sensor would report them.
+  int r_col = raw->Column("red"), g_col = raw->Column("green"), b_col = raw->Column("blue");
+  int c_col = raw->Column("clear"), p_col = raw->Column("proximity"), l_col = raw->Column(ds.label);
+  std::string scenario = "red,green,blue,clear,proximity,label\n";
+  if (r_col >= 0 && g_col >= 0 && b_col >= 0 && c_col >= 0 && p_col >= 0 && l_col >= 0) {
+    std::map<std::string, int> taken;
+    auto near = [&](double a1, double b1) { return std::abs(a1 - b1) < 1e-6; };
+    for (const auto& test_row : test.rows) {
+      std::string label = util::ToLower(test_row.back());
+      if (taken[label] >= 2) continue;
+      for (const auto& rr : raw->rows) {
+        double r = std::stod(rr[static_cast<size_t>(r_col)]), g = std::stod(rr[static_cast<size_t>(g_col)]),
+               b = std::stod(rr[static_cast<size_t>(b_col)]);
+        double s = r + g + b;
+        if (s <= 0 || util::ToLower(rr[static_cast<size_t>(l_col)]) != label) continue;
+        if (near(r / s, std::stod(test_row[0])) && near(g / s, std::stod(test_row[1]))) {
+          scenario += rr[static_cast<size_t>(r_col)] + "," + rr[static_cast<size_t>(g_col)] + "," +
+                      rr[static_cast<size_t>(b_col)] + "," + rr[static_cast<size_t>(c_col)] + "," +
+                      rr[static_cast<size_t>(p_col)] + "," + label + "\n";
+          ++taken[label];
+          break;
+        }
+      }
+    }
+  }
+  if (auto r = util::WriteFileAtomic(a.scenario_csv, scenario); !r) return r.error();
+  return a;
+}
+
+}  // namespace autopilot::stage

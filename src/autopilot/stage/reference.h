@@ -1,0 +1,28 @@
+#pragma once
+// The known-good artifacts of a project, made by the built-in path (no LLM): the cleaned split,
+// the float model, the quantized model and a sensor scenario. They are what `autopilot validate`
+// judges a user's (or an LLM's) stage output against.
+
+#include <string>
+
+#include "autopilot/config/project_config.h"
+#include "autopilot/util/result.h"
+
+namespace autopilot::stage {
+
+/// Paths of the reference artifacts, all inside one folder.
+struct ReferenceArtifacts {
+  std::string dir;
+  std::string raw_csv;       ///< copy of the project's raw data
+  std::string train_csv;     ///< feature columns + label
+  std::string test_csv;
+  std::string float_model;   ///< built-in trainer
+  std::string int8_model;    ///< full-integer, with the project's I/O dtypes
+  std::string scenario_csv;  ///< raw sensor rows of the test split (red,green,blue,clear,proximity,label)
+};
+
+/// Builds them in `dir` (created if needed) from the project's dataset settings. Deterministic.
+Result<ReferenceArtifacts> BuildReference(const config::ProjectConfig& project,
+                                          const std::string& dir);
+
+}  // namespace autopilot::stage
