@@ -134,8 +134,11 @@ TEST(SandboxRunner, ForkBombIsContained) {
   int64_t elapsed = util::MonotonicMs() - t0;
   ASSERT_TRUE(r.ok());
   EXPECT_LT(elapsed, 10000);
-  // The process limit, not the machine, stopped it: bash reports failed forks.
-  EXPECT_NE(r->stderr_data.find("fork"), std::string::npos) << r->stderr_data.substr(0, 400);
+  // The process limit, not the machine, stopped it: bash reports failed forks — or, when other
+  // sandboxes of the same user already fill the limit (ctest -j2), the exec itself is refused.
+  EXPECT_TRUE(r->stderr_data.find("fork") != std::string::npos ||
+              r->stderr_data.find("Resource temporarily unavailable") != std::string::npos)
+      << r->stderr_data.substr(0, 400);
   pid_t pgid = std::atoi(util::ReadFile(*dir + "/pgid")->c_str());
   ASSERT_GT(pgid, 1);
   EXPECT_TRUE(GroupGone(pgid)) << "fork bomb processes survived";
