@@ -125,7 +125,8 @@ TEST(SandboxRunner, ForkBombIsContained) {
   auto dir = util::MakeTempDir("ap-test-");
   ASSERT_TRUE(dir.ok());
   ::chmod(dir->c_str(), 0777);
-  auto req = Req({"bash", "-c", "echo $$ > pgid; bomb() { bomb | bomb & }; bomb; wait"}, 3.0);
+  // The top shell stays alive (sleep) so the bomb spreads until the wall-clock limit.
+  auto req = Req({"bash", "-c", "echo $$ > pgid; bomb() { bomb | bomb & }; bomb; sleep 30"}, 2.0);
   req.workdir = *dir;
   req.policy.max_processes = 40;
   req.policy.kill_grace_s = 0.2;
@@ -133,6 +134,7 @@ TEST(SandboxRunner, ForkBombIsContained) {
   auto r = runner.Run(req);
   int64_t elapsed = util::MonotonicMs() - t0;
   ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->timed_out);
   EXPECT_LT(elapsed, 10000);
   // The process limit, not the machine, stopped it: bash reports failed forks — or, when other
   // sandboxes of the same user already fill the limit (ctest -j2), the exec itself is refused.
