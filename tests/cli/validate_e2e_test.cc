@@ -92,6 +92,37 @@ TEST_F(Validate, DpGoodScriptPassesEveryLayer) {
   EXPECT_EQ(LastLayer(j), "semantic");
 }
 
+// What an LLM typically writes: pandas + sklearn.
+const char* kPandasDp = R"PY(import pandas as pd
+from sklearn.model_selection import train_test_split
+
+df = pd.read_csv('raw.csv').drop_duplicates()
+df = df[(df['clear'] >= 10) & (df['proximity'] <= 0)]
+total = df['red'] + df['green'] + df['blue']
+df = df[total > 0]
+out = pd.DataFrame({
+    'r_ratio': df['red'] / total[total > 0],
+    'g_ratio': df['green'] / total[total > 0],
+    'b_ratio': df['blue'] / total[total > 0],
+    'label': df['label'],
+})
+train, test = train_test_split(out, test_size=0.2, stratify=out['label'], random_state=42)
+train.to_csv('train.csv', index=False)
+test.to_csv('test.csv', index=False)
+)PY";
+
+TEST_F(Validate, DpPandasScriptPassesAndForgottenIndexFlagIsCaught) {
+  if (!util::PathExists("/usr/lib/python3/dist-packages/pandas")) GTEST_SKIP() << "python3-pandas not installed";
+  int code = 0;
+  json j = Run("dp", Write("dp.py", kPandasDp), &code);
+  EXPECT_EQ(code, 0) << j.dump(2);
+  std::string with_index = kPandasDp;
+  with_index.replace(with_index.find("train.to_csv('train.csv', index=False)"), 38, "train.to_csv('train.csv')");
+  json k = Run("dp", Write("dp2.py", with_index), &code);
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(k.dump().find("the DataFrame index?"), std::string::npos) << k.dump(2);
+}
+
 TEST_F(Validate, DpWrongMathsFailsTheSemanticLayer) {
   std::string wrong = kGoodDp;
   wrong.replace(wrong.find("[red / s, green / s, blue / s"), 29, "[red / 255, green / 255, blue / 255");
