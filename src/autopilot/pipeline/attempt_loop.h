@@ -1,0 +1,73 @@
+#pragma once
+// The attempt loop of one stage: render the prompt (format), call the LLM, extract, run the
+// validator layers, and on failure build a repair prompt with precise feedback — within the
+// attempt, token, cost and time budgets, which the tool enforces itself.
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "autopilot/extract/extractor.h"
+#include "autopilot/llm/backend.h"
+#include "autopilot/prompt/prompt_set.h"
+#include "autopilot/store/run_store.h"
+#include "autopilot/validate/diagnostic.h"
+
+namespace autopilot::pipeline {
+
+/// Limits for one stage (0 = unlimited for tokens/cost/time).
+struct Budget {
+  int max_attempts = 5;
+  int64_t max_tokens = 0;
+  double max_cost_usd = 0;
+  double max_time_s = 0;
+};
+
+/// What a stage is: its prompts' facts, the language it wants, and its layers after `format`.
+struct StageSpec {
+  std::string stage;   ///< dp | mc | sg
+  extract::Lang lang = extract::Lang::kPython;
+  nlohmann::json facts;
+  llm::Sampling sampling;
+  /// Runs static → … → semantic on extracted code; stops at the first failing layer.
+  std::function<std::vector<validate::LayerResult>(const std::string& code)> validate;
+};
+
+/// One attempt as it happened.
+struct Attempt {
+  int number = 0;
+  prompt::Prompt prompt;
+  llm::LlmResult llm;
+  std::string code;
+  std::vector<validate::LayerResult> layers;
+  bool passed = false;
+  std::string primary_code;  ///< taxonomy id of the first failing diagnostic
+  int64_t wall_ms = 0;
+};
+
+/// The stage's outcome.
+struct StageOutcome {
+  bool passed = false;
+  std::vector<Attempt> attempts;
+  std::string code;         ///< the passing code (or the last attempt's)
+  std::string stop_reason;  ///< passed | attempts | tokens | cost | time | transport
+  int64_t tokens = 0;
+  double cost_usd = 0;
+};
+
+/// Where the loop records what it does (optional).
+struct Recorder {
+  store::RunStore* store = nullptr;
+  int64_t run_id = 0;
+};
+
+/// The first few distinct diagnostics of the failing layer, as the repair prompt shows them.
+std::vector<std::string> FeedbackLines(const validate::LayerResult& failing, size_t max_lines = 5);
+
+/// Runs the loop. Never throws; transport failures end the stage with stop_reason "transport".
+StageOutcome RunStage(const StageSpec& spec, const prompt::PromptLibrary& prompts,
+                      const std::string& format, llm::LlmBackend* backend, const Budget& budget,
+                      const Recorder& recorder = {});
+
+}  // namespace autopilot::pipeline
