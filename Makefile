@@ -11,10 +11,11 @@ all: build
 bootstrap:
 	@scripts/bootstrap
 
+# Always re-run the (cheap, cached) configure step: module folders are discovered at configure
+# time, so a new src/autopilot/<module> or tests/<area> must be picked up by an incremental build.
 configure: bootstrap
-	@if [ ! -f $(BUILD_DIR)/build.ninja ]; then \
-	  cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE); \
-	fi
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) > $(BUILD_DIR).configure.log 2>&1 \
+	  || { cat $(BUILD_DIR).configure.log; exit 1; }
 
 build: configure
 	cmake --build $(BUILD_DIR) -j$(JOBS)
