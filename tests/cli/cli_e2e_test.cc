@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "autopilot/exec/process_runner.h"
+#include "autopilot/store/run_store.h"
 #include "autopilot/util/files.h"
 
 namespace autopilot {
@@ -163,6 +164,58 @@ TEST(Cli, StoreInfoAndCheck) {
   EXPECT_EQ(Cli({"store", "check", "--store", db}).code, 0);
   auto env = Cli({"--json", "store", "info"}, {"AUTOPILOT_STORE=" + *dir + "/env.db"});
   EXPECT_EQ(ParseJson(env.out)["path"], *dir + "/env.db");
+  util::RemoveTree(*dir);
+}
+
+TEST(Cli, RunsListAndShowAttemptByAttempt) {
+  auto dir = util::MakeTempDir("ap-cli-");
+  ASSERT_TRUE(dir.ok());
+  std::string db = *dir + "/runs.db";
+  int64_t run_id = 0;
+  {
+    auto s = store::RunStore::Open(db);
+    ASSERT_TRUE(s.ok());
+    auto run = s->BeginRun(store::RunKey{"demo", "sg", "replay:x", "markdown", "default", 0});
+    run_id = run->id;
+    for (int n = 1; n <= 2; ++n) {
+      auto a = s->BeginAttempt(run->id, "sg", n);
+      store::LlmCallRecord c;
+      c.attempt_id = *a;
+      c.provider = "replay";
+      c.model = "x";
+      c.request_json = "{}";
+      c.input_tokens = 10 * n;
+      c.output_tokens = 5;
+      ASSERT_TRUE(s->RecordLlmCall(c).ok());
+      store::ValidationRecord v;
+      v.attempt_id = *a;
+      v.layer = n == 1 ? "build" : "semantic";
+      v.passed = n == 2;
+      v.code = n == 1 ? "build.undeclared" : "";
+      v.message = n == 1 ? "'g_model' was not declared in this scope" : "";
+      v.line = 12;
+      ASSERT_TRUE(s->RecordValidation(v).ok());
+      ASSERT_TRUE(s->FinishAttempt(*a, n == 2 ? "passed" : "failed", n == 1 ? "build.undeclared" : "").ok());
+    }
+    ASSERT_TRUE(s->FinishRun(run->id, "passed").ok());
+  }
+  auto list = Cli({"--json", "runs", "list", "--store", db});
+  EXPECT_EQ(list.code, 0) << list.err;
+  json l = ParseJson(list.out);
+  ASSERT_EQ(l["runs"].size(), 1u);
+  EXPECT_EQ(l["runs"][0]["attempts"], 2);
+  EXPECT_EQ(l["runs"][0]["status"], "passed");
+  auto show = Cli({"--json", "runs", "show", std::to_string(run_id), "--store", db});
+  EXPECT_EQ(show.code, 0) << show.err;
+  json j = ParseJson(show.out);
+  ASSERT_EQ(j["attempts"].size(), 2u);
+  EXPECT_EQ(j["attempts"][0]["code"], "build.undeclared");
+  EXPECT_EQ(j["attempts"][0]["input_tokens"], 10);
+  EXPECT_EQ(j["attempts"][0]["validations"][0]["message"], "'g_model' was not declared in this scope");
+  EXPECT_EQ(j["attempts"][1]["status"], "passed");
+  auto text = Cli({"runs", "show", std::to_string(run_id), "--store", db});
+  EXPECT_NE(text.out.find("sg attempt 1: failed build.undeclared"), std::string::npos) << text.out;
+  EXPECT_EQ(Cli({"runs", "show", "999", "--store", db}).code, 2);
   util::RemoveTree(*dir);
 }
 

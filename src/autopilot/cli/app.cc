@@ -22,6 +22,7 @@ const CommandSpec kCommands[] = {
     {"sandbox", "Run programs in the sandbox used for generated code", &SetupSandbox},
     {"config", "Validate and show the project configuration (autopilot.yaml)", &SetupConfig},
     {"store", "Inspect the run store (SQLite)", &SetupStore},
+    {"runs", "List runs and show one attempt by attempt", &SetupRuns},
     {"classify", "Classify failure logs into the failure taxonomy", &SetupClassify},
     {"extract", "Extract the code from a raw LLM reply", &SetupExtract},
     {"validate", "Run a stage's validator chain on existing code (no LLM)", &SetupValidate},

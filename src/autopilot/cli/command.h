@@ -41,6 +41,7 @@ CommandRunner SetupStore(CLI::App* sub, GlobalOptions* globals);
 CommandRunner SetupClassify(CLI::App* sub, GlobalOptions* globals);
 CommandRunner SetupExtract(CLI::App* sub, GlobalOptions* globals);
 CommandRunner SetupValidate(CLI::App* sub, GlobalOptions* globals);
+CommandRunner SetupRuns(CLI::App* sub, GlobalOptions* globals);
 CommandRunner SetupBoard(CLI::App* sub, GlobalOptions* globals);
 CommandRunner SetupModel(CLI::App* sub, GlobalOptions* globals);
 CommandRunner SetupData(CLI::App* sub, GlobalOptions* globals);
