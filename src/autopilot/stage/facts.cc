@@ -1,0 +1,155 @@
+#include "autopilot/stage/facts.h"
+
+#include "autopilot/tflite/inspect.h"
+#include "autopilot/tflite/model.h"
+#include "autopilot/util/strings.h"
+
+namespace autopilot::stage {
+namespace {
+
+using nlohmann::json;
+
+std::string FeatureDefinition(const config::DatasetSettings& d) {
+  if (d.feature_kind == "ratio") {
+    std::string sum = util::Join(d.feature_columns, " + ");
+    std::vector<std::string> parts;
+    for (size_t i = 0; i < d.feature_columns.size(); ++i) {
+      parts.push_back(d.feature_names[i] + " = " + d.feature_columns[i] + " / (" + sum + ")");
+    }
+    return util::Join(parts, ", ");
+  }
+  return "the raw values of " + util::Join(d.feature_columns, ", ");
+}
+
+json Classes(const config::DatasetSettings& d) {
+  static const char* kEmoji[] = {"\xF0\x9F\x8D\x8E", "\xF0\x9F\x8D\x8C", "\xF0\x9F\x8D\x8A"};
+  json out = json::array();
+  for (size_t i = 0; i < d.classes.size(); ++i) {
+    std::string n = util::ToLower(d.classes[i]);
+    std::string e = n == "apple" ? kEmoji[0] : n == "banana" ? kEmoji[1] : n == "orange" ? kEmoji[2] : "";
+    out.push_back({{"index", i}, {"name", d.classes[i]}, {"emoji", e}});
+  }
+  return out;
+}
+
+json App(const config::ProjectConfig& p) {
+  return {{"name", p.application.name.empty() ? "fruit classifier" : p.application.name},
+          {"description", p.application.description.empty()
+                              ? "classify objects by colour with the on-board colour sensor"
+                              : p.application.description}};
+}
+
+std::string ShapeText(const std::vector<int32_t>& shape) {
+  std::vector<std::string> parts;
+  for (int32_t d : shape) parts.push_back(std::to_string(d));
+  return "[" + util::Join(parts, ", ") + "]";
+}
+
+json TensorFacts(const tflite::Tensor& t) {
+  std::string dtype = t.type == tflite::DType::kInt8    ? "int8"
+                      : t.type == tflite::DType::kUInt8 ? "uint8"
+                      : t.type == tflite::DType::kFloat32 ? "float32"
+                                                          : tflite::DTypeName(t.type);
+  bool quantized = !t.quant.scale.empty();
+  char scale[32] = "none (float)";
+  if (quantized) std::snprintf(scale, sizeof scale, "%.9g", static_cast<double>(t.quant.scale[0]));
+  return {{"dtype", dtype},
+          {"shape", ShapeText(t.shape)},
+          {"scale", std::string(scale)},
+          {"zero_point", quantized && !t.quant.zero_point.empty() ? std::to_string(t.quant.zero_point[0]) : "none (float)"}};
+}
+
+}  // namespace
+
+json DpFacts(const config::ProjectConfig& p, const std::string& raw_name,
+             const std::string& train_name, const std::string& test_name) {
+  const auto& d = p.dataset;
+  std::string cleaning = "drop rows whose clear value is below " + std::to_string(d.min_clear) +
+                         " (too dark) and rows whose proximity is above " + std::to_string(d.max_proximity) +
+                         " (object too far; 0 = near)";
+  if (d.drop_duplicates) cleaning += "; drop duplicate rows before splitting";
+  cleaning += ".";
+  return {{"app", App(p)},
+          {"dataset",
+           {{"path", raw_name},
+            {"columns", "red, green, blue, clear, proximity, " + d.label},
+            {"label", d.label},
+            {"summary", "raw APDS9960 readings (integer counts), one sample per row"}}},
+          {"features", {{"definition", FeatureDefinition(d)}, {"names", util::Join(d.feature_names, ", ")}}},
+          {"classes", Classes(d)},
+          {"cleaning", {{"rules", cleaning}}},
+          {"split", {{"test_fraction", d.test_fraction}, {"seed", d.split_seed}}},
+          {"outputs", {{"train", train_name}, {"test", test_name}}},
+          {"python", {{"modules", "pandas, numpy, scikit-learn and the standard library"}}}};
+}
+
+json McFacts(const config::ProjectConfig& p, int64_t representative_rows, const std::string& float_name,
+             const std::string& output_name, const std::string& representative_name) {
+  std::string how = p.model.mc_profile == "tensorflow"
+                        ? "use tf.lite.TFLiteConverter.from_keras_model or from_saved_model with "
+                          "optimizations=[tf.lite.Optimize.DEFAULT], a representative_dataset generator over "
+                          "the CSV rows, TFLITE_BUILTINS_INT8 and the inference input/output types above."
+                        : "TensorFlow is not available: read the float model and write the quantized one with "
+                          "the autopilot_tflite helper module (see its docstring), quantizing with numpy.";
+  return {{"app", App(p)},
+          {"model", {{"float_path", float_name}, {"output_path", output_name}}},
+          {"data", {{"representative_path", representative_name}, {"rows", representative_rows}}},
+          {"features", {{"names", util::Join(p.dataset.feature_names, ", ")}}},
+          {"io", {{"input_dtype", p.model.input_dtype}, {"output_dtype", p.model.output_dtype}}},
+          {"profile", {{"name", p.model.mc_profile}, {"instructions", how}}},
+          {"budget", {{"flash_kb", p.model.flash_kb}}}};
+}
+
+Result<json> SgFacts(const config::ProjectConfig& p, const std::string& model_path) {
+  auto model = tflite::LoadModel(model_path);
+  if (!model) return model.error();
+  const auto& sg = model->subgraphs.at(0);
+  if (sg.inputs.empty() || sg.outputs.empty()) return Error{"ml.schema_mismatch", model_path + ": no inputs or outputs"};
+  auto arena = tflite::EstimateArena(*model);
+  bool classic = p.board.profile == "harvard_tinymlx";
+  json headers = classic ? json::array({"TensorFlowLite.h", "tensorflow/lite/micro/all_ops_resolver.h",
+                                        "tensorflow/lite/micro/micro_error_reporter.h",
+                                        "tensorflow/lite/micro/micro_interpreter.h",
+                                        "tensorflow/lite/micro/micro_mutable_op_resolver.h",
+                                        "tensorflow/lite/schema/schema_generated.h",
+                                        "tensorflow/lite/version.h"})
+                         : json::array({"TensorFlowLite.h", "tensorflow/lite/micro/micro_mutable_op_resolver.h",
+                                        "tensorflow/lite/micro/micro_interpreter.h",
+                                        "tensorflow/lite/micro/micro_log.h",
+                                        "tensorflow/lite/micro/system_setup.h",
+                                        "tensorflow/lite/schema/schema_generated.h"});
+  std::string notes = classic
+                          ? "Classic API: MicroInterpreter(model, resolver, arena, size, &error_reporter) with a "
+                            "tflite::MicroErrorReporter; TFLITE_SCHEMA_VERSION comes from tensorflow/lite/version.h."
+                          : "Current port: MicroInterpreter(model, resolver, arena, size); log with MicroPrintf; "
+                            "no MicroErrorReporter and no AllOpsResolver.";
+  std::string symbol = p.model.header_symbol;
+  return json{
+      {"app", App(p)},
+      {"board", {{"name", p.board.name}, {"fqbn", p.board.fqbn}}},
+      {"sensor",
+       {{"name", p.board.sensor},
+        {"library", "Arduino_APDS9960"},
+        {"header", "Arduino_APDS9960.h"},
+        {"object", "APDS"},
+        {"api", json::array({"bool begin()", "int colorAvailable()", "bool readColor(int& r, int& g, int& b, int& c)",
+                             "int proximityAvailable()", "int readProximity()  // 0 = near … 255 = far",
+                             "bool setLEDBoost(uint8_t boost)"})}}},
+      {"model",
+       {{"header", "model.h"},
+        {"symbol", symbol},
+        {"length_symbol", symbol + "_len"},
+        {"input", TensorFacts(sg.tensors.at(static_cast<size_t>(sg.inputs[0])))},
+        {"output", TensorFacts(sg.tensors.at(static_cast<size_t>(sg.outputs[0])))},
+        {"ops", tflite::ResolverCalls(*model)},
+        {"arena_bytes", arena.suggested_bytes}}},
+      {"tflm", {{"library", classic ? "Harvard_TinyMLx" : "Arduino_TensorFlowLite"}, {"headers", headers}, {"notes", notes}}},
+      {"features", {{"definition", FeatureDefinition(p.dataset)}, {"names", util::Join(p.dataset.feature_names, ", ")}}},
+      {"classes", Classes(p.dataset)},
+      {"inference", {{"trigger", "when an object is near (proximity " + std::to_string(p.dataset.max_proximity) +
+                                     " or less) and bright (clear " + std::to_string(p.dataset.min_clear) +
+                                     " or more), once per presentation: wait until it is removed"}}},
+      {"serial", {{"baud", 9600}, {"report", "one line per inference with the class name, e.g. \"Prediction: apple\""}}}};
+}
+
+}  // namespace autopilot::stage
