@@ -46,7 +46,7 @@ class RunScript : public ::testing::Test {
     exec::SandboxPolicy p;
     p.timeout_s = timeout;
     p.kill_grace_s = 0.2;
-    return RunPythonScript(dir_, "script.py", kPython, p, &runner_, &out_);
+    return RunPythonScript("dp", dir_, "script.py", kPython, p, &runner_, &out_);
   }
   std::string dir_;
   exec::SandboxRunner runner_;

@@ -80,12 +80,14 @@ int RunChat(const GlobalOptions& g, const LlmOptions& o) {
   std::string spec_text = o.model;
   std::string preset = o.preset;
   std::string project_dir;
-  if (spec_text.empty() || preset.empty()) {
+  int64_t config_num_ctx = 0;
+  if (spec_text.empty() || preset.empty() || !o.num_ctx_opt->count()) {
     auto cfg = LoadConfig(g);
     if (!cfg) return UsageError(json, cfg.error().message);
     if (spec_text.empty()) spec_text = cfg->llm.model;
     if (preset.empty()) preset = cfg->llm.preset;
     project_dir = cfg->base_dir;
+    config_num_ctx = cfg->llm.num_ctx;
   }
   if (spec_text.empty()) {
     return UsageError(json, "no model: give --model PROVIDER:MODEL[@BASE_URL] or set llm.model in autopilot.yaml");
@@ -139,8 +141,8 @@ int RunChat(const GlobalOptions& g, const LlmOptions& o) {
   request.sampling = *sampling;
   if (o.num_ctx_opt->count()) {
     request.num_ctx = o.num_ctx;
-  } else if (auto cfg = LoadConfig(g); cfg && cfg->llm.num_ctx > 0) {
-    request.num_ctx = cfg->llm.num_ctx;  // llm.num_ctx in autopilot.yaml
+  } else if (config_num_ctx > 0) {
+    request.num_ctx = config_num_ctx;  // llm.num_ctx in autopilot.yaml
   }
   request.stream = o.stream;
 

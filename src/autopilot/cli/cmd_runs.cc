@@ -47,7 +47,10 @@ int List(const GlobalOptions& g, store::RunStore& s, const RunsOptions& o) {
 int Show(const GlobalOptions& g, store::RunStore& s, const RunsOptions& o) {
   auto& db = s.db();
   auto run = db.Prepare("SELECT run_key, status, COALESCE(code,''), started_at, COALESCE(finished_at,'') FROM runs WHERE id = ?");
-  if (!run) return ReportError(g.json, run.error()), kExitFailed;
+  if (!run) {
+    ReportError(g.json, run.error());
+    return kExitFailed;
+  }
   run->Bind(1, o.id);
   auto row = run->Step();
   if (!row || !*row) {
@@ -62,7 +65,10 @@ int Show(const GlobalOptions& g, store::RunStore& s, const RunsOptions& o) {
       " COALESCE(l.model,''), COALESCE(l.input_tokens,0), COALESCE(l.output_tokens,0),"
       " COALESCE(l.cost_usd,0), COALESCE(l.retries,0), COALESCE(l.error_code,'')"
       " FROM attempts a LEFT JOIN llm_calls l ON l.attempt_id = a.id WHERE a.run_id = ? ORDER BY a.stage, a.number");
-  if (!att) return ReportError(g.json, att.error()), kExitFailed;
+  if (!att) {
+    ReportError(g.json, att.error());
+    return kExitFailed;
+  }
   att->Bind(1, o.id);
   while (true) {
     auto r = att->Step();

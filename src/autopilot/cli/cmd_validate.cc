@@ -86,7 +86,7 @@ std::vector<LayerResult> RunDp(const config::ProjectConfig& cfg, const stage::Re
   util::WriteFileAtomic(*dir + "/raw.csv", *util::ReadFile(ref.raw_csv)).ok();
   util::WriteFileAtomic(*dir + "/script.py", code).ok();
   int64_t started = stage::FileClockNowNs(*dir);
-  out.push_back(stage::RunPythonScript(*dir, "script.py", cfg.python, cfg.sandbox.ToPolicy(), runner, nullptr));
+  out.push_back(stage::RunPythonScript("dp", *dir, "script.py", cfg.python, cfg.sandbox.ToPolicy(), runner, nullptr));
   if (out.back().passed) {
     stage::DpContract c{*dir + "/raw.csv", *dir + "/train.csv", *dir + "/test.csv", cfg.dataset};
     out.push_back(stage::CheckDpOutputs(c, started));
@@ -106,7 +106,7 @@ std::vector<LayerResult> RunMc(const config::ProjectConfig& cfg, const stage::Re
   util::WriteFileAtomic(*dir + "/representative.csv", *util::ReadFile(ref.train_csv)).ok();
   util::WriteFileAtomic(*dir + "/script.py", code).ok();
   int64_t started = stage::FileClockNowNs(*dir);
-  out.push_back(stage::RunPythonScript(*dir, "script.py", cfg.python, cfg.sandbox.ToPolicy(), runner, nullptr));
+  out.push_back(stage::RunPythonScript("mc", *dir, "script.py", cfg.python, cfg.sandbox.ToPolicy(), runner, nullptr));
   if (out.back().passed) {
     stage::McContract c;
     c.output_model = *dir + "/model_int8.tflite";

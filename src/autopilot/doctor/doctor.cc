@@ -1,6 +1,5 @@
 #include "autopilot/doctor/doctor.h"
 
-#include <curl/curl.h>
 #include <dirent.h>
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 #include <regex>
 
 #include "autopilot/exec/which.h"
+#include "autopilot/llm/http_client.h"
 #include "autopilot/util/files.h"
 #include "autopilot/util/strings.h"
 
@@ -233,40 +233,23 @@ std::vector<CheckResult> ArduinoCli(exec::ProcessRunner* runner, const DoctorOpt
   return out;
 }
 
-size_t AppendBody(char* ptr, size_t size, size_t nmemb, void* userdata) {
-  auto* body = static_cast<std::string*>(userdata);
-  size_t n = size * nmemb;
-  if (body->size() + n > (1u << 20)) return 0;  // a version endpoint is tiny; refuse floods
-  body->append(ptr, n);
-  return n;
-}
-
 }  // namespace
 
 Result<std::string> HttpGetText(const std::string& url, double timeout_s) {
-  CURL* curl = curl_easy_init();
-  if (!curl) return Error{"transport.connection", "libcurl could not start"};
-  std::string body;
-  long timeout_ms = static_cast<long>(timeout_s * 1000);
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &AppendBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
-  CURLcode rc = curl_easy_perform(curl);
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_easy_cleanup(curl);
-  if (rc != CURLE_OK) {
-    std::string code = rc == CURLE_OPERATION_TIMEDOUT ? "transport.timeout" : "transport.connection";
-    return Error{code, curl_easy_strerror(rc)};
+  llm::HttpRequest req;
+  req.method = "GET";
+  req.url = url;
+  req.limits.connect_timeout_s = timeout_s;
+  req.limits.idle_timeout_s = timeout_s;
+  req.limits.deadline_s = timeout_s;
+  req.limits.max_response_bytes = 1u << 20;  // a version endpoint is tiny; refuse floods
+  llm::HttpClient client;
+  auto resp = client.Perform(req);
+  if (resp.error) return *resp.error;
+  if (resp.status < 200 || resp.status >= 300) {
+    return Error{"transport.server_error", "HTTP " + std::to_string(resp.status)};
   }
-  if (status < 200 || status >= 300) {
-    return Error{"transport.server_error", "HTTP " + std::to_string(status)};
-  }
-  return body;
+  return resp.body;
 }
 
 std::vector<CheckResult> RunDoctor(const DoctorOptions& o, exec::ProcessRunner* runner) {

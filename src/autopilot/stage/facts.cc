@@ -46,10 +46,7 @@ std::string ShapeText(const std::vector<int32_t>& shape) {
 }
 
 json TensorFacts(const tflite::Tensor& t) {
-  std::string dtype = t.type == tflite::DType::kInt8    ? "int8"
-                      : t.type == tflite::DType::kUInt8 ? "uint8"
-                      : t.type == tflite::DType::kFloat32 ? "float32"
-                                                          : tflite::DTypeName(t.type);
+  std::string dtype = util::ToLower(tflite::DTypeName(t.type));
   bool quantized = !t.quant.scale.empty();
   char scale[32] = "none (float)";
   if (quantized) std::snprintf(scale, sizeof scale, "%.9g", static_cast<double>(t.quant.scale[0]));

@@ -14,18 +14,8 @@ namespace {
 
 std::string Base(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
-std::string DTypeOf(tflite::DType t) {
-  switch (t) {
-    case tflite::DType::kInt8:
-      return "int8";
-    case tflite::DType::kUInt8:
-      return "uint8";
-    case tflite::DType::kFloat32:
-      return "float32";
-    default:
-      return tflite::DTypeName(t);
-  }
-}
+/// "int8", "uint8", "float32", … (the names the project file uses).
+std::string DTypeOf(tflite::DType t) { return util::ToLower(tflite::DTypeName(t)); }
 
 }  // namespace
 

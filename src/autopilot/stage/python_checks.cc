@@ -4,6 +4,8 @@
 #include <regex>
 #include <set>
 
+#include "autopilot/taxonomy/category.h"
+#include "autopilot/taxonomy/classifier.h"
 #include "autopilot/util/clock.h"
 #include "autopilot/util/files.h"
 #include "autopilot/util/strings.h"
@@ -23,18 +25,17 @@ std::string FinalExceptionLine(const std::string& stderr_text) {
   return last;
 }
 
-std::string CodeForException(const std::string& line) {
-  auto starts = [&](const char* p) { return util::StartsWith(line, p); };
-  if (starts("ModuleNotFoundError") || starts("ImportError: No module")) return "runtime.import";
-  if (starts("ImportError") || starts("AttributeError") || starts("TypeError")) {
-    return "runtime.api_misuse";
-  }
-  if (starts("NameError") || starts("UnboundLocalError")) return "runtime.undefined_name";
-  if (starts("FileNotFoundError")) return "runtime.file_not_found";
-  if (starts("KeyError")) return "data.schema";
-  if (starts("MemoryError")) return "runtime.resource_limit";
-  if (starts("SyntaxError") || starts("IndentationError")) return "static.syntax";
-  return "runtime.value_error";
+/// The taxonomy's verdict on a failed run: the shared classifier (taxonomy/rules.yaml), loaded
+/// once per process, so the run layer and `autopilot classify` never disagree.
+std::string ClassifyRunFailure(const std::string& stage, const std::string& stderr_text) {
+  static const Result<taxonomy::Classifier> kClassifier =
+      taxonomy::Classifier::FromFile(taxonomy::DefaultRulesPath());
+  if (!kClassifier) return "env.misconfigured";
+  taxonomy::FailureInput input;
+  input.stage = stage;
+  input.layer = "run";
+  input.text = stderr_text;
+  return std::string(taxonomy::IdOf(kClassifier->Classify(input).primary));
 }
 
 }  // namespace
@@ -107,9 +108,10 @@ validate::LayerResult CheckPythonStatic(const std::string& code, const std::stri
   return layer;
 }
 
-validate::LayerResult RunPythonScript(const std::string& workdir, const std::string& script_name,
-                                      const std::string& python, const exec::SandboxPolicy& policy,
-                                      exec::ProcessRunner* runner, exec::ProcessResult* out) {
+validate::LayerResult RunPythonScript(const std::string& stage, const std::string& workdir,
+                                      const std::string& script_name, const std::string& python,
+                                      const exec::SandboxPolicy& policy, exec::ProcessRunner* runner,
+                                      exec::ProcessResult* out) {
   validate::LayerResult layer;
   layer.layer = "run";
   int64_t t0 = util::MonotonicMs();
@@ -134,8 +136,7 @@ validate::LayerResult RunPythonScript(const std::string& workdir, const std::str
   } else if (r->exit_code != 0) {
     layer.passed = false;
     std::string last = FinalExceptionLine(r->stderr_data);
-    std::string code = last.empty() ? (r->signal ? "runtime.crash" : "runtime.value_error")
-                                    : CodeForException(last);
+    std::string code = r->signal && last.empty() ? "runtime.crash" : ClassifyRunFailure(stage, r->stderr_data);
     if (!r->limit_hit.empty()) code = "runtime.resource_limit";
     static const std::regex kLine(R"re(File "(?:[^"]*/)?([^"/]+\.py)", line (\d+))re");
     std::optional<int> line;

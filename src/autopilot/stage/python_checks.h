@@ -19,10 +19,11 @@ validate::LayerResult CheckPythonStatic(const std::string& code, const std::stri
                                         exec::ProcessRunner* runner);
 
 /// Run layer: runs `script_name` (already written into `workdir`) with `python`, sandboxed.
-/// Non-zero exit → the final traceback line as the message and a runtime.* code guessed from the
-/// exception type (the taxonomy classifier refines it); timeout → runtime.timeout.
-validate::LayerResult RunPythonScript(const std::string& workdir, const std::string& script_name,
-                                      const std::string& python, const exec::SandboxPolicy& policy,
-                                      exec::ProcessRunner* runner, exec::ProcessResult* out);
+/// Non-zero exit → the final traceback line as the message and the taxonomy classifier's code
+/// for the `stage` (dp, mc); timeout → runtime.timeout.
+validate::LayerResult RunPythonScript(const std::string& stage, const std::string& workdir,
+                                      const std::string& script_name, const std::string& python,
+                                      const exec::SandboxPolicy& policy, exec::ProcessRunner* runner,
+                                      exec::ProcessResult* out);
 
 }  // namespace autopilot::stage
