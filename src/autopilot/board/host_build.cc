@@ -171,7 +171,16 @@ void RemoveBuild(const BuildResult& build) {
 std::string BoardCacheDir() {
   const char* env = std::getenv("AUTOPILOT_BOARD_CACHE");
   if (env && *env) return env;
-  return AUTOPILOT_BOARD_CACHE_DIR;
+  // The build tree's cache, unless the sandbox user cannot reach it (a checkout under a private
+  // folder, e.g. one made by mktemp): then a cache of the tool's own under /var/tmp, which is
+  // world-searchable on every Debian system. The tool never widens the permissions of the user's
+  // folders.
+  static const std::string kDir = [] {
+    std::string tree = AUTOPILOT_BOARD_CACHE_DIR;
+    if (CheckReachableBySandbox(tree + "/x")) return tree;
+    return "/var/tmp/autopilot-board-cache-" + std::to_string(::geteuid());
+  }();
+  return kDir;
 }
 
 Result<std::string> EnsureSdk(const Profile& profile, exec::ProcessRunner* runner) {

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "autopilot/board/host_build.h"
 #include "autopilot/util/files.h"
 
 #ifndef AUTOPILOT_BOARD_DIR
@@ -16,7 +17,24 @@ namespace autopilot::board {
 std::string BoardDataDir() {
   const char* env = std::getenv("AUTOPILOT_BOARD_DIR");
   if (env && *env) return env;
-  return AUTOPILOT_BOARD_DIR;
+  // Sketches compile as the sandbox user, so the SDK must be readable by it. When the checkout
+  // sits under a private folder, the tool mirrors board/ once per process into its own cache
+  // (copying only what changed) and uses the mirror; it never changes the checkout's permissions.
+  static const std::string kDir = [] {
+    std::string tree = AUTOPILOT_BOARD_DIR;
+    if (CheckReachableBySandbox(tree + "/sdk")) return tree;
+    namespace fs = std::filesystem;
+    std::string mirror = BoardCacheDir() + "/board-data";
+    std::error_code ec;
+    fs::create_directories(mirror, ec);
+    fs::copy(tree, mirror, fs::copy_options::recursive | fs::copy_options::update_existing, ec);
+    for (fs::path p = mirror; !ec && p != fs::path(BoardCacheDir()).parent_path(); p = p.parent_path()) {
+      fs::permissions(p, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                             fs::perms::others_read | fs::perms::others_exec, ec);
+    }
+    return ec ? tree : mirror;
+  }();
+  return kDir;
 }
 
 std::vector<std::string> ProfileNames() {
