@@ -81,7 +81,17 @@ std::vector<std::string> BridgeLinkInputs() {
   if (!text) return out;
   for (const auto& line : util::Split(*text, '\n')) {
     std::string t = util::Trim(line);
-    if (!t.empty()) out.push_back(t);
+    if (t.empty()) continue;
+    // The linker runs as the sandbox user: a library it cannot reach (a build tree under a private
+    // folder) is linked from a copy in the tool's cache.
+    if (!CheckReachableBySandbox(t)) {
+      std::string copy = BoardCacheDir() + "/link/" + fs::path(t).filename().string();
+      std::error_code ec;
+      fs::create_directories(fs::path(copy).parent_path(), ec);
+      fs::copy_file(t, copy, fs::copy_options::update_existing, ec);
+      if (!ec) t = copy;
+    }
+    out.push_back(t);
   }
   return out;
 }
