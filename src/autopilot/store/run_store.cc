@@ -95,6 +95,21 @@ Result<void> RunStore::FinishRun(int64_t run_id, const std::string& status,
   return Ok();
 }
 
+Result<void> RunStore::ResetRun(int64_t run_id) {
+  return InTransaction([&]() -> Result<void> {
+    for (const char* sql : {"DELETE FROM artifacts WHERE run_id = ?", "DELETE FROM attempts WHERE run_id = ?",
+                            "UPDATE runs SET status = 'running', code = NULL, finished_at = NULL,"
+                            " started_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?"}) {
+      auto st = db_.Prepare(sql);
+      if (!st) return st.error();
+      st->Bind(1, run_id);
+      if (auto r = st->Run(); !r) return r;
+    }
+    if (db_.Changes() != 1) return Error{"store", "no run with id " + std::to_string(run_id)};
+    return Ok();
+  });
+}
+
 Result<int64_t> RunStore::BeginAttempt(int64_t run_id, const std::string& stage, int number) {
   auto st = db_.Prepare(
       "INSERT INTO attempts(run_id, stage, number, started_at) VALUES (?,?,?,?)");

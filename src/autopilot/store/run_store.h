@@ -93,6 +93,9 @@ class RunStore {
   /// Starts a run, or finds the run already stored under the same key.
   Result<RunHandle> BeginRun(const RunKey& key, const std::string& config_json = "{}");
   Result<void> FinishRun(int64_t run_id, const std::string& status, const std::string& code = "");
+  /// Clears what an unfinished run recorded (attempts, calls, validations, artifacts) and marks it
+  /// running again with a fresh start time, so that it can be redone under the same key.
+  Result<void> ResetRun(int64_t run_id);
   Result<int64_t> BeginAttempt(int64_t run_id, const std::string& stage, int number);
   Result<void> FinishAttempt(int64_t attempt_id, const std::string& status,
                              const std::string& code = "", std::optional<int> code_numeric = {},
