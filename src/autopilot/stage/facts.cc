@@ -86,8 +86,18 @@ json McFacts(const config::ProjectConfig& p, int64_t representative_rows, const 
                         ? "use tf.lite.TFLiteConverter.from_keras_model or from_saved_model with "
                           "optimizations=[tf.lite.Optimize.DEFAULT], a representative_dataset generator over "
                           "the CSV rows, TFLITE_BUILTINS_INT8 and the inference input/output types above."
-                        : "TensorFlow is not available: read the float model and write the quantized one with "
-                          "the autopilot_tflite helper module (see its docstring), quantizing with numpy.";
+                        : "TensorFlow is not installed; do not import it. Use numpy and the helper module "
+                          "autopilot_tflite (autopilot_tflite.py next to the script; its docstring has the "
+                          "details): load_float_model(path) returns the float MLP (.layers, .predict(x)); "
+                          "write_int8_model(path, model, representative, input_dtype, output_dtype) calibrates "
+                          "on a 2-D float32 array of the feature columns, quantizes (int8 per-channel weights, "
+                          "int32 biases, int8 activations) and writes the .tflite. For your own maths: "
+                          "choose_qparams, quantize_per_channel, quantize_bias, QuantizedDense, "
+                          "write_quantized_model. Sketch: import autopilot_tflite as at; model = "
+                          "at.load_float_model('" + float_name + "'); rep = <np.float32 array [rows, features] "
+                          "read from " + representative_name + ">; at.write_int8_model('" + output_name +
+                          "', model, rep, input_dtype='" + p.model.input_dtype + "', output_dtype='" +
+                          p.model.output_dtype + "').";
   return {{"app", App(p)},
           {"model", {{"float_path", float_name}, {"output_path", output_name}}},
           {"data", {{"representative_path", representative_name}, {"rows", representative_rows}}},
