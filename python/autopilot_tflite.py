@@ -42,7 +42,6 @@ Every problem raises ValueError with a message that says what to change.
 import dataclasses
 import os
 import struct
-import tempfile
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -537,6 +536,7 @@ class _String:
 class _Writer:
     def __init__(self):
         self.buf = bytearray()
+        self.vtables: Dict[bytes, int] = {}
 
     def pad(self, align: int, extra: int = 0):
         while (len(self.buf) + extra) % align:
@@ -578,9 +578,12 @@ class _Writer:
         vtable = [0] * slots
         for fid, _, _, off in layout:
             vtable[fid] = off
-        self.pad(2)
-        vpos = len(self.buf)
-        self.buf += struct.pack(f"<HH{slots}H", 4 + 2 * slots, size, *vtable)
+        vbytes = struct.pack(f"<HH{slots}H", 4 + 2 * slots, size, *vtable)
+        vpos = self.vtables.get(vbytes)
+        if vpos is None:  # identical vtables are shared, as flatc's builder does
+            self.pad(2)
+            vpos = self.vtables[vbytes] = len(self.buf)
+            self.buf += vbytes
         self.pad(align)
         tpos = len(self.buf)
         self.buf += bytes(size)
@@ -752,14 +755,18 @@ def _serialize(tensors, buffers, operators, graph_input, graph_output, meta_tabl
 
 
 def _write_atomic(path: str, data: bytes):
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".tflite", dir=directory)
+    """Writes next to `path` and renames, so a reader never sees half a model. Opening with
+    "xb" (not mkstemp) keeps the usual permissions of the umask."""
+    directory, name = os.path.split(os.path.abspath(path))
+    tmp = os.path.join(directory, f".{name}.{os.getpid()}.tmp")
     try:
-        with os.fdopen(fd, "wb") as f:
+        with open(tmp, "xb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except FileExistsError:
+        raise ValueError(f"{tmp} exists; remove it (left by an interrupted write)") from None
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
