@@ -25,11 +25,16 @@ const CommandSpec kCommands[] = {
     {"runs", "List runs and show one attempt by attempt", &SetupRuns},
     {"classify", "Classify failure logs into the failure taxonomy", &SetupClassify},
     {"extract", "Extract the code from a raw LLM reply", &SetupExtract},
+    {"run", "Run the lifecycle DP → train → MC → SG for a project, validated and repaired", &SetupRun},
     {"validate", "Run a stage's validator chain on existing code (no LLM)", &SetupValidate},
     {"board", "The virtual Nano 33 BLE Sense: build and run sketches (real toolchain verdicts)", &SetupBoard},
     {"model", "TFLite models: inspect, run, header, train, quantize, eval", &SetupModel},
     {"data", "Datasets: synthesize the fruit case study data", &SetupData},
     {"llm", "Talk to an LLM backend: chat, ping (OpenAI, Ollama, OpenAI-compatible, replay)", &SetupLlm},
+    {"sweep", "Run an experiment matrix (models × formats × stages × presets × repetitions), resumable", &SetupSweep},
+    {"merge", "Join run stores (e.g. sweep shards) into one", &SetupMerge},
+    {"import", "Import external traces into the run store (Langfuse exports of the original study)", &SetupImport},
+    {"report", "Report a run store: success with CIs, pass@k, cost, failure taxonomy (html, md, csv, json)", &SetupReport},
 };
 
 }  // namespace

@@ -46,6 +46,11 @@ CommandRunner SetupBoard(CLI::App* sub, GlobalOptions* globals);
 CommandRunner SetupModel(CLI::App* sub, GlobalOptions* globals);
 CommandRunner SetupData(CLI::App* sub, GlobalOptions* globals);
 CommandRunner SetupLlm(CLI::App* sub, GlobalOptions* globals);
+CommandRunner SetupSweep(CLI::App* sub, GlobalOptions* globals);
+CommandRunner SetupMerge(CLI::App* sub, GlobalOptions* globals);
+CommandRunner SetupImport(CLI::App* sub, GlobalOptions* globals);
+CommandRunner SetupRun(CLI::App* sub, GlobalOptions* globals);
+CommandRunner SetupReport(CLI::App* sub, GlobalOptions* globals);
 
 /// Loads the project configuration named by the globals (or defaults when there is none).
 Result<config::ProjectConfig> LoadConfig(const GlobalOptions& globals);

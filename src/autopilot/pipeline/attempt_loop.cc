@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "autopilot/taxonomy/category.h"
 #include "autopilot/util/clock.h"
 #include "autopilot/util/strings.h"
 
@@ -17,6 +18,7 @@ const validate::LayerResult* FirstFailing(const std::vector<validate::LayerResul
 
 /// Records one attempt in the store; failures to record are reported, not fatal to the stage.
 void Record(const Recorder& rec, const std::string& stage, const Attempt& a) {
+  if (rec.observer) rec.observer(stage, a);
   if (!rec.store) return;
   (void)rec.store->InTransaction([&]() -> Result<void> {
     auto id = rec.store->BeginAttempt(rec.run_id, stage, a.number);
@@ -63,7 +65,11 @@ void Record(const Recorder& rec, const std::string& stage, const Attempt& a) {
         return r.error();
       }
     }
-    return rec.store->FinishAttempt(*id, a.passed ? "passed" : "failed", a.primary_code, {}, "",
+    std::optional<int> numeric;
+    if (auto cat = taxonomy::FindById(a.primary_code)) numeric = taxonomy::CodeOf(*cat);
+    const validate::LayerResult* failing = FirstFailing(a.layers);
+    std::string rule = failing ? "layer:" + failing->layer : "";
+    return rec.store->FinishAttempt(*id, a.passed ? "passed" : "failed", a.primary_code, numeric, rule,
                                     a.wall_ms);
   });
 }

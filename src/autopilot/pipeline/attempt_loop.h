@@ -34,6 +34,10 @@ struct StageSpec {
   std::function<std::vector<validate::LayerResult>(const std::string& code)> validate;
 };
 
+struct Attempt;
+/// Called after each attempt (progress lines); optional.
+using AttemptObserver = std::function<void(const std::string& stage, const Attempt& attempt)>;
+
 /// One attempt as it happened.
 struct Attempt {
   int number = 0;
@@ -60,6 +64,7 @@ struct StageOutcome {
 struct Recorder {
   store::RunStore* store = nullptr;
   int64_t run_id = 0;
+  AttemptObserver observer;
 };
 
 /// The first few distinct diagnostics of the failing layer, as the repair prompt shows them.

@@ -1,0 +1,262 @@
+#include "autopilot/stage/chains.h"
+
+#include <algorithm>
+
+#include "autopilot/board/board_run.h"
+#include "autopilot/board/host_build.h"
+#include "autopilot/board/model_header.h"
+#include "autopilot/board/profile.h"
+#include "autopilot/prompt/prompt_set.h"
+#include "autopilot/stage/dp_checks.h"
+#include "autopilot/stage/mc_checks.h"
+#include "autopilot/stage/python_checks.h"
+#include "autopilot/util/clock.h"
+#include "autopilot/util/files.h"
+#include "autopilot/util/strings.h"
+#include "autopilot/validate/sketch_static.h"
+
+namespace autopilot::stage {
+namespace {
+
+using validate::Diagnostic;
+using validate::LayerResult;
+
+LayerResult Fail(const std::string& layer, const std::string& code, const std::string& message) {
+  return LayerResult{layer, false, {Diagnostic{layer, code, message, "", {}, ""}}, 0};
+}
+
+/// Copies `name` from `from` into `to` (both folders); false when it cannot.
+bool CopyInto(const std::string& from, const std::string& to, const std::string& name) {
+  auto bytes = util::ReadFile(from + "/" + name);
+  return bytes && util::WriteFileAtomic(to + "/" + name, *bytes).ok();
+}
+
+/// A fresh folder for one run of generated code, removed when the chain is done.
+class Scratch {
+ public:
+  explicit Scratch(const std::string& prefix) {
+    auto d = util::MakeTempDir(prefix);
+    if (d) dir_ = *d;
+  }
+  ~Scratch() {
+    if (!dir_.empty()) util::RemoveTree(dir_);
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string dir_;
+};
+
+Result<void> Stage(const std::string& from, const std::string& to) {
+  auto bytes = util::ReadFile(from);
+  if (!bytes) return Error{"harness.bug", "cannot read input " + from + ": " + bytes.error().message};
+  return util::WriteFileAtomic(to, *bytes);
+}
+
+}  // namespace
+
+const std::vector<std::string>& AllowedPythonModules() {
+  static const std::vector<std::string> kModules = {
+      "pandas", "numpy", "sklearn", "scipy", "os", "sys", "json", "math", "csv", "pathlib",
+      "random", "collections", "itertools", "re", "typing", "dataclasses", "shutil", "struct",
+      "statistics", "functools", "warnings", "argparse", "time", "datetime", "flatbuffers",
+      "tensorflow", "keras", "autopilot_tflite"};
+  return kModules;
+}
+
+void CheckPlaceholders(const std::string& code, const std::string& file, LayerResult* layer) {
+  static const char* kPlaceholders[] = {"/path/to/", "path_to_", "<YOUR_", "{decide_", "TODO: fill"};
+  for (const char* p : kPlaceholders) {
+    size_t at = code.find(p);
+    if (at == std::string::npos) continue;
+    int line = 1 + static_cast<int>(std::count(code.begin(), code.begin() + static_cast<long>(at), '\n'));
+    layer->passed = false;
+    layer->diagnostics.push_back({"format", "format.placeholder_left",
+                                  std::string("placeholder '") + p + "' left in the code", file, line,
+                                  "use the concrete paths and names from the prompt"});
+    return;
+  }
+}
+
+LayerResult FormatLayerForFile(const std::string& text, const std::string& path, extract::Lang lang,
+                               std::string* code) {
+  LayerResult layer;
+  layer.layer = "format";
+  bool is_code = util::EndsWith(path, ".py") || util::EndsWith(path, ".ino") ||
+                 util::EndsWith(path, ".cpp");
+  if (is_code) {
+    *code = text;
+  } else {
+    auto ex = extract::Extract(text, lang);
+    if (!ex.ok) {
+      layer.passed = false;
+      layer.diagnostics.push_back({"format", ex.error_code, ex.message, path, {}, ""});
+      return layer;
+    }
+    *code = ex.code;
+  }
+  CheckPlaceholders(*code, path, &layer);
+  return layer;
+}
+
+std::vector<LayerResult> DpChain(const config::ProjectConfig& cfg, const std::string& raw_csv,
+                                 const std::string& code, exec::ProcessRunner* runner, const Keep& keep) {
+  std::vector<LayerResult> out;
+  out.push_back(CheckPythonStatic(code, cfg.python, AllowedPythonModules(), runner));
+  if (!out.back().passed) return out;
+  Scratch s("autopilot-dp-");
+  if (s.dir().empty()) return {Fail("run", "env.misconfigured", "cannot create a scratch folder")};
+  if (auto r = Stage(raw_csv, s.dir() + "/raw.csv"); !r) return {Fail("run", "harness.bug", r.error().message)};
+  if (auto r = util::WriteFileAtomic(s.dir() + "/script.py", code); !r) {
+    return {Fail("run", "harness.bug", r.error().message)};
+  }
+  int64_t started = FileClockNowNs(s.dir());
+  out.push_back(RunPythonScript("dp", s.dir(), "script.py", cfg.python, cfg.sandbox.ToPolicy(), runner, nullptr));
+  if (!out.back().passed) return out;
+  DpContract c{s.dir() + "/raw.csv", s.dir() + "/train.csv", s.dir() + "/test.csv", cfg.dataset};
+  out.push_back(CheckDpOutputs(c, started));
+  if (out.back().passed && !keep.dir.empty()) {
+    if (!CopyInto(s.dir(), keep.dir, "train.csv") || !CopyInto(s.dir(), keep.dir, "test.csv")) {
+      out.back() = Fail("semantic", "harness.bug", "cannot keep train.csv/test.csv in " + keep.dir);
+    }
+  }
+  return out;
+}
+
+std::vector<LayerResult> McChain(const config::ProjectConfig& cfg, const McInputs& in,
+                                 const std::string& code, exec::ProcessRunner* runner, const Keep& keep) {
+  std::vector<LayerResult> out;
+  out.push_back(CheckPythonStatic(code, cfg.python, AllowedPythonModules(), runner));
+  if (!out.back().passed) return out;
+  Scratch s("autopilot-mc-");
+  if (s.dir().empty()) return {Fail("run", "env.misconfigured", "cannot create a scratch folder")};
+  for (auto [from, name] : {std::pair{in.float_model, "float_model.tflite"}, std::pair{in.train_csv, "representative.csv"}}) {
+    if (auto r = Stage(from, s.dir() + "/" + name); !r) return {Fail("run", "harness.bug", r.error().message)};
+  }
+  // The portable profile's helper module, importable from the script's folder.
+  std::string helper = prompt::DataDir() + "/python/autopilot_tflite.py";
+  if (util::PathExists(helper)) (void)Stage(helper, s.dir() + "/autopilot_tflite.py");
+  if (auto r = util::WriteFileAtomic(s.dir() + "/script.py", code); !r) {
+    return {Fail("run", "harness.bug", r.error().message)};
+  }
+  int64_t started = FileClockNowNs(s.dir());
+  out.push_back(RunPythonScript("mc", s.dir(), "script.py", cfg.python, cfg.sandbox.ToPolicy(), runner, nullptr));
+  if (!out.back().passed) return out;
+  McContract c;
+  c.output_model = s.dir() + "/model_int8.tflite";
+  c.float_model = in.float_model;
+  c.test_csv = in.test_csv;
+  c.feature_names = cfg.dataset.feature_names;
+  c.label = cfg.dataset.label;
+  c.classes = cfg.dataset.classes;
+  c.input_dtype = cfg.model.input_dtype;
+  c.output_dtype = cfg.model.output_dtype;
+  c.accuracy_tolerance = cfg.model.accuracy_tolerance;
+  c.flash_kb = cfg.model.flash_kb;
+  out.push_back(CheckMcOutput(c, started, nullptr));
+  if (out.back().passed && !keep.dir.empty() && !CopyInto(s.dir(), keep.dir, "model_int8.tflite")) {
+    out.back() = Fail("semantic", "harness.bug", "cannot keep model_int8.tflite in " + keep.dir);
+  }
+  return out;
+}
+
+Result<std::string> ModelHeaderFor(const config::ProjectConfig& cfg, const std::string& model_path) {
+  auto bytes = util::ReadFile(model_path);
+  if (!bytes) return bytes.error();
+  std::vector<uint8_t> data(bytes->begin(), bytes->end());
+  return board::ModelHeaderText(data, cfg.model.header_symbol, cfg.model.header_symbol + "_len");
+}
+
+std::vector<LayerResult> SgChain(const config::ProjectConfig& cfg, const SgInputs& in,
+                                 const std::string& code, exec::ProcessRunner* runner, const Keep& keep) {
+  std::vector<LayerResult> out;
+  auto profile = board::LoadProfile(cfg.board.profile);
+  if (!profile) return {Fail("static", "env.misconfigured", profile.error().message)};
+  int64_t t0 = util::MonotonicMs();
+  auto facts = validate::ModelFactsFromTflite(in.int8_model, *profile, cfg.model.header_symbol);
+  if (!facts) return {Fail("static", "harness.bug", facts.error().message)};
+  auto st = validate::ValidateSketchStatic(code, *facts, *profile, "sketch.ino");
+  if (!st) return {Fail("static", "harness.bug", st.error().message)};
+  st->duration_ms = util::MonotonicMs() - t0;
+  out.push_back(*st);
+  if (!st->passed) return out;
+
+  Scratch s("autopilot-sg-");
+  if (s.dir().empty()) return {Fail("build", "env.misconfigured", "cannot create a scratch folder")};
+  std::string sketch = s.dir() + "/sketch.ino";
+  std::string header = s.dir() + "/model.h";
+  if (auto r = util::WriteFileAtomic(sketch, code); !r) return {Fail("build", "harness.bug", r.error().message)};
+  if (in.model_header.empty()) {
+    auto text = ModelHeaderFor(cfg, in.int8_model);
+    if (!text) return {Fail("build", "harness.bug", text.error().message)};
+    if (auto r = util::WriteFileAtomic(header, *text); !r) return {Fail("build", "harness.bug", r.error().message)};
+  } else if (auto r = Stage(in.model_header, header); !r) {
+    return {Fail("build", "harness.bug", r.error().message)};
+  }
+  board::BuildRequest req;
+  req.sketch_path = sketch;
+  req.model_header = header;
+  LayerResult build{"build", true, {}, 0};
+  auto b = board::BuildSketch(*profile, req, runner);
+  if (!b) {
+    build.passed = false;
+    build.diagnostics.push_back({"build", "harness.bug", b.error().message, "", {}, ""});
+  } else {
+    build.duration_ms = b->build_ms;
+    build.passed = b->compiled;
+    for (const auto& d : b->diagnostics) {
+      if (d.code.empty()) continue;
+      build.diagnostics.push_back({"build", d.code, d.message, "sketch.ino", d.line, ""});
+    }
+    if (!b->compiled && build.diagnostics.empty()) {
+      build.diagnostics.push_back({"build", "unknown", "the sketch did not compile and the compiler gave no classified error", "sketch.ino", {}, ""});
+    }
+  }
+  out.push_back(build);
+  if (b && b->compiled) {
+    board::RunOptions ro;
+    ro.scenario_path = in.scenario_csv;
+    ro.classes = cfg.dataset.classes;
+    auto r = board::RunSketch(*b, ro, runner);
+    LayerResult run{"run", true, {}, 0};
+    LayerResult sem{"semantic", true, {}, 0};
+    if (!r) {
+      run.passed = false;
+      run.diagnostics.push_back({"run", "harness.bug", r.error().message, "", {}, ""});
+    } else {
+      run.duration_ms = r->run_ms;
+      run.passed = r->ran;
+      if (!r->ran) {
+        for (const auto& c : r->codes) run.diagnostics.push_back({"run", c, r->reason, "sketch.ino", {}, ""});
+        if (run.diagnostics.empty()) run.diagnostics.push_back({"run", "runtime.crash", r->reason, "sketch.ino", {}, ""});
+      } else {
+        sem.passed = r->verdict == "pass";
+        for (const auto& smp : r->samples) {
+          if (smp.verdict == "pass") continue;
+          sem.diagnostics.push_back({"semantic", smp.verdict,
+                                     "sample " + std::to_string(smp.index) + ": expected " + smp.expected +
+                                         ", reported '" + smp.reported + "'" + (smp.invoked ? "" : ", no Invoke()") +
+                                         (smp.input_ok || !smp.invoked ? "" : ", wrong input"),
+                                     "", {}, ""});
+        }
+        if (!sem.passed && sem.diagnostics.empty()) {
+          sem.diagnostics.push_back({"semantic", r->verdict == "pass" ? "unknown" : r->verdict, "verdict " + r->verdict, "", {}, ""});
+        }
+      }
+    }
+    out.push_back(run);
+    if (run.passed) out.push_back(sem);
+  }
+  if (b) board::RemoveBuild(*b);
+  if (!out.empty() && out.back().passed && out.back().layer == "semantic" && !keep.dir.empty()) {
+    util::WriteFileAtomic(keep.dir + "/sketch/sketch.ino", code).ok();
+    if (!CopyInto(s.dir(), keep.dir + "/sketch", "model.h")) {
+      out.back() = Fail("semantic", "harness.bug", "cannot keep the sketch in " + keep.dir);
+    }
+  }
+  return out;
+}
+
+}  // namespace autopilot::stage
