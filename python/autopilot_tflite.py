@@ -6,13 +6,18 @@ SOFTMAX) and writes a full-integer model that TensorFlow Lite Micro runs: int8 p
 weights, int32 biases, int8 activations, SOFTMAX output scale 1/256 zero point -128, and
 QUANTIZE/DEQUANTIZE operators at the edges when the I/O type is uint8 or float32.
 
-The whole conversion in four lines:
+The whole conversion:
 
+    import csv
     import numpy as np
     import autopilot_tflite as at
-    model = at.load_float_model("float_model.tflite")        # at.Model
-    rep = np.array(rows, dtype=np.float32)                    # [n, features], real data rows
-    at.write_int8_model("model_int8.tflite", model, rep, input_dtype="int8", output_dtype="int8")
+
+    model = at.load_float_model("float_model.tflite")               # at.Model
+    with open("representative.csv", newline="") as f:                # feature columns only,
+        rows = [[float(r[c]) for c in ("r_ratio", "g_ratio", "b_ratio")]  # in the model's order
+                for r in csv.DictReader(f)]
+    at.write_int8_model("model_int8.tflite", model, np.array(rows, dtype=np.float32),
+                        input_dtype="int8", output_dtype="int8")
 
 API
 - load_float_model(path) -> Model. Model.layers is a list of Dense(weights [out, in] float32,
@@ -269,9 +274,18 @@ def _softmax(h: np.ndarray) -> np.ndarray:
 
 
 def _as_rows(x, width: int, what: str) -> np.ndarray:
-    a = np.asarray(x, dtype=np.float32)
+    if callable(x):  # a TensorFlow-style representative_dataset function
+        x = x()
+    if not hasattr(x, "__len__") and hasattr(x, "__iter__"):
+        x = list(x)
+    try:
+        a = np.asarray(x, dtype=np.float32)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{what} must be a 2-D float array [rows, {width}]: {e}") from None
     if a.ndim == 1:
         a = a.reshape(1, -1)
+    if a.ndim > 2 and a.shape[-1] == width and a.size == a.shape[0] * width:
+        a = a.reshape(-1, width)  # rows wrapped as [[row]] or [row[None, :]]
     if a.ndim != 2:
         raise ValueError(f"{what} must be a 2-D array [rows, {width}], got shape {a.shape}")
     if a.shape[1] != width:

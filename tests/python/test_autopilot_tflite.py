@@ -190,6 +190,23 @@ class RoundTripWithTheTool(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "4 columns"):
             m.predict(np.zeros((2, 4)))
 
+    def test_representative_forms(self):
+        x = self.split["train_x"]
+        a, b = os.path.join(self.dir, "rep_array.tflite"), os.path.join(self.dir, "rep_gen.tflite")
+        at.write_int8_model(a, self.model, x)
+
+        def tf_style():  # what a TensorFlow habit produces: a function yielding [row[None, :]]
+            for row in x:
+                yield [row[None, :]]
+        at.write_int8_model(b, self.model, tf_style)
+        with open(a, "rb") as fa, open(b, "rb") as fb:
+            self.assertEqual(fa.read(), fb.read())
+        with_label = np.hstack([x, np.zeros((len(x), 1), np.float32)])
+        with self.assertRaisesRegex(ValueError, "no label column"):
+            at.write_int8_model(a, self.model, with_label)
+        with self.assertRaisesRegex(ValueError, "no rows"):
+            at.write_int8_model(a, self.model, np.zeros((0, 3), np.float32))
+
     def test_float_predict_matches_the_reference_interpreter(self):
         ours = self.model.predict(self.split["test_x"])
         theirs = tool_outputs(self.float_path, self.split["test_inputs"])
