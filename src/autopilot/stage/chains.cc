@@ -1,6 +1,7 @@
 #include "autopilot/stage/chains.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "autopilot/board/board_run.h"
 #include "autopilot/board/host_build.h"
@@ -251,8 +252,10 @@ std::vector<LayerResult> SgChain(const config::ProjectConfig& cfg, const SgInput
   }
   if (b) board::RemoveBuild(*b);
   if (!out.empty() && out.back().passed && out.back().layer == "semantic" && !keep.dir.empty()) {
-    util::WriteFileAtomic(keep.dir + "/sketch/sketch.ino", code).ok();
-    if (!CopyInto(s.dir(), keep.dir + "/sketch", "model.h")) {
+    std::error_code ec;
+    std::filesystem::create_directories(keep.dir + "/sketch", ec);
+    if (ec || !util::WriteFileAtomic(keep.dir + "/sketch/sketch.ino", code) ||
+        !CopyInto(s.dir(), keep.dir + "/sketch", "model.h")) {
       out.back() = Fail("semantic", "harness.bug", "cannot keep the sketch in " + keep.dir);
     }
   }
