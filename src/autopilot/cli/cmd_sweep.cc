@@ -1,0 +1,229 @@
+// autopilot sweep SWEEP.yaml [--store FILE] [--concurrency N] [--shard I/N]   (global --json)
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <mutex>
+#include <set>
+
+#include "autopilot/cli/app.h"
+#include "autopilot/cli/command.h"
+#include "autopilot/cli/output.h"
+#include "autopilot/config/project_config.h"
+#include "autopilot/llm/pricing.h"
+#include "autopilot/sweep/pipeline_runner.h"
+#include "autopilot/sweep/scheduler.h"
+#include "autopilot/sweep/sweep_config.h"
+
+namespace autopilot::cli {
+namespace {
+
+// Set by SIGINT; the one piece of global state, because a signal handler can reach nothing else.
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void OnSigint(int) { g_interrupted.store(true); }
+
+struct SweepOptions {
+  std::string file;
+  std::string store;
+  int concurrency = 0;
+  std::string shard;
+};
+
+int Usage(bool json, const std::string& message) {
+  ReportError(json, Error{"usage", message});
+  return kExitUsage;
+}
+
+std::string Seconds(double s) {
+  char buf[32];
+  if (s < 60) {
+    std::snprintf(buf, sizeof buf, "%.1f s", s);
+  } else if (s < 3600) {
+    std::snprintf(buf, sizeof buf, "%dm%02ds", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
+  } else {
+    std::snprintf(buf, sizeof buf, "%dh%02dm", static_cast<int>(s) / 3600, static_cast<int>(s) / 60 % 60);
+  }
+  return buf;
+}
+
+/// "[12/200] sg gpt-4o json deterministic #3: passed (2 attempts, 1.2 s)"
+std::string ProgressLine(const sweep::ProgressEvent& ev) {
+  const auto& o = ev.outcome;
+  std::string line = "[" + std::to_string(ev.done) + "/" + std::to_string(ev.total) + "] " + ev.cell->Describe() + ": ";
+  if (!o.recorded) return line + "error, not recorded (" + o.message + ")";
+  line += o.status;
+  if (o.status != "passed" && !o.code.empty()) line += " " + o.code;
+  line += " (" + std::to_string(o.attempts) + (o.attempts == 1 ? " attempt, " : " attempts, ") +
+          Seconds(static_cast<double>(o.wall_ms) / 1000.0) + ")";
+  return line;
+}
+
+/// A single updating line on a terminal: bar, done/total, passes, ETA.
+std::string ProgressBar(const sweep::ProgressEvent& ev) {
+  const int width = 28;
+  int filled = ev.total ? static_cast<int>(width * ev.done / ev.total) : width;
+  std::string bar(static_cast<size_t>(filled), '#');
+  bar += std::string(static_cast<size_t>(width - filled), '.');
+  std::string eta = ev.eta_s < 0 ? "?" : Seconds(ev.eta_s);
+  return "\r\033[K[" + bar + "] " + std::to_string(ev.done) + "/" + std::to_string(ev.total) + "  " +
+         std::to_string(ev.passed) + " passed  ETA " + eta;
+}
+
+nlohmann::ordered_json SummaryJson(const sweep::SweepConfig& cfg, const std::string& store_path,
+                                   const sweep::Shard& shard, const sweep::SweepSummary& s) {
+  return {{"sweep", cfg.name},
+          {"store", store_path},
+          {"shard", std::to_string(shard.index) + "/" + std::to_string(shard.count)},
+          {"planned", s.planned},
+          {"already_finished", s.already_finished},
+          {"ran", s.ran},
+          {"redone", s.redone},
+          {"passed", s.passed},
+          {"failed", s.failed},
+          {"errored", s.errored},
+          {"not_started", s.not_started},
+          {"passed_total", s.passed_total},
+          {"complete", s.complete()},
+          {"stop_reason", s.stop_reason},
+          {"stop_message", s.stop_message},
+          {"tokens", s.tokens},
+          {"cost_usd", s.cost_usd},
+          {"wall_s", static_cast<double>(s.wall_ms) / 1000.0}};
+}
+
+int Run(const GlobalOptions& g, const SweepOptions& o) {
+  const bool json = g.json;
+  auto cfg = sweep::LoadSweepConfig(o.file);
+  if (!cfg) {
+    ReportError(json, cfg.error());
+    return kExitUsage;
+  }
+  sweep::Shard shard;
+  if (!o.shard.empty()) {
+    auto sh = sweep::ParseShard(o.shard);
+    if (!sh) return Usage(json, sh.error().message);
+    shard = *sh;
+  }
+  auto project = config::LoadProjectConfig(cfg->project);
+  if (!project) {
+    ReportError(json, project.error());
+    return kExitUsage;
+  }
+  std::string store_path = o.store;
+  if (store_path.empty()) store_path = cfg->store;
+  if (store_path.empty()) {
+    const char* env = std::getenv("AUTOPILOT_STORE");
+    store_path = env && *env ? env : project->store;
+  }
+
+  sweep::PipelineRunnerOptions ro;
+  ro.sweep = &*cfg;
+  ro.project = &*project;
+  const char* pricing_env = std::getenv("AUTOPILOT_PRICING");
+  std::string pricing = llm::FindPricingFile(pricing_env ? pricing_env : "", {project->base_dir, cfg->base_dir, "."});
+  if (!pricing.empty()) {
+    auto table = llm::PriceTable::Load(pricing);
+    if (!table) return Usage(json, table.error().message);
+    ro.prices = std::make_shared<llm::PriceTable>(std::move(*table));
+  }
+  for (const auto& [provider, per_minute] : cfg->rate_limit) {
+    ro.limiters[provider] = std::make_shared<sweep::RateLimiter>(per_minute);
+  }
+  // Each distinct warning once: a sweep repeats the same requests many times.
+  auto warned = std::make_shared<std::pair<std::mutex, std::set<std::string>>>();
+  ro.warn = [warned](const std::string& m) {
+    std::lock_guard<std::mutex> lk(warned->first);
+    if (warned->second.insert(m).second) std::cerr << "autopilot: warning: " << m << "\n";
+  };
+
+  auto cells = sweep::SelectShard(sweep::PlanCells(*cfg), shard);
+
+  // Progress: a bar on a terminal, plain lines otherwise; stderr when stdout carries JSON.
+  std::ostream& pout = json ? std::cerr : std::cout;
+  const bool tty = ::isatty(json ? STDERR_FILENO : STDOUT_FILENO) == 1;
+  bool bar_shown = false;
+  sweep::SchedulerOptions so;
+  so.store_path = store_path;
+  so.max_parallel = o.concurrency;
+  so.concurrency = cfg->concurrency;
+  so.budgets = cfg->budgets;
+  so.stop = &g_interrupted;
+  so.progress = [&](const sweep::ProgressEvent& ev) {
+    if (!tty) {
+      pout << ProgressLine(ev) << std::endl;
+      return;
+    }
+    if (!ev.outcome.recorded || ev.outcome.status == "error") pout << "\r\033[K" << ProgressLine(ev) << "\n";
+    pout << ProgressBar(ev) << std::flush;
+    bar_shown = true;
+  };
+
+  if (!json) {
+    pout << "sweep " << cfg->name << ": " << cells.size() << " runs";
+    if (shard.count > 1) pout << " (shard " << shard.index << "/" << shard.count << ")";
+    pout << " → " << store_path << std::endl;
+  }
+
+  struct sigaction sa {};
+  sa.sa_handler = OnSigint;
+  sa.sa_flags = SA_RESETHAND;  // a second Ctrl-C ends the tool at once
+  sigemptyset(&sa.sa_mask);
+  struct sigaction old {};
+  g_interrupted.store(false);
+  ::sigaction(SIGINT, &sa, &old);
+  auto summary = sweep::RunSweep(cfg->name, cells, so, sweep::MakePipelineRunner(ro));
+  ::sigaction(SIGINT, &old, nullptr);
+  if (bar_shown) pout << "\n";
+  if (!summary) {
+    ReportError(json, summary.error());
+    return kExitFailed;
+  }
+  const auto& s = *summary;
+  if (json) {
+    PrintJson(SummaryJson(*cfg, store_path, shard, s));
+  } else {
+    pout << "done: " << s.already_finished + s.ran - s.unrecorded << "/" << s.planned << " runs finished ("
+         << s.already_finished << " earlier, " << s.ran << " now: " << s.passed << " passed, " << s.failed
+         << " failed, " << s.errored << " errors), " << s.passed_total << " passed in all, " << s.tokens
+         << " tokens";
+    if (s.cost_usd > 0) pout << ", " << s.cost_usd << " USD";
+    pout << ", " << Seconds(static_cast<double>(s.wall_ms) / 1000.0) << "\n";
+  }
+  if (!s.stop_message.empty()) PrintError(s.stop_message);
+  if (s.stop_reason == "interrupted") {
+    std::cerr << "autopilot: " << s.not_started << " runs not started; rerun the same command to resume\n";
+    return 130;
+  }
+  if (!s.complete()) {
+    std::cerr << "autopilot: " << s.not_started + s.unrecorded
+              << " runs are not finished; rerun the same command to resume\n";
+    return kExitFailed;
+  }
+  return s.errored > 0 ? kExitFailed : kExitOk;
+}
+
+}  // namespace
+
+CommandRunner SetupSweep(CLI::App* sub, GlobalOptions* globals) {
+  auto o = std::make_shared<SweepOptions>();
+  sub->add_option("sweep", o->file, "Sweep file (SWEEP.yaml)")->required()->check(CLI::ExistingFile);
+  sub->add_option("--store", o->store, "Store file (default: the sweep's store, else $AUTOPILOT_STORE, else the project's)");
+  sub->add_option("--concurrency", o->concurrency,
+                  "At most N runs at once in total (default: the sum of the per-provider limits)")
+      ->check(CLI::Range(1, 1024));
+  sub->add_option("--shard", o->shard, "Run only shard I of N (cells whose index ≡ I-1 mod N), e.g. 2/4");
+  sub->footer(
+      "Runs every cell of models × formats × stages × presets × repetitions that the store does "
+      "not hold as finished; a rerun after an interrupt or kill -9 finishes exactly the missing "
+      "runs.\nExit: 0 every planned run finished (pass or fail), 1 budget stop or run errors, "
+      "2 usage, 130 interrupted (Ctrl-C).");
+  return [globals, o]() -> int { return Run(*globals, *o); };
+}
+
+}  // namespace autopilot::cli
