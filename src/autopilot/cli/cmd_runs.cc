@@ -64,7 +64,7 @@ int Show(const GlobalOptions& g, store::RunStore& s, const RunsOptions& o) {
       "SELECT a.id, a.stage, a.number, a.status, COALESCE(a.code,''), COALESCE(a.wall_ms,0),"
       " COALESCE(l.model,''), COALESCE(l.input_tokens,0), COALESCE(l.output_tokens,0),"
       " COALESCE(l.cost_usd,0), COALESCE(l.retries,0), COALESCE(l.error_code,'')"
-      " FROM attempts a LEFT JOIN llm_calls l ON l.attempt_id = a.id WHERE a.run_id = ? ORDER BY a.stage, a.number");
+      " FROM attempts a LEFT JOIN llm_calls l ON l.attempt_id = a.id WHERE a.run_id = ? ORDER BY a.id");
   if (!att) {
     ReportError(g.json, att.error());
     return kExitFailed;

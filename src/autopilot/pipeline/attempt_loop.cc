@@ -132,12 +132,15 @@ StageOutcome RunStage(const StageSpec& spec, const prompt::PromptLibrary& prompt
     a.llm = backend->Complete(req);
     outcome.tokens += a.llm.usage.input_tokens + a.llm.usage.output_tokens;
     outcome.cost_usd += a.llm.cost_usd;
-    if (a.llm.error && util::StartsWith(a.llm.error->code, "transport.")) {
+    // Transport and environment failures (a replay without the request, a missing key) are not
+    // the LLM's fault and no repair prompt can fix them: the stage stops.
+    if (a.llm.error && (util::StartsWith(a.llm.error->code, "transport.") || util::StartsWith(a.llm.error->code, "env."))) {
       a.primary_code = a.llm.error->code;
+      a.layers.push_back({"format", false, {{"format", a.llm.error->code, a.llm.error->message, "", {}, ""}}, 0});
       a.wall_ms = util::MonotonicMs() - t0;
       Record(recorder, spec.stage, a);
       outcome.attempts.push_back(a);
-      outcome.stop_reason = "transport";
+      outcome.stop_reason = util::StartsWith(a.llm.error->code, "transport.") ? "transport" : "error";
       break;
     }
     // Format layer: extraction (format.* flags from the backend, e.g. truncation, come first).
