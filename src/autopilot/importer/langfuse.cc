@@ -148,11 +148,12 @@ Trace ReadTrace(const json& t, const std::string& path) {
   if (const json* md = OptObject(t, "metadata", path)) {
     if (const json* n = Find(*md, "num_run")) {
       std::string np = Sub(Sub(path, "metadata"), "num_run");
+      const std::string text = n->is_string() ? n->get<std::string>() : "";
       if (n->is_number_integer()) {
         tr.num_run = n->get<int64_t>();
-      } else if (n->is_string() && !n->get<std::string>().empty() &&
-                 std::all_of(n->get<std::string>().begin(), n->get<std::string>().end(), ::isdigit)) {
-        tr.num_run = std::stoll(n->get<std::string>());
+      } else if (!text.empty() && text.size() < 12 &&
+                 std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        tr.num_run = std::stoll(text);
       } else {
         Fail(np, "an integer", *n);
       }
