@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <deque>
+#include <map>
 #include <exception>
 #include <mutex>
 #include <set>
@@ -42,7 +44,10 @@ struct Shared {
   std::mutex mu;
   std::condition_variable cv;
   std::vector<const Cell*> pending;  ///< cells to run, in plan order
-  std::vector<bool> taken;
+  /// Per provider, indexes into `pending` not yet started, in plan order: picking the next cell
+  /// costs O(providers), not O(cells).
+  std::map<std::string, std::deque<size_t>> queues;
+  size_t started = 0;
   std::unordered_map<std::string, int64_t> active;  ///< provider → runs in flight
   size_t in_flight = 0;
   size_t done = 0;
@@ -102,7 +107,7 @@ Result<SweepSummary> RunSweep(const std::string& sweep_name, const std::vector<C
     if (it != stored.end()) ++sum.redone;
     sh.pending.push_back(&c);
   }
-  sh.taken.assign(sh.pending.size(), false);
+  for (size_t i = 0; i < sh.pending.size(); ++i) sh.queues[ProviderOf(*sh.pending[i])].push_back(i);
   sh.done = sum.already_finished;
 
   // Workers: enough to fill every provider's limit, capped by max_parallel and the work.
@@ -167,13 +172,12 @@ Result<SweepSummary> RunSweep(const std::string& sweep_name, const std::vector<C
           return;
         }
         bool any_left = false;
-        for (size_t i = 0; i < sh.pending.size(); ++i) {
-          if (sh.taken[i]) continue;
+        for (auto& [p, queue] : sh.queues) {
+          if (queue.empty()) continue;
           any_left = true;
-          const std::string& p = ProviderOf(*sh.pending[i]);
-          if (sh.active[p] < LimitFor(options, p)) {
-            pick = i;
-            break;
+          // The earliest waiting cell among providers with a free slot.
+          if (sh.active[p] < LimitFor(options, p) && (pick == sh.pending.size() || queue.front() < pick)) {
+            pick = queue.front();
           }
         }
         if (pick < sh.pending.size()) break;
@@ -183,7 +187,8 @@ Result<SweepSummary> RunSweep(const std::string& sweep_name, const std::vector<C
       }
       const Cell& cell = *sh.pending[pick];
       const std::string provider = ProviderOf(cell);
-      sh.taken[pick] = true;
+      sh.queues[provider].pop_front();
+      ++sh.started;
       ++sh.active[provider];
       ++sh.in_flight;
       lk.unlock();
@@ -247,7 +252,7 @@ Result<SweepSummary> RunSweep(const std::string& sweep_name, const std::vector<C
   if (!open_error.empty()) return Error{"store", open_error};
 
   // Without workers (nothing to run) a stop reason may still apply, e.g. an interrupt.
-  sum.not_started = static_cast<size_t>(std::count(sh.taken.begin(), sh.taken.end(), false));
+  sum.not_started = sh.pending.size() - sh.started;
   if (sum.not_started > 0 && sum.stop_reason.empty()) {
     std::lock_guard<std::mutex> lk(sh.mu);
     should_stop();
