@@ -135,18 +135,21 @@ int Run(const GlobalOptions& g, const SweepOptions& o) {
   for (const auto& [provider, per_minute] : cfg->rate_limit) {
     ro.limiters[provider] = std::make_shared<sweep::RateLimiter>(per_minute);
   }
-  // Each distinct warning once: a sweep repeats the same requests many times.
-  auto warned = std::make_shared<std::pair<std::mutex, std::set<std::string>>>();
-  ro.warn = [warned](const std::string& m) {
-    std::lock_guard<std::mutex> lk(warned->first);
-    if (warned->second.insert(m).second) std::cerr << "autopilot: warning: " << m << "\n";
-  };
-
   auto cells = sweep::SelectShard(sweep::PlanCells(*cfg), shard);
 
   // Progress: a bar on a terminal, plain lines otherwise; stderr when stdout carries JSON.
   std::ostream& pout = json ? std::cerr : std::cout;
   const bool tty = ::isatty(json ? STDERR_FILENO : STDOUT_FILENO) == 1;
+  // Each distinct warning once (a sweep repeats the same requests many times), on a line of its
+  // own when the progress bar shares the terminal.
+  auto warned = std::make_shared<std::pair<std::mutex, std::set<std::string>>>();
+  const bool clear_bar = tty && ::isatty(STDERR_FILENO) == 1;
+  ro.warn = [warned, clear_bar](const std::string& m) {
+    std::lock_guard<std::mutex> lk(warned->first);
+    if (warned->second.insert(m).second) {
+      std::cerr << (clear_bar ? "\r\033[K" : "") << "autopilot: warning: " << m << "\n";
+    }
+  };
   bool bar_shown = false;
   sweep::SchedulerOptions so;
   so.store_path = store_path;
