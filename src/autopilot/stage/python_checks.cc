@@ -72,7 +72,7 @@ validate::LayerResult CheckPythonStatic(const std::string& code, const std::stri
               "import ast, sys\n"
               "src = sys.stdin.read()\n"
               "try:\n"
-              "    ast.parse(src, 'script.py')\n"
+              "    compile(src, 'script.py', 'exec')\n"
               "except SyntaxError as e:\n"
               "    print(f'{e.lineno}\\t{type(e).__name__}: {e.msg}')\n"
               "    sys.exit(1)\n"};
