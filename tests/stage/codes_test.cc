@@ -243,6 +243,7 @@ const Case kSgFormat[] = {
 const Case kSgBoard[] = {
     {"pass_reference_sketch", "/examples/fruit/reference_sketch.ino", "", ""},
     {"pass_reference_reply", "/examples/fruit/session/sg-3.md", "", ""},
+    {"pass_sketch", "sg/pass.ino", "", ""},
     // build
     {"build_missing_header", "sg/build.missing_header.ino", "build", "build.missing_header"},
     {"build_undeclared", "sg/build.undeclared.ino", "build", "build.undeclared"},
