@@ -8,9 +8,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "autopilot/pipeline/backend_factory.h"
+#include "autopilot/stage/chains.h"
 #include "autopilot/util/files.h"
 #include "autopilot/util/strings.h"
 
@@ -250,6 +252,106 @@ TEST_F(PipelineTest, UnknownFormatIsAUsageError) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, "usage");
   EXPECT_NE(r.error().message.find("haiku"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace autopilot::pipeline
+
+namespace autopilot::pipeline {
+namespace {
+
+/// Answers by (stage tag, attempt) from a table; remembers the prompts.
+class TableBackend : public llm::LlmBackend {
+ public:
+  std::map<std::string, std::string> answers;  ///< "dp.plan#1" → reply
+  std::vector<std::string> prompts;
+  Result<llm::PingInfo> Ping() override { return llm::PingInfo{}; }
+  std::string Describe() const override { return "table"; }
+
+ protected:
+  llm::LlmResult DoComplete(const llm::LlmRequest& request, const llm::StreamObserver&) override {
+    llm::LlmResult r;
+    r.provider = "table";
+    r.requested_model = "table";
+    std::string key = request.tag.stage + "#" + std::to_string(request.tag.attempt);
+    prompts.push_back(key + "\n" + request.messages.back().content);
+    auto it = answers.find(key);
+    r.text = it == answers.end() ? "no answer for " + key : it->second;
+    r.usage.input_tokens = 10;
+    r.usage.output_tokens = 10;
+    return r;
+  }
+};
+
+TEST_F(PipelineTest, TwoStepDpPlansThenRunsOneScriptPerOperation) {
+  cfg_.dp_mode = "two_step";
+  TableBackend llm;
+  llm.answers["dp.plan#1"] = "```json\n{\"operations\": [{\"name\": \"clean\"}]}\n```";
+  llm.answers["dp.plan#2"] =
+      "```json\n{\"operations\": [\n"
+      " {\"name\": \"clean\", \"description\": \"drop duplicate rows, rows with clear < 10 and rows with proximity > 0\"},\n"
+      " {\"name\": \"features_and_split\", \"description\": \"colour ratios, stratified 80/20 split\"}]}\n```";
+  llm.answers["dp.op1#1"] =
+      "```python\nimport pandas as pd\n"
+      "df = pd.read_csv('raw.csv').drop_duplicates()\n"
+      "df = df[(df['clear'] >= 10) & (df['proximity'] <= 0)]\n"
+      "df.to_csv('step1.csv', index=False)\n```";
+  // Attempt 1 of the last operation reads the raw file again instead of step1.csv: dark and far
+  // rows come back, which the recomputation catches.
+  const std::string split =
+      "total = df['red'] + df['green'] + df['blue']\n"
+      "df = df[total > 0]\n"
+      "total = total[total > 0]\n"
+      "out = pd.DataFrame({'r_ratio': df['red'] / total, 'g_ratio': df['green'] / total,\n"
+      "                    'b_ratio': df['blue'] / total, 'label': df['label']})\n"
+      "train, test = train_test_split(out, test_size=0.2, random_state=42, stratify=out['label'])\n"
+      "train.to_csv('train.csv', index=False)\ntest.to_csv('test.csv', index=False)\n```";
+  llm.answers["dp.op2#1"] = "```python\nimport pandas as pd\nfrom sklearn.model_selection import train_test_split\n"
+                            "df = pd.read_csv('raw.csv')\n" + split;
+  llm.answers["dp.op2#2"] = "```python\nimport pandas as pd\nfrom sklearn.model_selection import train_test_split\n"
+                            "df = pd.read_csv('step1.csv')\n" + split;
+  auto o = Options("two-step");
+  o.stages = {"dp", "train"};
+  auto r = RunPipeline(cfg_, &llm, o);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_TRUE(r->passed) << r->stages[0].message;
+  EXPECT_EQ(r->stages[0].attempts, 5);
+  auto attempts = Attempts(r->run_id);
+  ASSERT_EQ(attempts.size(), 6u);
+  EXPECT_EQ(attempts[0], "dp.plan#1 failed format.structured_invalid");
+  EXPECT_EQ(attempts[1], "dp.plan#2 passed");
+  EXPECT_EQ(attempts[2], "dp.op1#1 passed");
+  EXPECT_EQ(attempts[3].substr(0, 25), "dp.op2#1 failed semantic.");  // leakage and wrong rows
+  EXPECT_EQ(attempts[4], "dp.op2#2 passed");
+  EXPECT_EQ(attempts[5], "train#1 passed");
+  EXPECT_TRUE(util::PathExists(r->out_dir + "/step1.csv"));
+  // The operation prompts carry the plan and the operation's own files.
+  bool op2_prompt = false;
+  for (const auto& p : llm.prompts) {
+    if (p.rfind("dp.op2#1", 0) == 0) {
+      op2_prompt = true;
+      EXPECT_NE(p.find("step1.csv"), std::string::npos);
+      EXPECT_NE(p.find("features_and_split"), std::string::npos);
+      EXPECT_NE(p.find("train.csv"), std::string::npos);
+    }
+  }
+  EXPECT_TRUE(op2_prompt);
+}
+
+TEST(DpPlanCheck, RejectsWhatIsNotAPlan) {
+  std::vector<stage::DpOperation> plan;
+  EXPECT_FALSE(stage::DpPlanCheck("{\"operations\": []}", &plan).passed);
+  EXPECT_FALSE(stage::DpPlanCheck("{\"ops\": [{\"name\": \"a\", \"description\": \"b\"}]}", &plan).passed);
+  EXPECT_FALSE(stage::DpPlanCheck("[{\"name\": \"a\"}]", &plan).passed);
+  std::string seven = "[";
+  for (int i = 0; i < 7; ++i) seven += std::string(i ? "," : "") + "{\"name\": \"a\", \"description\": \"b\"}";
+  auto too_many = stage::DpPlanCheck(seven + "]", &plan);
+  ASSERT_FALSE(too_many.passed);
+  EXPECT_NE(too_many.diagnostics[0].message.find("at most"), std::string::npos);
+  auto ok = stage::DpPlanCheck("{\"operations\": [{\"name\": \" a \", \"description\": \"b\"}]}", &plan);
+  EXPECT_TRUE(ok.passed);
+  ASSERT_EQ(plan.size(), 1u);
+  EXPECT_EQ(plan[0].name, "a");
 }
 
 }  // namespace

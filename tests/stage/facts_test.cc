@@ -49,6 +49,28 @@ TEST_F(Facts, DpAndMcFactsRenderInEveryFormat) {
   EXPECT_NE(dp->user.find("below 10"), std::string::npos);
 }
 
+TEST_F(Facts, TwoStepDpFactsRenderInTheirFormatsWithTheOperationsFiles) {
+  std::vector<DpOperation> plan = {{"clean", "drop dark rows"}, {"split", "ratios and split"}};
+  for (const std::string stage : {"dp_plan", "dp_op"}) {
+    for (const auto& f : lib_.Formats(stage)) {
+      auto facts = stage == "dp_plan" ? DpPlanFacts(cfg_) : DpOperationFacts(cfg_, plan, 1);
+      auto task = lib_.RenderTask(stage, f, facts);
+      EXPECT_TRUE(task.ok()) << stage << "/" << f << ": " << (task.ok() ? "" : task.error().message);
+      facts["repair"] = {{"attempt", 1}, {"layer", "run"}, {"code", "runtime.value_error"},
+                         {"diagnostics", {"x"}}, {"previous_code", "print(1)"}, {"repeated", false}};
+      auto repair = lib_.RenderRepair(stage, f, facts);
+      EXPECT_TRUE(repair.ok()) << stage << "/" << f << ": " << (repair.ok() ? "" : repair.error().message);
+    }
+  }
+  auto first = lib_.RenderTask("dp_op", "markdown", DpOperationFacts(cfg_, plan, 1));
+  ASSERT_TRUE(first.ok());
+  EXPECT_NE(first->user.find("Writes: `step1.csv`"), std::string::npos) << first->user;
+  auto last = lib_.RenderTask("dp_op", "markdown", DpOperationFacts(cfg_, plan, 2));
+  ASSERT_TRUE(last.ok());
+  EXPECT_NE(last->user.find("Reads: `step1.csv`"), std::string::npos) << last->user;
+  EXPECT_NE(last->user.find("`train.csv` and `test.csv`"), std::string::npos) << last->user;
+}
+
 TEST_F(Facts, SgFactsComeFromTheModelFile) {
   auto facts = SgFacts(cfg_, ref_.int8_model);
   ASSERT_TRUE(facts.ok()) << facts.error().message;

@@ -79,6 +79,7 @@ Result<ProjectConfig> FromNode(const YAML::Node& root, IssueList* issues,
 
   MapReader prompt = top.Child("prompt");
   prompt.GetEnum("format", &cfg.prompt_format, {"json", "markdown", "prose", "minimal", "outline"});
+  prompt.GetEnum("dp_mode", &cfg.dp_mode, {"single", "two_step"});
   prompt.Finish();
 
   auto& d = cfg.dataset;

@@ -97,6 +97,9 @@ struct ProjectConfig {
   std::string python = "/usr/bin/python3";
   LlmSettings llm;
   std::string prompt_format = "markdown";  ///< json | markdown | prose | minimal | outline
+  /// DP as one script (single) or as the study's two steps: a JSON plan of operations, then one
+  /// script per operation (two_step; prompts for the json and markdown formats).
+  std::string dp_mode = "single";
   SandboxSettings sandbox;
   DatasetSettings dataset;
   BoardSettings board;

@@ -114,8 +114,9 @@ StageOutcome RunStage(const StageSpec& spec, const prompt::PromptLibrary& prompt
     Attempt a;
     a.number = n;
     const int64_t t0 = util::MonotonicMs();
-    auto rendered = n == 1 ? prompts.RenderTask(spec.stage, format, facts)
-                           : prompts.RenderRepair(spec.stage, format, facts);
+    const std::string& prompt_stage = spec.prompt_stage.empty() ? spec.stage : spec.prompt_stage;
+    auto rendered = n == 1 ? prompts.RenderTask(prompt_stage, format, facts)
+                           : prompts.RenderRepair(prompt_stage, format, facts);
     if (!rendered) {
       a.layers.push_back({"format", false, {{"format", "harness.bug", rendered.error().message, "", {}, ""}}, 0});
       a.primary_code = "harness.bug";

@@ -26,7 +26,8 @@ struct Budget {
 
 /// What a stage is: its prompts' facts, the language it wants, and its layers after `format`.
 struct StageSpec {
-  std::string stage;   ///< dp | mc | sg
+  std::string stage;   ///< dp | mc | sg (or a sub-step such as dp.plan, dp.op2): store and tag name
+  std::string prompt_stage;  ///< prompts/<prompt_stage>/…; "" = `stage`
   extract::Lang lang = extract::Lang::kPython;
   nlohmann::json facts;
   llm::Sampling sampling;

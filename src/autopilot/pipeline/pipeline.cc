@@ -168,10 +168,16 @@ Result<PipelineResult> RunPipeline(const config::ProjectConfig& cfg, llm::LlmBac
   if (!sampling) return sampling.error();
   auto prompts = prompt::PromptLibrary::LoadDefault();
   if (!prompts) return Error{"env.misconfigured", prompts.error().message};
+  const bool two_step = cfg.dp_mode == "two_step";
   for (const auto& s : options.stages) {
-    if (s != "train" && !prompts->Has(s, format)) {
-      return Error{"usage", "no '" + format + "' prompts for stage " + s + " (formats: " +
-                                util::Join(prompt::KnownFormats(), ", ") + ")"};
+    if (s == "train") continue;
+    std::vector<std::string> needed = {s};
+    if (s == "dp" && two_step) needed = {"dp_plan", "dp_op"};
+    for (const auto& p : needed) {
+      if (!prompts->Has(p, format)) {
+        return Error{"usage", "no '" + format + "' prompts for " + (p == s ? "stage " + s : p + " (DP two_step mode)") +
+                                  " (formats: " + util::Join(prompts->Formats(p), ", ") + ")"};
+      }
     }
   }
   bool needs_llm = std::any_of(options.stages.begin(), options.stages.end(),
@@ -190,7 +196,7 @@ Result<PipelineResult> RunPipeline(const config::ProjectConfig& cfg, llm::LlmBac
     auto handle = options.store->BeginRun(options.key, config_json);
     if (!handle) return handle.error();
     if (handle->existed) {
-      if (handle->status != "running") {
+      if (handle->status == "passed" || handle->status == "failed" || handle->status == "error") {
         return Error{"store.exists", "run " + options.key.ToString() + " is already in the store (" +
                                          handle->status + ")"};
       }
@@ -204,7 +210,8 @@ Result<PipelineResult> RunPipeline(const config::ProjectConfig& cfg, llm::LlmBac
 
   auto ref = EnsureReference(cfg);
   if (!ref) {
-    finish("error", "env.misconfigured");
+    // A setup problem, not an outcome: left unfinished so that a rerun of a sweep redoes it.
+    finish("interrupted", "env.misconfigured");
     return ref.error();
   }
   result.out_dir = options.out_dir;
@@ -216,7 +223,7 @@ Result<PipelineResult> RunPipeline(const config::ProjectConfig& cfg, llm::LlmBac
   std::error_code ec;
   std::filesystem::create_directories(result.out_dir, ec);
   if (ec) {
-    finish("error", "env.misconfigured");
+    finish("interrupted", "env.misconfigured");
     return Error{"io", result.out_dir + ": " + ec.message()};
   }
 
@@ -258,20 +265,22 @@ Result<PipelineResult> RunPipeline(const config::ProjectConfig& cfg, llm::LlmBac
   auto run_llm_stage = [&](StageSpec spec, int64_t attempts, StageReport* rep) {
     const int64_t t0 = util::MonotonicMs();
     StageOutcome o = RunStage(spec, *prompts, format, backend, budget_for(attempts), recorder);
+    // Sub-steps (DP two_step) add up into the stage's report.
     rep->passed = o.passed;
     rep->stop_reason = o.stop_reason;
-    rep->attempts = static_cast<int>(o.attempts.size());
-    rep->tokens = o.tokens;
-    rep->cost_usd = o.cost_usd;
+    rep->attempts += static_cast<int>(o.attempts.size());
+    rep->tokens += o.tokens;
+    rep->cost_usd += o.cost_usd;
     for (const auto& a : o.attempts) rep->llm_ms += static_cast<int64_t>(a.llm.timing.total_s * 1000);
     if (!o.passed && !o.attempts.empty()) rep->code = o.attempts.back().primary_code;
-    rep->wall_ms = util::MonotonicMs() - t0;
+    rep->wall_ms += util::MonotonicMs() - t0;
     result.tokens += o.tokens;
     result.cost_usd += o.cost_usd;
     // Keep the last script/sketch for people to read, whatever the verdict.
     if (!o.code.empty()) {
-      std::string name = spec.stage == "sg" ? "sketch/sketch.ino" : spec.stage + "_script.py";
-      if (!o.passed) name = spec.stage == "sg" ? "sg_last_attempt.ino" : spec.stage + "_last_attempt.py";
+      const std::string ext = spec.stage == "sg" ? ".ino" : spec.lang == extract::Lang::kJson ? ".json" : ".py";
+      std::string name = spec.stage == "sg" ? "sketch/sketch.ino" : spec.stage + (ext == ".py" ? "_script" : "") + ext;
+      if (!o.passed) name = spec.stage + "_last_attempt" + ext;
       if (util::WriteFileAtomic(out + "/" + name, o.code)) rep->artifacts.push_back(name);
     }
     rep->message = o.passed ? "passed after " + std::to_string(rep->attempts) + " attempt(s)"
@@ -303,7 +312,44 @@ Result<PipelineResult> RunPipeline(const config::ProjectConfig& cfg, llm::LlmBac
       continue;
     }
     say(st + ": started");
-    if (st == "dp") {
+    if (st == "dp" && two_step) {
+      // The study's two-step mode: a JSON plan of operations, then one script per operation.
+      std::vector<stage::DpOperation> plan;
+      StageSpec p;
+      p.stage = "dp.plan";
+      p.prompt_stage = "dp_plan";
+      p.lang = extract::Lang::kJson;
+      p.facts = stage::DpPlanFacts(cfg);
+      p.sampling = *sampling;
+      p.validate = [&plan](const std::string& code) {
+        return std::vector<LayerResult>{stage::DpPlanCheck(code, &plan)};
+      };
+      bool step_ok = run_llm_stage(p, cfg.budgets.attempts_dp, &rep);
+      const std::string raw = ref->raw_csv;
+      for (size_t i = 1; step_ok && i <= plan.size(); ++i) {
+        StageSpec op;
+        op.stage = "dp.op" + std::to_string(i);
+        op.prompt_stage = "dp_op";
+        op.lang = extract::Lang::kPython;
+        op.facts = stage::DpOperationFacts(cfg, plan, i);
+        op.sampling = *sampling;
+        const size_t count = plan.size();
+        op.validate = [&cfg, raw, i, count, runner, &out](const std::string& code) {
+          return stage::DpOperationChain(cfg, raw, i, count, code, runner, stage::Keep{out});
+        };
+        say("dp: operation " + std::to_string(i) + "/" + std::to_string(count) + " " + plan[i - 1].name);
+        step_ok = run_llm_stage(op, cfg.budgets.attempts_dp, &rep);
+      }
+      if (step_ok) {
+        rep.message = "passed: plan of " + std::to_string(plan.size()) + " operation(s), " +
+                      std::to_string(rep.attempts) + " attempt(s) in all";
+        train_csv = out + "/train.csv";
+        test_csv = out + "/test.csv";
+        rep.artifacts.insert(rep.artifacts.end(), {"train.csv", "test.csv"});
+        record_file("csv", "train.csv");
+        record_file("csv", "test.csv");
+      }
+    } else if (st == "dp") {
       StageSpec spec;
       spec.stage = "dp";
       spec.lang = extract::Lang::kPython;

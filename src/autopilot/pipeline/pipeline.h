@@ -35,8 +35,10 @@ struct PipelineOptions {
   /// model_int8.tflite, model.h, sketch/sketch.ino, scripts). "" = <work_dir>/runs/<run id>.
   std::string out_dir;
   /// Where the run is recorded (optional). The run is begun under `key`; when the key already
-  /// exists the stored run is reused only if it is not finished (status running) — it is then
-  /// cleared and run again; a finished run is an error (code "store.exists").
+  /// exists the stored run is reused only if it is not finished (running or interrupted) — it is
+  /// then cleared and run again; a finished run (passed, failed, error) is an error (code
+  /// "store.exists"). A run that cannot start (reference data, output folder) is left
+  /// interrupted, so that a rerun retries it.
   store::RunStore* store = nullptr;
   store::RunKey key;
   /// config_json stored with the run (e.g. the sweep cell); "" = a summary of the options.

@@ -1,5 +1,7 @@
 #include "autopilot/stage/chains.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <filesystem>
 
@@ -11,6 +13,7 @@
 #include "autopilot/stage/dp_checks.h"
 #include "autopilot/stage/mc_checks.h"
 #include "autopilot/stage/python_checks.h"
+#include "autopilot/tflite/dataset.h"
 #include "autopilot/util/clock.h"
 #include "autopilot/util/files.h"
 #include "autopilot/util/strings.h"
@@ -121,6 +124,96 @@ std::vector<LayerResult> DpChain(const config::ProjectConfig& cfg, const std::st
   if (out.back().passed && !keep.dir.empty()) {
     if (!CopyInto(s.dir(), keep.dir, "train.csv") || !CopyInto(s.dir(), keep.dir, "test.csv")) {
       out.back() = Fail("semantic", "harness.bug", "cannot keep train.csv/test.csv in " + keep.dir);
+    }
+  }
+  return out;
+}
+
+LayerResult DpPlanCheck(const std::string& json_text, std::vector<DpOperation>* plan) {
+  LayerResult layer{"static", true, {}, 0};
+  auto bad = [&](const std::string& msg) {
+    layer.passed = false;
+    layer.diagnostics.push_back({"static", "format.structured_invalid", msg, "plan.json", {},
+                                 R"(reply {"operations": [{"name": "...", "description": "..."}]})"});
+    return layer;
+  };
+  nlohmann::json doc = nlohmann::json::parse(json_text, nullptr, false);
+  if (doc.is_discarded()) return bad("the plan is not valid JSON");
+  const nlohmann::json* ops = nullptr;
+  if (doc.is_object() && doc.contains("operations")) ops = &doc["operations"];
+  if (doc.is_array()) ops = &doc;  // a bare list is accepted: the intent is unambiguous
+  if (!ops || !ops->is_array()) return bad("no \"operations\" list");
+  if (ops->empty()) return bad("the plan has no operations");
+  if (ops->size() > static_cast<size_t>(kMaxDpOperations)) {
+    return bad("the plan has " + std::to_string(ops->size()) + " operations; at most " +
+               std::to_string(kMaxDpOperations) + " are allowed");
+  }
+  plan->clear();
+  for (size_t i = 0; i < ops->size(); ++i) {
+    const auto& op = (*ops)[i];
+    std::string where = "operation " + std::to_string(i + 1);
+    if (!op.is_object()) return bad(where + " is not an object");
+    if (!op.contains("name") || !op["name"].is_string() || util::Trim(op["name"].get<std::string>()).empty()) {
+      return bad(where + " has no \"name\" string");
+    }
+    if (!op.contains("description") || !op["description"].is_string() ||
+        util::Trim(op["description"].get<std::string>()).empty()) {
+      return bad(where + " has no \"description\" string");
+    }
+    plan->push_back({util::Trim(op["name"].get<std::string>()), util::Trim(op["description"].get<std::string>())});
+  }
+  return layer;
+}
+
+std::vector<LayerResult> DpOperationChain(const config::ProjectConfig& cfg, const std::string& raw_csv, size_t index,
+                                          size_t count, const std::string& code, exec::ProcessRunner* runner,
+                                          const Keep& keep) {
+  std::vector<LayerResult> out;
+  out.push_back(CheckPythonStatic(code, cfg.python, AllowedPythonModules(), runner));
+  if (!out.back().passed) return out;
+  Scratch s("autopilot-dpop-");
+  if (s.dir().empty()) return {Fail("run", "env.misconfigured", "cannot create a scratch folder")};
+  if (auto r = Stage(raw_csv, s.dir() + "/raw.csv"); !r) return {Fail("run", "harness.bug", r.error().message)};
+  const std::string input = DpOperationInput(index);
+  if (input != "raw.csv") {
+    if (auto r = Stage(keep.dir + "/" + input, s.dir() + "/" + input); !r) {
+      return {Fail("run", "harness.bug", r.error().message)};
+    }
+  }
+  if (auto r = util::WriteFileAtomic(s.dir() + "/script.py", code); !r) {
+    return {Fail("run", "harness.bug", r.error().message)};
+  }
+  int64_t started = FileClockNowNs(s.dir());
+  out.push_back(RunPythonScript("dp", s.dir(), "script.py", cfg.python, cfg.sandbox.ToPolicy(), runner, nullptr));
+  if (!out.back().passed) return out;
+  const auto outputs = DpOperationOutputs(index, count);
+  if (index >= count) {
+    DpContract c{s.dir() + "/raw.csv", s.dir() + "/train.csv", s.dir() + "/test.csv", cfg.dataset};
+    out.push_back(CheckDpOutputs(c, started));
+  } else {
+    LayerResult sem{"semantic", true, {}, 0};
+    const std::string path = s.dir() + "/" + outputs[0];
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+      sem = Fail("semantic", "semantic.artifact_missing", outputs[0] + " was not written");
+    } else if (static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec < started) {
+      sem = Fail("semantic", "semantic.artifact_stale", outputs[0] + " is older than this run");
+    } else {
+      auto table = tflite::ReadCsv(path);
+      if (!table) {
+        sem = Fail("semantic", "semantic.artifact_invalid", outputs[0] + ": " + table.error().message);
+      } else if (table->rows.empty()) {
+        sem = Fail("semantic", "semantic.artifact_invalid", outputs[0] + " has a header but no rows");
+      }
+    }
+    out.push_back(sem);
+  }
+  if (out.back().passed) {
+    for (const auto& name : outputs) {
+      if (!CopyInto(s.dir(), keep.dir, name)) {
+        out.back() = Fail("semantic", "harness.bug", "cannot keep " + name + " in " + keep.dir);
+        break;
+      }
     }
   }
   return out;

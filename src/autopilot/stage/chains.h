@@ -10,6 +10,7 @@
 #include "autopilot/config/project_config.h"
 #include "autopilot/exec/process_runner.h"
 #include "autopilot/extract/extractor.h"
+#include "autopilot/stage/facts.h"
 #include "autopilot/validate/diagnostic.h"
 
 namespace autopilot::stage {
@@ -35,6 +36,18 @@ struct Keep {
 std::vector<validate::LayerResult> DpChain(const config::ProjectConfig& cfg, const std::string& raw_csv,
                                            const std::string& code, exec::ProcessRunner* runner,
                                            const Keep& keep = {});
+
+/// DP two-step, step 1: the plan as JSON {"operations": [{"name", "description"}, ...]} with 1 to
+/// kMaxDpOperations entries. A static layer: format.structured_invalid naming what is wrong.
+validate::LayerResult DpPlanCheck(const std::string& json_text, std::vector<DpOperation>* plan);
+
+/// DP two-step, step 2: operation `index` of `count` runs in a fresh folder holding raw.csv and
+/// its input (the previous operation's output, kept in `keep.dir`). Intermediate outputs must
+/// exist, be fresh and parse as CSV with rows; the last operation's split is judged like the
+/// single-script DP. Outputs are copied to `keep.dir` (required).
+std::vector<validate::LayerResult> DpOperationChain(const config::ProjectConfig& cfg, const std::string& raw_csv,
+                                                    size_t index, size_t count, const std::string& code,
+                                                    exec::ProcessRunner* runner, const Keep& keep);
 
 /// MC inputs: the float model and the splits the conversion is judged on.
 struct McInputs {

@@ -107,6 +107,39 @@ json McFacts(const config::ProjectConfig& p, int64_t representative_rows, const 
           {"budget", {{"flash_kb", p.model.flash_kb}}}};
 }
 
+json DpPlanFacts(const config::ProjectConfig& p) {
+  json f = DpFacts(p);
+  f["plan"] = {{"max_operations", kMaxDpOperations}};
+  return f;
+}
+
+std::string DpOperationInput(size_t index) {
+  return index <= 1 ? "raw.csv" : "step" + std::to_string(index - 1) + ".csv";
+}
+
+std::vector<std::string> DpOperationOutputs(size_t index, size_t count) {
+  if (index >= count) return {"train.csv", "test.csv"};
+  return {"step" + std::to_string(index) + ".csv"};
+}
+
+json DpOperationFacts(const config::ProjectConfig& p, const std::vector<DpOperation>& plan, size_t index) {
+  json f = DpFacts(p);
+  json steps = json::array();
+  for (size_t i = 0; i < plan.size(); ++i) {
+    steps.push_back({{"index", i + 1}, {"name", plan[i].name}, {"description", plan[i].description}});
+  }
+  f["plan"] = steps;
+  const DpOperation& op = plan.at(index - 1);
+  std::vector<std::string> outs;
+  for (const auto& o : DpOperationOutputs(index, plan.size())) outs.push_back("`" + o + "`");
+  std::string outputs = util::Join(outs, " and ");
+  if (index == plan.size()) outputs += " (the final split: columns " + util::Join(p.dataset.feature_names, ", ") + ", " + p.dataset.label + ")";
+  f["op"] = {{"index", index},         {"count", plan.size()},           {"name", op.name},
+             {"description", op.description}, {"input", DpOperationInput(index)}, {"outputs", outputs},
+             {"first", index == 1}};
+  return f;
+}
+
 Result<json> SgFacts(const config::ProjectConfig& p, const std::string& model_path) {
   auto model = tflite::LoadModel(model_path);
   if (!model) return model.error();

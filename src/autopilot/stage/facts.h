@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "autopilot/config/project_config.h"
 #include "autopilot/util/result.h"
@@ -15,6 +16,24 @@ namespace autopilot::stage {
 nlohmann::json DpFacts(const config::ProjectConfig& project, const std::string& raw_name = "raw.csv",
                        const std::string& train_name = "train.csv",
                        const std::string& test_name = "test.csv");
+
+/// One operation of a two-step DP plan.
+struct DpOperation {
+  std::string name;
+  std::string description;
+};
+inline constexpr int kMaxDpOperations = 6;
+
+/// DP two-step, step 1: DpFacts plus the plan's format limits.
+nlohmann::json DpPlanFacts(const config::ProjectConfig& project);
+/// DP two-step, step 2: DpFacts plus the whole plan and operation `index` (1-based): the file it
+/// reads (raw.csv, else step<index-1>.csv) and the files it writes (step<index>.csv, or the
+/// train/test split for the last operation).
+nlohmann::json DpOperationFacts(const config::ProjectConfig& project, const std::vector<DpOperation>& plan,
+                                size_t index);
+/// The file names of operation `index` (1-based) of a plan of `count` operations.
+std::string DpOperationInput(size_t index);
+std::vector<std::string> DpOperationOutputs(size_t index, size_t count);
 
 /// MC: the float model, the representative data and the output the script works with.
 nlohmann::json McFacts(const config::ProjectConfig& project, int64_t representative_rows,
