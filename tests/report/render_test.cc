@@ -218,33 +218,38 @@ TEST_F(RenderTest, HtmlRendersInHeadlessChromium) {
   ASSERT_TRUE(error.empty()) << error;
   EXPECT_EQ(img.width, 1200);
   EXPECT_EQ(img.height, 2000);
-  size_t bar = 0, whisker = 0, heat = 0, non_white = 0;
+  size_t bar = 0, best = 0, whisker = 0, heat = 0, non_white = 0;
   for (size_t i = 0; i + 2 < img.rgb.size(); i += 3) {
     const int r = img.rgb[i], g = img.rgb[i + 1], b = img.rgb[i + 2];
     if (r != 255 || g != 255 || b != 255) ++non_white;
     if (std::abs(r - 0x4e) <= 3 && std::abs(g - 0x79) <= 3 && std::abs(b - 0xa7) <= 3) ++bar;
+    if (std::abs(r - 0xf2) <= 3 && std::abs(g - 0x8e) <= 3 && std::abs(b - 0x2b) <= 3) ++best;
     if (r < 50 && g < 50 && b < 50) ++whisker;
     if (r >= 180 && g <= 150 && b <= 150) ++heat;
   }
-  // Bars: 3 cells with finished runs, 14 px high, 0.25·560 + 0.7·560 + 1.0·560 = 1092 px wide in
-  // all ≈ 15 000 px of the bar colour (less where whiskers cross them).
-  EXPECT_GT(bar, 10000u) << "success bars not drawn";
-  EXPECT_LT(bar, 20000u);
+  // Success bars: 3 cells with finished runs, 14 px high, (0.25 + 0.7 + 1.0)·560 = 1092 px wide in
+  // all ≈ 15 300 px, plus the format chart's one non-best format (0.25·560·14 ≈ 1960 px) in the bar
+  // colour (less where whiskers cross them); the two best formats in orange: (0.7 + 1.0)·560·14 ≈
+  // 13 300 px.
+  EXPECT_GT(bar, 12000u) << "success bars not drawn";
+  EXPECT_LT(bar, 22000u);
+  EXPECT_GT(best, 9000u) << "format comparison not drawn";
+  EXPECT_LT(best, 16000u);
   EXPECT_GT(whisker, 500u) << "no text or whiskers";
   // Heatmap: m1's column and sg's column have tinted cells (build 9/17 of them is a deep red).
   EXPECT_GT(heat, 1500u) << "heatmap cells not drawn";
   EXPECT_GT(non_white, 50000u);
 
-  // The DOM after parsing holds the three charts as SVG.
+  // The DOM after parsing holds the four charts as SVG.
   const std::string dump = common + "--dump-dom 'file://" + html_path + "' >'" + dom + "' 2>'" + dir_ + "/dom.log'";
   ASSERT_EQ(std::system(dump.c_str()), 0) << util::ReadFile(dir_ + "/dom.log").value();
   auto text = util::ReadFile(dom);
   ASSERT_TRUE(text.ok());
-  for (const char* id : {"id=\"success-chart\"", "id=\"heatmap-model\"", "id=\"heatmap-stage\""}) {
+  for (const char* id : {"id=\"success-chart\"", "id=\"format-chart\"", "id=\"heatmap-model\"", "id=\"heatmap-stage\""}) {
     EXPECT_NE(text->find(id), std::string::npos) << id;
   }
   std::regex svg("<svg\\b");
-  EXPECT_EQ(std::distance(std::sregex_iterator(text->begin(), text->end(), svg), std::sregex_iterator()), 3);
+  EXPECT_EQ(std::distance(std::sregex_iterator(text->begin(), text->end(), svg), std::sregex_iterator()), 4);
 }
 
 }  // namespace

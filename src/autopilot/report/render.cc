@@ -16,6 +16,7 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 constexpr const char* kBarColor = "#4e79a7";      // success bars (the Chromium test looks for it)
+constexpr const char* kBestColor = "#f28e2b";     // the best format of a model × stage
 constexpr const char* kWhiskerColor = "#1b1b1b";  // Wilson interval whiskers
 constexpr int kHeatR = 203, kHeatG = 24, kHeatB = 29;  // heatmap at 100 % (#cb181d)
 
@@ -147,11 +148,11 @@ std::string Md(const std::string& s) {
 }
 
 void MdTable(std::ostringstream& o, const std::vector<std::string>& header,
-             const std::vector<std::vector<std::string>>& rows) {
+             const std::vector<std::vector<std::string>>& rows, size_t left_cols = 1) {
   o << "|";
   for (const auto& h : header) o << " " << h << " |";
   o << "\n|";
-  for (size_t i = 0; i < header.size(); ++i) o << (i < 1 ? " --- |" : " ---: |");
+  for (size_t i = 0; i < header.size(); ++i) o << (i < left_cols ? " --- |" : " ---: |");
   o << "\n";
   for (const auto& row : rows) {
     o << "|";
@@ -188,15 +189,22 @@ void MdPivot(std::ostringstream& o, const Pivot& p, const std::string& col_name)
 
 // --- HTML / SVG --------------------------------------------------------------------------------
 
-std::string SuccessChart(const Report& r) {
+/// One bar of an interval chart.
+struct Bar {
+  std::string label;
+  Proportion p;
+  bool highlight = false;  ///< drawn in the highlight colour (the best format)
+};
+
+std::string IntervalChart(const std::vector<Bar>& bars, const std::string& id, const std::string& aria) {
   const int label_w = 340, plot_w = 560, text_w = 170, row_h = 22, top = 34, bottom = 12;
   const int width = label_w + plot_w + text_w;
-  const int height = top + row_h * static_cast<int>(r.cells.size()) + bottom;
+  const int height = top + row_h * static_cast<int>(bars.size()) + bottom;
   auto x_of = [&](double v) { return label_w + v * plot_w; };
   std::ostringstream o;
-  o << "<svg class=\"chart\" id=\"success-chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width
-    << "\" height=\"" << height << "\" viewBox=\"0 0 " << width << " " << height
-    << "\" role=\"img\" aria-label=\"Success rate per cell with Wilson 95% intervals\">\n";
+  o << "<svg class=\"chart\" id=\"" << id << "\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width
+    << "\" height=\"" << height << "\" viewBox=\"0 0 " << width << " " << height << "\" role=\"img\" aria-label=\""
+    << EscapeHtml(aria) << "\">\n";
   for (int t = 0; t <= 100; t += 25) {
     double x = x_of(t / 100.0);
     o << "<line x1=\"" << Fixed(x, 1) << "\" y1=\"" << top - 6 << "\" x2=\"" << Fixed(x, 1) << "\" y2=\""
@@ -204,32 +212,47 @@ std::string SuccessChart(const Report& r) {
     o << "<text x=\"" << Fixed(x, 1) << "\" y=\"" << top - 12 << "\" text-anchor=\"middle\" font-size=\"11\" fill=\"#555\">"
       << t << "%</text>\n";
   }
-  for (size_t i = 0; i < r.cells.size(); ++i) {
-    const Cell& c = r.cells[i];
+  for (size_t i = 0; i < bars.size(); ++i) {
+    const Bar& b = bars[i];
     const int y = top + static_cast<int>(i) * row_h;
-    const std::string label = KeyLabel(c.key);
-    o << "<g><title>" << EscapeHtml(label) << ": " << EscapeHtml(RateWithCi(c.success)) << ", "
-      << c.success.successes << "/" << c.success.trials << " finished runs</title>\n";
+    o << "<g><title>" << EscapeHtml(b.label) << ": " << EscapeHtml(RateWithCi(b.p)) << ", " << b.p.successes << "/"
+      << b.p.trials << " finished runs</title>\n";
     o << "<text x=\"" << label_w - 8 << "\" y=\"" << y + 15 << "\" text-anchor=\"end\" font-size=\"12\">"
-      << EscapeHtml(Truncate(label, 46)) << "</text>\n";
-    if (c.success.rate) {
-      const double rate = *c.success.rate;
+      << EscapeHtml(Truncate(b.label, 46)) << "</text>\n";
+    if (b.p.rate) {
+      const double rate = *b.p.rate;
       o << "<rect x=\"" << label_w << "\" y=\"" << y + 4 << "\" width=\"" << Fixed(rate * plot_w, 1)
-        << "\" height=\"14\" fill=\"" << kBarColor << "\"/>\n";
-      const double lo = x_of(c.success.low), hi = x_of(c.success.high);
+        << "\" height=\"14\" fill=\"" << (b.highlight ? kBestColor : kBarColor) << "\"/>\n";
+      const double lo = x_of(b.p.low), hi = x_of(b.p.high);
       const int wy = y + 11;
       o << "<path d=\"M" << Fixed(lo, 1) << " " << wy << "H" << Fixed(hi, 1) << "M" << Fixed(lo, 1) << " " << wy - 5
         << "V" << wy + 5 << "M" << Fixed(hi, 1) << " " << wy - 5 << "V" << wy + 5 << "\" stroke=\"" << kWhiskerColor
         << "\" stroke-width=\"1.5\" fill=\"none\"/>\n";
-      o << "<text x=\"" << label_w + plot_w + 8 << "\" y=\"" << y + 15 << "\" font-size=\"12\">"
-        << Percent(rate) << " (" << c.passed << "/" << c.finished() << ")</text>\n";
+      o << "<text x=\"" << label_w + plot_w + 8 << "\" y=\"" << y + 15 << "\" font-size=\"12\">" << Percent(rate)
+        << " (" << b.p.successes << "/" << b.p.trials << ")</text>\n";
     } else {
-      o << "<text x=\"" << label_w + 6 << "\" y=\"" << y + 15 << "\" font-size=\"12\" fill=\"#777\">no finished runs</text>\n";
+      o << "<text x=\"" << label_w + 6 << "\" y=\"" << y + 15
+        << "\" font-size=\"12\" fill=\"#777\">no finished runs</text>\n";
     }
     o << "</g>\n";
   }
   o << "</svg>\n";
   return o.str();
+}
+
+std::string SuccessChart(const Report& r) {
+  std::vector<Bar> bars;
+  for (const auto& c : r.cells) bars.push_back({KeyLabel(c.key), c.success, false});
+  return IntervalChart(bars, "success-chart", "Success rate per cell with Wilson 95% intervals");
+}
+
+std::string FormatChart(const Report& r) {
+  std::vector<Bar> bars;
+  auto show = [](const std::string& s) { return s.empty() ? std::string("(none)") : s; };
+  for (const auto& f : r.formats) {
+    bars.push_back({show(f.model) + " \xC2\xB7 " + show(f.stage) + " \xC2\xB7 " + show(f.format), f.success, f.best});
+  }
+  return IntervalChart(bars, "format-chart", "Success rate per format within each model and stage");
 }
 
 std::string HeatColor(double share, double max_share) {
@@ -565,7 +588,7 @@ std::string RenderMarkdown(const Report& r) {
   } else {
     std::vector<std::vector<std::string>> rows;
     for (const auto& c : r.cells) rows.push_back(CellCells(c, true));
-    MdTable(o, CellHeader(r.max_attempts), rows);
+    MdTable(o, CellHeader(r.max_attempts), rows, 4);
   }
   o << "## Format comparison\n\n";
   if (r.formats.empty()) {
@@ -577,7 +600,7 @@ std::string RenderMarkdown(const Report& r) {
       if (f.best) cells[2] = "**" + cells[2] + "**";
       rows.push_back(std::move(cells));
     }
-    MdTable(o, FormatHeader(), rows);
+    MdTable(o, FormatHeader(), rows, 3);
   }
   o << "## Failure taxonomy\n\n";
   o << "### Failed attempts by category \xC3\x97 model\n\n";
@@ -595,7 +618,7 @@ std::string RenderMarkdown(const Report& r) {
       cells[0] = "`" + Md(cells[0]) + "`";
       rows.push_back(std::move(cells));
     }
-    MdTable(o, CodeHeader(), rows);
+    MdTable(o, CodeHeader(), rows, 3);
   }
   o << "\xE2\x80\xA0 env, harness, transport and unknown are not counted against the model.\n\n";
   o << "## Definitions\n\n";
@@ -619,6 +642,21 @@ std::string RenderHtml(const Report& r) {
     o << "<p class=\"muted\">Bars: passed / finished runs; whiskers: Wilson 95% interval.</p>\n" << SuccessChart(r);
   }
 
+  o << "<h2>Format comparison</h2>\n";
+  if (!r.formats.empty()) {
+    std::vector<std::vector<std::string>> rows;
+    std::vector<bool> bold;
+    for (const auto& f : r.formats) {
+      rows.push_back(FormatCells(f, false));
+      bold.push_back(f.best);
+    }
+    o << "<p class=\"muted\">Presets pooled; orange: the best format of its model and stage.</p>\n"
+      << FormatChart(r);
+    HtmlTable(o, FormatHeader(), rows, 3, bold);
+  } else {
+    o << "<p class=\"muted\">No finished runs.</p>\n";
+  }
+
   o << "<h2>Failure categories</h2>\n<p class=\"muted\">Failed attempts per taxonomy category; colour: share "
        "of the column's failed attempts (darkest: the largest share in the map). \xE2\x80\xA0 not counted against the model.</p>\n";
   o << "<h3>Category \xC3\x97 model</h3>\n" << Heatmap(FamilyPivot(r, true), "heatmap-model", "model");
@@ -631,19 +669,6 @@ std::string RenderHtml(const Report& r) {
     HtmlTable(o, CellHeader(r.max_attempts), rows, 4);
   } else {
     o << "<p class=\"muted\">No runs in this store.</p>\n";
-  }
-
-  o << "<h2>Format comparison</h2>\n";
-  if (!r.formats.empty()) {
-    std::vector<std::vector<std::string>> rows;
-    std::vector<bool> bold;
-    for (const auto& f : r.formats) {
-      rows.push_back(FormatCells(f, false));
-      bold.push_back(f.best);
-    }
-    HtmlTable(o, FormatHeader(), rows, 3, bold);
-  } else {
-    o << "<p class=\"muted\">No finished runs.</p>\n";
   }
 
   o << "<h2>Taxonomy codes</h2>\n";
