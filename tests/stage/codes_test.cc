@@ -191,6 +191,44 @@ TEST_P(DpCodes, FirstFailingCode) { Check("dp", GetParam()); }
 INSTANTIATE_TEST_SUITE_P(Dp, DpCodes, ::testing::ValuesIn(kDp), CaseName);
 
 // ---------------------------------------------------------------------------------------------
+// DP two-step, step 1: the JSON plan (extraction as JSON, then DpPlanCheck as the static layer).
+
+struct PlanCase {
+  const char* name;
+  const char* file;
+  const char* code;  ///< "" = passes
+};
+std::ostream& operator<<(std::ostream& os, const PlanCase& c) { return os << c.name; }
+
+const PlanCase kDpPlan[] = {
+    {"pass_plan", "dp_plan/pass.md", ""},
+    {"static_structured_invalid_trailing_comma", "dp_plan/format.structured_invalid.md", "format.structured_invalid"},
+    {"static_structured_invalid_wrong_keys", "dp_plan/format.structured_invalid-keys.md", "format.structured_invalid"},
+};
+
+class DpPlanCodes : public ::testing::TestWithParam<PlanCase> {};
+TEST_P(DpPlanCodes, FirstFailingCode) {
+  const PlanCase& c = GetParam();
+  auto text = util::ReadFile(kData + "/" + c.file);
+  ASSERT_TRUE(text) << c.file;
+  auto ex = extract::Extract(*text, extract::Lang::kJson);
+  ASSERT_TRUE(ex.ok) << ex.error_code << ": " << ex.message;
+  std::vector<DpOperation> plan;
+  auto layer = DpPlanCheck(ex.code, &plan);
+  if (*c.code == '\0') {
+    EXPECT_TRUE(layer.passed) << Describe({layer});
+    EXPECT_EQ(plan.size(), 3u);
+    return;
+  }
+  ASSERT_FALSE(layer.passed);
+  ASSERT_FALSE(layer.diagnostics.empty());
+  EXPECT_EQ(layer.layer, "static");
+  EXPECT_EQ(layer.diagnostics.front().code, c.code) << Describe({layer});
+}
+INSTANTIATE_TEST_SUITE_P(DpPlan, DpPlanCodes, ::testing::ValuesIn(kDpPlan),
+                         [](const ::testing::TestParamInfo<PlanCase>& i) { return std::string(i.param.name); });
+
+// ---------------------------------------------------------------------------------------------
 // MC: the script runs next to float_model.tflite, representative.csv and autopilot_tflite.py and
 // must write model_int8.tflite.
 
