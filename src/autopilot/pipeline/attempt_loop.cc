@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "autopilot/stage/chains.h"
 #include "autopilot/taxonomy/category.h"
 #include "autopilot/util/clock.h"
 #include "autopilot/util/strings.h"
@@ -155,6 +156,8 @@ StageOutcome RunStage(const StageSpec& spec, const prompt::PromptLibrary& prompt
       format_layer.passed = false;
       format_layer.diagnostics.push_back({"format", ex.error_code, ex.message, "", {}, "answer with one complete code block"});
     }
+    // Invented paths and template placeholders are a format failure, as in `autopilot validate`.
+    if (format_layer.passed && ex.ok) stage::CheckPlaceholders(ex.code, "", &format_layer);
     a.layers.push_back(format_layer);
     if (format_layer.passed) {
       a.code = ex.code;

@@ -327,6 +327,13 @@ std::vector<LayerResult> SgChain(const config::ProjectConfig& cfg, const SgInput
         if (run.diagnostics.empty()) run.diagnostics.push_back({"run", "runtime.crash", r->reason, "sketch.ino", {}, ""});
       } else {
         sem.passed = r->verdict == "pass";
+        // The board's own judgement of the whole run (arena too small, op not registered, sensor
+        // never read, no inference) leads; the per-sample verdicts follow as evidence.
+        if (!sem.passed) {
+          for (const auto& c : r->codes) {
+            sem.diagnostics.push_back({"semantic", c, r->reason, "sketch.ino", {}, ""});
+          }
+        }
         for (const auto& smp : r->samples) {
           if (smp.verdict == "pass") continue;
           sem.diagnostics.push_back({"semantic", smp.verdict,
@@ -336,7 +343,7 @@ std::vector<LayerResult> SgChain(const config::ProjectConfig& cfg, const SgInput
                                      "", {}, ""});
         }
         if (!sem.passed && sem.diagnostics.empty()) {
-          sem.diagnostics.push_back({"semantic", r->verdict == "pass" ? "unknown" : r->verdict, "verdict " + r->verdict, "", {}, ""});
+          sem.diagnostics.push_back({"semantic", "unknown", "the oracle failed the run without a classified reason: " + r->reason, "", {}, ""});
         }
       }
     }
