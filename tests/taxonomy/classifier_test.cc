@@ -290,6 +290,43 @@ TEST(Classifier, NothingMatchedIsUnknownAndSaysSo) {
   EXPECT_EQ(Rules().Classify(in).primary, Category::kUnknown);
 }
 
+TEST(Classifier, PrototypeSignaturesDoNotFireInThisToolsRunLayer) {
+  // A generated script that parses JSON at run time, or a config-looking line that fails: in the
+  // prototype's logs these are its JSON reply parser and its config rewrite; in our run layer
+  // they are the generated program's own failures.
+  FailureInput json_in;
+  json_in.stage = "dp";
+  json_in.text =
+      "Traceback (most recent call last):\n  File \"script.py\", line 3, in <module>\n    cfg = json.loads(t)\n"
+      "json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)\n";
+  EXPECT_EQ(Rules().Classify(json_in).primary, Category::kFormatStructuredInvalid);
+  json_in.layer = "run";
+  Verdict v = Rules().Classify(json_in);
+  EXPECT_NE(v.primary, Category::kFormatStructuredInvalid) << v.rule;
+  EXPECT_EQ(IdOf(v.primary).substr(0, 8), "runtime.") << v.rule;
+
+  FailureInput rewrite;
+  rewrite.stage = "dp";
+  rewrite.text =
+      "Traceback (most recent call last):\n  File \"script.py\", line 2, in <module>\n"
+      "    label  = \"apple,banana\".split(\",\")[5]\nIndexError: list index out of range\n";
+  EXPECT_EQ(Rules().Classify(rewrite).primary, Category::kHarnessBug);
+  rewrite.layer = "run";
+  EXPECT_NE(Rules().Classify(rewrite).primary, Category::kHarnessBug);  // the program's own bug
+}
+
+TEST(Classifier, NumpyOutOfMemoryAndFileSizeLimitAreResourceLimits) {
+  FailureInput in;
+  in.stage = "mc";
+  in.layer = "run";
+  in.text = "Traceback (most recent call last):\n  File \"script.py\", line 3, in <module>\n    x = np.zeros(n)\n"
+            "numpy.core._exceptions._ArrayMemoryError: Unable to allocate 7.28 TiB for an array with shape (1,) and data type float64\n";
+  EXPECT_EQ(Rules().Classify(in).primary, Category::kRuntimeResourceLimit);
+  in.text = "Traceback (most recent call last):\n  File \"script.py\", line 3, in <module>\n    f.write(b)\n"
+            "OSError: [Errno 27] File too large\n";
+  EXPECT_EQ(Rules().Classify(in).primary, Category::kRuntimeResourceLimit);
+}
+
 TEST(Classifier, FirstCompilerErrorWinsAndLaterOnesBecomeTags) {
   FailureInput in;
   in.stage = "sg";

@@ -244,6 +244,9 @@ Result<RuleSet> FromNode(const YAML::Node& root, IssueList* issues) {
     ReadStringList(r.Raw("layers"), path + ".layers", issues, &items);
     for (const auto& item : items) rule.layers.push_back(item.first);
     items.clear();
+    ReadStringList(r.Raw("except_layers"), path + ".except_layers", issues, &items);
+    for (const auto& item : items) rule.except_layers.push_back(item.first);
+    items.clear();
     ReadStringList(r.Raw("exception"), path + ".exception", issues, &items);
     for (const auto& item : items) rule.exceptions.push_back(item.first);
     items.clear();
@@ -308,6 +311,9 @@ bool Rule::Matches(const Evidence& ev) const {
     return false;
   }
   if (!layers.empty() && std::find(layers.begin(), layers.end(), ev.layer) == layers.end()) {
+    return false;
+  }
+  if (!ev.layer.empty() && std::find(except_layers.begin(), except_layers.end(), ev.layer) != except_layers.end()) {
     return false;
   }
   if (!exceptions.empty()) {

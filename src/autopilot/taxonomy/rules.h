@@ -54,6 +54,9 @@ struct Rule {
   std::string why;   ///< one line shown with the verdict
   std::vector<std::string> stages;      ///< empty: any stage
   std::vector<std::string> layers;      ///< empty: any layer
+  /// Layers the rule never applies to, e.g. signatures of the study's prototype harness (its
+  /// config rewrite, its own LLM calls) that cannot occur in this tool's run layer.
+  std::vector<std::string> except_layers;
   std::vector<std::string> exceptions;  ///< Python exception types (short or dotted); empty: any
   std::vector<Category> secondary;      ///< ids added to the verdict when this rule wins
   std::vector<Matcher> matchers;
