@@ -410,12 +410,10 @@ class _Reader:
 
 def load_float_model(path: str) -> Model:
     """Reads a float32 TFLite MLP: FULLY_CONNECTED layers (fused RELU/RELU6/none) in a chain,
-    optionally followed by SOFTMAX. Raises ValueError for anything else."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise ValueError(f"cannot read the float model: {e}") from None
+    optionally followed by SOFTMAX. Raises FileNotFoundError when `path` does not exist and
+    ValueError for a file that is not such a model."""
+    with open(path, "rb") as f:
+        data = f.read()
     r = _Reader(data, path)
     if len(data) < 8:
         r.fail("file is too short")
