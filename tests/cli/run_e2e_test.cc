@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <random>
 #include <nlohmann/json.hpp>
 
 #include "autopilot/exec/process_runner.h"
+#include "autopilot/store/run_store.h"
 #include "autopilot/util/files.h"
 
 namespace autopilot {
@@ -30,11 +32,12 @@ class RunCli : public ::testing::Test {
     int code;
     std::string out, err;
   };
-  Out Run(std::vector<std::string> args) {
+  Out Run(std::vector<std::string> args, double timeout_s = 240) {
     exec::ProcessRequest req;
     req.argv = {AUTOPILOT_BINARY};
     req.argv.insert(req.argv.end(), args.begin(), args.end());
-    req.policy.timeout_s = 240;
+    req.policy.timeout_s = timeout_s;
+    req.policy.kill_grace_s = 0.05;
     req.policy.isolate_network = false;
     req.policy.drop_privileges = false;
     req.policy.inherit_env = true;
@@ -86,6 +89,50 @@ TEST_F(RunCli, RecordedSessionPassesEveryStageWithTheJsonContract) {
   auto show = Run({"--json", "runs", "show", std::to_string(doc["run_id"].get<int>()), "--store", dir_ + "/runs.db"});
   ASSERT_EQ(show.code, 0) << show.err;
   EXPECT_NE(show.out.find("semantic.wrong_input"), std::string::npos);
+}
+
+TEST_F(RunCli, KilledAtRandomPointsThenResumedEndsWithOnePassingRun) {
+  std::string cassette = std::string(AUTOPILOT_SOURCE_DIR) + "/examples/fruit/demo-session.jsonl";
+  std::string fruit = FruitProjectIn(dir_);
+  std::string db = dir_ + "/runs.db";
+  std::mt19937 rng(std::random_device{}());
+  std::uniform_real_distribution<double> when(0.3, 3.5);
+  // First invocation, killed (SIGTERM, not handled: the process just dies) at a random point.
+  Out killed = Run({"run", fruit, "--llm", "replay:" + cassette, "--strict-replay"}, when(rng));
+  int64_t id = 0;
+  {
+    auto st = store::RunStore::Open(db);
+    ASSERT_TRUE(st);
+    auto runs = st->ListRuns();
+    ASSERT_TRUE(runs);
+    if (runs->empty()) GTEST_SKIP() << "killed before the run was begun";
+    ASSERT_EQ(runs->size(), 1u);
+    id = runs->front().id;
+  }
+  // Resumed twice more with random kills, then to the end.
+  for (int i = 0; i < 3; ++i) {
+    Out r = Run({"--json", "run", fruit, "--resume", std::to_string(id), "--strict-replay"}, i < 2 ? when(rng) : 240);
+    if (i == 2 || r.code == 0) {
+      ASSERT_EQ(r.code, 0) << r.out << r.err;
+      json doc = json::parse(r.out);
+      EXPECT_TRUE(doc["passed"].get<bool>());
+      EXPECT_EQ(doc["run_id"].get<int64_t>(), id);
+      break;
+    }
+  }
+  auto st = store::RunStore::Open(db);
+  ASSERT_TRUE(st);
+  EXPECT_EQ(*st->db().QueryInt("SELECT COUNT(*) FROM runs"), 1);
+  EXPECT_EQ(*st->db().QueryInt("SELECT COUNT(*) FROM runs WHERE status = 'passed'"), 1);
+  // Exactly the recorded session's attempts: 2 + 1 + 2 + 3, none duplicated or lost.
+  EXPECT_EQ(*st->db().QueryInt("SELECT COUNT(*) FROM attempts"), 8);
+  EXPECT_EQ(*st->db().QueryInt("SELECT COUNT(*) FROM attempts WHERE status = 'passed'"), 4);
+  EXPECT_EQ(*st->db().QueryInt("SELECT COUNT(*) FROM llm_calls"), 7);
+  EXPECT_TRUE(st->CheckIntegrity());
+  // Resuming a finished run is refused.
+  Out again = Run({"run", fruit, "--resume", std::to_string(id)});
+  EXPECT_EQ(again.code, 2);
+  EXPECT_NE(again.err.find("finished"), std::string::npos) << again.err;
 }
 
 TEST_F(RunCli, FailedStageExitsOneAndNamesTheCode) {

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -212,6 +213,56 @@ TEST_F(PipelineTest, AFinishedRunIsNotRunTwiceUnderTheSameKeyButAnUnfinishedOneI
   ASSERT_TRUE(redo) << redo.error().message;
   EXPECT_EQ(redo->run_id, first->run_id);
   EXPECT_EQ(Attempts(redo->run_id), (std::vector<std::string>{"train#1 passed"}));
+}
+
+TEST_F(PipelineTest, AnInterruptedRunResumesKeepingThePassedStages) {
+  std::vector<std::string> warnings;
+  auto backend = Replay(kCassette, false, &warnings);
+  std::atomic<bool> stop{false};
+  auto o = Options("resume");
+  o.stop = &stop;
+  // Ctrl-C while SG's first attempt is being judged: SG stops before its second attempt.
+  o.progress = [&stop](const std::string& line) {
+    if (line.rfind("sg: attempt 1", 0) == 0) stop.store(true);
+  };
+  auto first = RunPipeline(cfg_, backend.get(), o);
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_FALSE(first->passed);
+  EXPECT_TRUE(first->interrupted);
+  EXPECT_EQ(first->stages[3].code, "harness.interrupted");
+  EXPECT_EQ(RunStatus(first->run_id), "interrupted");
+
+  // Resume: same key, same folder. DP, train and MC are kept; SG runs again from attempt 1.
+  auto again_backend = Replay(kCassette, false, &warnings);
+  auto o2 = Options("resume");
+  o2.resume = true;
+  auto second = RunPipeline(cfg_, again_backend.get(), o2);
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(second->run_id, first->run_id);
+  EXPECT_TRUE(second->passed);
+  EXPECT_TRUE(second->stages[0].resumed);
+  EXPECT_TRUE(second->stages[1].resumed);
+  EXPECT_TRUE(second->stages[2].resumed);
+  EXPECT_FALSE(second->stages[3].resumed);
+  EXPECT_EQ(Attempts(second->run_id),
+            (std::vector<std::string>{"dp#1 failed semantic.data_leakage", "dp#2 passed", "train#1 passed",
+                                      "mc#1 failed format.multiple_candidates", "mc#2 passed",
+                                      "sg#1 failed build.api_mismatch", "sg#2 failed semantic.wrong_input",
+                                      "sg#3 passed"}));
+  EXPECT_EQ(RunStatus(second->run_id), "passed");
+  // One proof artifact per stage, not two.
+  EXPECT_EQ(*store_->db().QueryInt("SELECT COUNT(*) FROM artifacts WHERE attempt_id IS NULL AND name = 'sketch/sketch.ino'"), 1);
+  EXPECT_EQ(*store_->db().QueryInt("SELECT COUNT(*) FROM artifacts WHERE attempt_id IS NULL AND name = 'test.csv'"), 1);
+
+  // A changed artifact is not trusted: MC's model edited → MC and SG run again.
+  ASSERT_TRUE(store_->db().Exec("UPDATE runs SET status = 'interrupted' WHERE id = " + std::to_string(second->run_id)));
+  ASSERT_TRUE(util::WriteFileAtomic(second->out_dir + "/model_int8.tflite", "tampered"));
+  auto third_backend = Replay(kCassette, false, &warnings);
+  auto third = RunPipeline(cfg_, third_backend.get(), o2);
+  ASSERT_TRUE(third) << third.error().message;
+  EXPECT_TRUE(third->stages[1].resumed);
+  EXPECT_FALSE(third->stages[2].resumed);
+  EXPECT_TRUE(third->passed);
 }
 
 TEST_F(PipelineTest, ProvidedFloatModelReplacesTheTrainer) {

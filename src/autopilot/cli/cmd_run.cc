@@ -7,6 +7,8 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <atomic>
+#include <csignal>
 #include <iostream>
 #include <unistd.h>
 
@@ -33,7 +35,40 @@ struct RunOptions {
   std::string record;
   bool strict_replay = false;
   bool quiet = false;
+  int64_t resume = 0;
 };
+
+// Set by SIGINT; the one piece of global state, because a signal handler can reach nothing else.
+std::atomic<bool> g_interrupted{false};
+extern "C" void OnRunSigint(int) { g_interrupted.store(true); }
+
+/// What `--resume ID` needs from the stored run.
+struct StoredRun {
+  store::RunKey key;
+  std::string status;
+  std::string llm_spec;
+  std::string out_dir;
+};
+
+Result<StoredRun> LoadStoredRun(store::RunStore& st, int64_t id, const std::string& store_path) {
+  auto q = st.db().Prepare(
+      "SELECT sweep, stage, model, format, preset, repetition, status, config_json FROM runs WHERE id = ?");
+  if (!q) return q.error();
+  q->Bind(1, id);
+  auto row = q->Step();
+  if (!row) return row.error();
+  if (!*row) return Error{"usage", "no run " + std::to_string(id) + " in " + store_path};
+  StoredRun r;
+  r.key = {q->ColumnText(0), q->ColumnText(1), q->ColumnText(2), q->ColumnText(3), q->ColumnText(4),
+           static_cast<int>(q->ColumnInt(5))};
+  r.status = q->ColumnText(6);
+  auto cfg = nlohmann::json::parse(q->ColumnText(7), nullptr, false);
+  if (cfg.is_object()) {
+    r.llm_spec = cfg.value("llm_spec", "");
+    r.out_dir = cfg.value("out_dir", "");
+  }
+  return r;
+}
 
 /// A key no other run has: ad-hoc runs are never resumed by key (sweeps are).
 std::string AdHocSweepName() {
@@ -58,7 +93,37 @@ int Run(const GlobalOptions& g, const RunOptions& o) {
     ReportError(g.json, stages.error());
     return kExitUsage;
   }
-  std::string spec = o.llm.empty() ? cfg->llm.model : o.llm;
+  std::string store_path = o.store.empty() ? cfg->store : o.store;
+  auto st = store::RunStore::Open(store_path);
+  if (!st) {
+    ReportError(g.json, st.error());
+    return kExitUsage;
+  }
+  std::optional<StoredRun> stored;
+  if (o.resume > 0) {
+    auto sr = LoadStoredRun(*st, o.resume, store_path);
+    if (!sr) {
+      ReportError(g.json, sr.error());
+      return kExitUsage;
+    }
+    if (sr->status == "passed" || sr->status == "failed" || sr->status == "error") {
+      ReportError(g.json, Error{"usage", "run " + std::to_string(o.resume) + " is finished (" + sr->status +
+                                             "); only an interrupted run can be resumed"});
+      return kExitUsage;
+    }
+    if (!o.out.empty() && !sr->out_dir.empty() &&
+        std::filesystem::weakly_canonical(o.out) != std::filesystem::weakly_canonical(sr->out_dir)) {
+      ReportError(g.json, Error{"usage", "--out differs from the run's artifact folder " + sr->out_dir});
+      return kExitUsage;
+    }
+    stages = pipeline::ParseStages(sr->key.stage);
+    if (!stages) {
+      ReportError(g.json, stages.error());
+      return kExitUsage;
+    }
+    stored = *sr;
+  }
+  std::string spec = !o.llm.empty() ? o.llm : stored && !stored->llm_spec.empty() ? stored->llm_spec : cfg->llm.model;
   bool needs_llm = std::any_of(stages->begin(), stages->end(), [](const std::string& s) { return s != "train"; });
   std::unique_ptr<llm::LlmBackend> backend;
   if (needs_llm) {
@@ -82,12 +147,6 @@ int Run(const GlobalOptions& g, const RunOptions& o) {
                 << ") — recorded answers, not a live LLM\n";
     }
   }
-  std::string store_path = o.store.empty() ? cfg->store : o.store;
-  auto st = store::RunStore::Open(store_path);
-  if (!st) {
-    ReportError(g.json, st.error());
-    return kExitUsage;
-  }
   pipeline::PipelineOptions po;
   po.stages = *stages;
   po.format = o.format;
@@ -99,8 +158,28 @@ int Run(const GlobalOptions& g, const RunOptions& o) {
   po.key.model = backend ? backend->Describe() : "";
   po.key.format = o.format.empty() ? cfg->prompt_format : o.format;
   po.key.preset = o.preset.empty() ? cfg->llm.preset : o.preset;
+  po.config_json = nlohmann::json{{"project", std::filesystem::absolute(o.project).lexically_normal().string()},
+                                  {"stages", *stages}, {"format", po.key.format}, {"preset", po.key.preset},
+                                  {"llm", po.key.model}, {"llm_spec", util::RedactUrlCredentials(spec)}}
+                       .dump();
+  if (stored) {
+    po.key = stored->key;
+    po.format = stored->key.format;
+    po.preset = stored->key.preset;
+    po.out_dir = stored->out_dir;
+    po.resume = true;
+  }
   if (!o.quiet) po.progress = [](const std::string& line) { std::cerr << "autopilot: " << line << "\n"; };
+  po.stop = &g_interrupted;
+  struct sigaction sa {};
+  sa.sa_handler = OnRunSigint;
+  sa.sa_flags = SA_RESETHAND;  // a second Ctrl-C ends the tool at once
+  sigemptyset(&sa.sa_mask);
+  struct sigaction old_action {};
+  g_interrupted.store(false);
+  ::sigaction(SIGINT, &sa, &old_action);
   auto r = pipeline::RunPipeline(*cfg, backend.get(), po);
+  ::sigaction(SIGINT, &old_action, nullptr);
   if (!r) {
     ReportError(g.json, r.error());
     return r.error().code == "usage" || r.error().code == "config" ? kExitUsage : kExitFailed;
@@ -109,9 +188,10 @@ int Run(const GlobalOptions& g, const RunOptions& o) {
     nlohmann::ordered_json doc{{"run_id", r->run_id}, {"passed", r->passed}, {"store", store_path},
                                {"out_dir", r->out_dir}, {"format", po.key.format}, {"llm", po.key.model},
                                {"tokens", r->tokens}, {"cost_usd", r->cost_usd}, {"wall_ms", r->wall_ms}};
+    doc["interrupted"] = r->interrupted;
     doc["stages"] = nlohmann::ordered_json::array();
     for (const auto& s : r->stages) {
-      doc["stages"].push_back({{"stage", s.stage}, {"passed", s.passed}, {"skipped", s.skipped},
+      doc["stages"].push_back({{"stage", s.stage}, {"passed", s.passed}, {"skipped", s.skipped}, {"resumed", s.resumed},
                                {"attempts", s.attempts}, {"stop_reason", s.stop_reason}, {"code", s.code},
                                {"tokens", s.tokens}, {"cost_usd", s.cost_usd}, {"llm_ms", s.llm_ms},
                                {"wall_ms", s.wall_ms}, {"artifacts", s.artifacts}, {"message", s.message}});
@@ -120,12 +200,17 @@ int Run(const GlobalOptions& g, const RunOptions& o) {
   } else {
     std::vector<std::vector<std::string>> rows;
     for (const auto& s : r->stages) {
-      rows.push_back({s.stage, s.skipped ? "skipped" : (s.passed ? "pass" : "FAIL"), std::to_string(s.attempts),
+      rows.push_back({s.stage, s.skipped ? "skipped" : s.resumed ? "kept" : (s.passed ? "pass" : "FAIL"), std::to_string(s.attempts),
                       s.code.empty() ? "-" : s.code, s.message});
     }
     std::cout << FormatTable({"stage", "verdict", "attempts", "code", "detail"}, rows);
     std::cout << "run " << r->run_id << " in " << store_path << "; artifacts in " << r->out_dir << "\n";
-    std::cout << "verdict: " << (r->passed ? "pass" : "fail") << "\n";
+    std::cout << "verdict: " << (r->passed ? "pass" : r->interrupted ? "interrupted" : "fail") << "\n";
+  }
+  if (r->interrupted) {
+    std::cerr << "autopilot: interrupted; resume with: autopilot run " << o.project << " --store " << store_path
+              << " --resume " << r->run_id << "\n";
+    return 130;
   }
   return r->passed ? kExitOk : kExitFailed;
 }
@@ -139,7 +224,8 @@ CommandRunner SetupRun(CLI::App* sub, GlobalOptions* globals) {
       "sketch). Every attempt is validated in layers (format, static, build, run, semantic) and "
       "failures are fed back for repair within the project's budgets. Stages left out take their "
       "inputs from reference artifacts made by the built-in path. Exit 0 when every requested "
-      "stage passed, 1 when one failed, 2 on usage or configuration errors.");
+      "stage passed, 1 when one failed, 2 on usage or configuration errors, 130 when interrupted "
+      "(Ctrl-C: the run stops before the next attempt and can be resumed with --resume ID).");
   auto o = std::make_shared<RunOptions>();
   sub->add_option("project", o->project, "Project file (autopilot.yaml)")->required();
   sub->add_option("--llm", o->llm, "PROVIDER:MODEL[@BASE_URL] or replay:CASSETTE (default: llm.model)");
@@ -153,6 +239,9 @@ CommandRunner SetupRun(CLI::App* sub, GlobalOptions* globals) {
                 "With replay:, fail on a request the cassette lacks instead of serving the answer "
                 "recorded for the same stage and attempt");
   sub->add_flag("--quiet", o->quiet, "No progress lines on stderr");
+  sub->add_option("--resume", o->resume,
+                  "Resume the interrupted run ID (Ctrl-C or kill): stages that passed are kept, the "
+                  "rest run again with the run's own stages, format, preset and LLM");
   return [globals, o]() -> int { return Run(*globals, *o); };
 }
 

@@ -100,6 +100,10 @@ StageOutcome RunStage(const StageSpec& spec, const prompt::PromptLibrary& prompt
   nlohmann::json facts = spec.facts;
   std::string previous_signature;
   for (int n = 1; n <= budget.max_attempts; ++n) {
+    if (budget.stop && budget.stop->load()) {
+      outcome.stop_reason = "interrupted";
+      break;
+    }
     if (budget.max_tokens > 0 && outcome.tokens >= budget.max_tokens) {
       outcome.stop_reason = "tokens";
       break;

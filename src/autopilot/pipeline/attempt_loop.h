@@ -3,6 +3,7 @@
 // validator layers, and on failure build a repair prompt with precise feedback — within the
 // attempt, token, cost and time budgets, which the tool enforces itself.
 
+#include <atomic>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -22,6 +23,8 @@ struct Budget {
   int64_t max_tokens = 0;
   double max_cost_usd = 0;
   double max_time_s = 0;
+  /// Set (e.g. by SIGINT) to stop before the next attempt: stop_reason "interrupted".
+  const std::atomic<bool>* stop = nullptr;
 };
 
 /// What a stage is: its prompts' facts, the language it wants, and its layers after `format`.
@@ -56,7 +59,7 @@ struct StageOutcome {
   bool passed = false;
   std::vector<Attempt> attempts;
   std::string code;         ///< the passing code (or the last attempt's)
-  std::string stop_reason;  ///< passed | attempts | tokens | cost | time | transport
+  std::string stop_reason;  ///< passed | attempts | tokens | cost | time | transport | error | interrupted
   int64_t tokens = 0;
   double cost_usd = 0;
 };

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -139,6 +140,89 @@ std::string StopStatus(const std::string& stop_reason) {
   return "failed";
 }
 
+/// Adds out_dir to the run's config_json, so that `autopilot run --resume` finds the artifacts.
+Result<void> RememberOutDir(store::RunStore* st, int64_t run_id, const std::string& out_dir) {
+  auto q = st->db().Prepare("SELECT config_json FROM runs WHERE id = ?");
+  if (!q) return q.error();
+  q->Bind(1, run_id);
+  auto row = q->Step();
+  if (!row) return row.error();
+  if (!*row) return Ok();
+  json cfg = json::parse(q->ColumnText(0), nullptr, false);
+  if (!cfg.is_object()) return Ok();
+  cfg["out_dir"] = out_dir;
+  auto up = st->db().Prepare("UPDATE runs SET config_json = ? WHERE id = ?");
+  if (!up) return up.error();
+  up->Bind(1, cfg.dump()).Bind(2, run_id);
+  return up->Run();
+}
+
+/// The artifact a stage records when it passes (the proof that it finished).
+const char* StageProof(const std::string& stage) {
+  if (stage == "dp") return "test.csv";
+  if (stage == "train") return "float_model.tflite";
+  if (stage == "mc") return "model_int8.tflite";
+  return "sketch/sketch.ino";
+}
+
+/// Prepares an unfinished run for resumption: the stages whose proof artifact was recorded and is
+/// still in out_dir unchanged are kept (in lifecycle order, each only if the ones before it are);
+/// everything the other stages recorded is removed so that they run again from attempt 1.
+Result<std::vector<std::string>> ResumeRun(store::RunStore* st, int64_t run_id, const std::string& out_dir) {
+  std::vector<std::string> kept;
+  bool chain_intact = true;
+  for (const char* stage : kAllStages) {
+    bool keep = false;
+    if (chain_intact) {
+      auto q = st->db().Prepare("SELECT sha256 FROM artifacts WHERE run_id = ? AND attempt_id IS NULL AND name = ?");
+      if (!q) return q.error();
+      q->Bind(1, run_id).Bind(2, std::string(StageProof(stage)));
+      auto row = q->Step();
+      if (!row) return row.error();
+      if (*row) {
+        auto bytes = util::ReadFile(out_dir + "/" + StageProof(stage));
+        keep = bytes && util::Sha256Hex(*bytes) == q->ColumnText(0);
+      }
+    }
+    // A stage that was never requested has no proof; it does not break the chain.
+    auto any = st->db().Prepare("SELECT COUNT(*) FROM attempts WHERE run_id = ? AND (stage = ? OR stage LIKE ?)");
+    if (!any) return any.error();
+    any->Bind(1, run_id).Bind(2, std::string(stage)).Bind(3, std::string(stage) + ".%");
+    auto arow = any->Step();
+    if (!arow) return arow.error();
+    bool ran = *arow && any->ColumnInt(0) > 0;
+    if (keep) {
+      kept.emplace_back(stage);
+      continue;
+    }
+    if (ran) chain_intact = false;
+  }
+  auto body = [&]() -> Result<void> {
+    for (const char* stage : kAllStages) {
+      if (std::find(kept.begin(), kept.end(), stage) != kept.end()) continue;
+      auto del = st->db().Prepare("DELETE FROM attempts WHERE run_id = ? AND (stage = ? OR stage LIKE ?)");
+      if (!del) return del.error();
+      del->Bind(1, run_id).Bind(2, std::string(stage)).Bind(3, std::string(stage) + ".%");
+      if (auto r = del->Run(); !r) return r;
+      static const std::map<std::string, std::vector<std::string>> kOutputs = {
+          {"dp", {"train.csv", "test.csv"}}, {"train", {"float_model.tflite"}},
+          {"mc", {"model_int8.tflite", "model.h"}}, {"sg", {"sketch/sketch.ino"}}};
+      for (const auto& name : kOutputs.at(stage)) {
+        auto da = st->db().Prepare("DELETE FROM artifacts WHERE run_id = ? AND attempt_id IS NULL AND name = ?");
+        if (!da) return da.error();
+        da->Bind(1, run_id).Bind(2, name);
+        if (auto r = da->Run(); !r) return r;
+      }
+    }
+    auto up = st->db().Prepare("UPDATE runs SET status = 'running', code = NULL, finished_at = NULL WHERE id = ?");
+    if (!up) return up.error();
+    up->Bind(1, run_id);
+    return up->Run();
+  };
+  if (auto r = st->InTransaction(body); !r) return r.error();
+  return kept;
+}
+
 }  // namespace
 
 Result<std::vector<std::string>> ParseStages(const std::string& list) {
@@ -185,6 +269,7 @@ Result<PipelineResult> RunPipeline(const config::ProjectConfig& cfg, llm::LlmBac
   if (needs_llm && backend == nullptr) return Error{"usage", "an LLM is needed for stages other than train"};
 
   PipelineResult result;
+  bool resuming = false;
   // The run in the store.
   if (options.store) {
     std::string config_json = options.config_json;
@@ -200,9 +285,12 @@ Result<PipelineResult> RunPipeline(const config::ProjectConfig& cfg, llm::LlmBac
         return Error{"store.exists", "run " + options.key.ToString() + " is already in the store (" +
                                          handle->status + ")"};
       }
-      if (auto r = options.store->ResetRun(handle->id); !r) return r.error();
+      if (!options.resume) {
+        if (auto r = options.store->ResetRun(handle->id); !r) return r.error();
+      }
     }
     result.run_id = handle->id;
+    resuming = options.resume && handle->existed;
   }
   auto finish = [&](const std::string& status, const std::string& code) {
     if (options.store && result.run_id) (void)options.store->FinishRun(result.run_id, status, code);
@@ -225,6 +313,14 @@ Result<PipelineResult> RunPipeline(const config::ProjectConfig& cfg, llm::LlmBac
   if (ec) {
     finish("interrupted", "env.misconfigured");
     return Error{"io", result.out_dir + ": " + ec.message()};
+  }
+
+  if (options.store && result.run_id) (void)RememberOutDir(options.store, result.run_id, result.out_dir);
+  std::vector<std::string> kept;  // stages that passed before an interruption, artifacts intact
+  if (resuming) {
+    auto k = ResumeRun(options.store, result.run_id, result.out_dir);
+    if (!k) return k.error();
+    kept = *k;
   }
 
   exec::SandboxRunner default_runner;
@@ -255,6 +351,7 @@ Result<PipelineResult> RunPipeline(const config::ProjectConfig& cfg, llm::LlmBac
   auto budget_for = [&](int64_t attempts) {
     Budget b;
     b.max_attempts = static_cast<int>(attempts);
+    b.stop = options.stop;
     if (cfg.budgets.max_tokens > 0) b.max_tokens = std::max<int64_t>(1, cfg.budgets.max_tokens - result.tokens);
     if (cfg.budgets.max_cost_usd > 0) b.max_cost_usd = std::max(1e-9, cfg.budgets.max_cost_usd - result.cost_usd);
     if (cfg.budgets.max_time_s > 0) {
@@ -307,7 +404,28 @@ Result<PipelineResult> RunPipeline(const config::ProjectConfig& cfg, llm::LlmBac
     }
     if (!ok) {
       rep.stop_reason = "error";
-      rep.message = "not run: an earlier stage failed";
+      rep.message = result.interrupted ? "not run: interrupted" : "not run: an earlier stage failed";
+      result.stages.push_back(rep);
+      continue;
+    }
+    if (std::find(kept.begin(), kept.end(), st) != kept.end()) {
+      rep.passed = true;
+      rep.resumed = true;
+      rep.stop_reason = "passed";
+      rep.message = "passed before the interruption; kept";
+      if (st == "dp") train_csv = out + "/train.csv", test_csv = out + "/test.csv";
+      if (st == "train") float_model = out + "/float_model.tflite";
+      if (st == "mc") int8_model = out + "/model_int8.tflite";
+      say(st + ": " + rep.message);
+      result.stages.push_back(rep);
+      continue;
+    }
+    if (options.stop && options.stop->load()) {
+      rep.stop_reason = "interrupted";
+      rep.code = "harness.interrupted";
+      rep.message = "not run: interrupted";
+      ok = false;
+      result.interrupted = true;
       result.stages.push_back(rep);
       continue;
     }
@@ -439,10 +557,15 @@ Result<PipelineResult> RunPipeline(const config::ProjectConfig& cfg, llm::LlmBac
       }
     }
     say(st + ": " + (rep.passed ? "passed" : "FAILED") + " — " + rep.message);
+    if (!rep.passed && rep.stop_reason == "interrupted") {
+      rep.code = "harness.interrupted";
+      rep.message = "interrupted after " + std::to_string(rep.attempts) + " attempt(s)";
+      result.interrupted = true;
+    }
     if (!rep.passed) {
       ok = false;
       final_code = rep.code;
-      final_status = StopStatus(rep.stop_reason);
+      final_status = result.interrupted ? "interrupted" : StopStatus(rep.stop_reason);
     }
     result.stages.push_back(rep);
   }

@@ -7,6 +7,7 @@
 // which is what the study's prompt-format sweeps measure. One pipeline run is one row in the run
 // store's `runs` table, keyed by a RunKey, so sweeps resume by key.
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <vector>
@@ -47,6 +48,12 @@ struct PipelineOptions {
   std::function<void(const std::string&)> progress;
   /// Runs generated code; null = a SandboxRunner with the project's policy.
   exec::ProcessRunner* runner = nullptr;
+  /// Set (e.g. by SIGINT) to stop before the next attempt; the run is left `interrupted`.
+  const std::atomic<bool>* stop = nullptr;
+  /// With a store and a key whose run is unfinished (running, interrupted): keep the stages that
+  /// passed — when their artifacts are still in out_dir — and redo the rest, instead of
+  /// starting over.
+  bool resume = false;
 };
 
 /// What one stage did.
@@ -54,6 +61,7 @@ struct StageReport {
   std::string stage;        ///< dp | train | mc | sg
   bool passed = false;
   bool skipped = false;     ///< not requested: inputs came from the reference artifacts
+  bool resumed = false;     ///< passed in an earlier, interrupted invocation; kept
   std::string stop_reason;  ///< passed | attempts | tokens | cost | time | transport | harness | error
   std::string code;         ///< taxonomy id of the final failure ("" when passed)
   int attempts = 0;
@@ -69,6 +77,7 @@ struct StageReport {
 struct PipelineResult {
   int64_t run_id = 0;  ///< 0 when no store
   bool passed = false;
+  bool interrupted = false;  ///< stopped by `stop`; resumable
   std::string out_dir;
   std::vector<StageReport> stages;
   int64_t tokens = 0;
