@@ -14,6 +14,7 @@
 #include "autopilot/llm/hygiene.h"
 #include "autopilot/llm/pricing.h"
 #include "autopilot/llm/result_json.h"
+#include "autopilot/pipeline/backend_factory.h"
 #include "autopilot/util/strings.h"
 
 namespace autopilot::cli {
@@ -62,18 +63,7 @@ llm::BackendOptions MakeBackendOptions(const LlmOptions& o) {
   return b;
 }
 
-/// Loads pricing.yaml (flag, $AUTOPILOT_PRICING, project dir, current dir, source tree).
-Result<std::shared_ptr<const llm::PriceTable>> LoadPrices(const LlmOptions& o, const std::string& project_dir) {
-  std::string path = o.pricing;
-  if (path.empty()) {
-    const char* env = std::getenv("AUTOPILOT_PRICING");
-    path = llm::FindPricingFile(env ? env : "", {project_dir, "."});
-  }
-  if (path.empty()) return std::shared_ptr<const llm::PriceTable>();
-  auto table = llm::PriceTable::Load(path);
-  if (!table) return table.error();
-  return std::shared_ptr<const llm::PriceTable>(std::make_shared<llm::PriceTable>(std::move(*table)));
-}
+
 
 int RunChat(const GlobalOptions& g, const LlmOptions& o) {
   const bool json = g.json || o.json;
@@ -117,7 +107,7 @@ int RunChat(const GlobalOptions& g, const LlmOptions& o) {
   }
 
   llm::BackendOptions options = MakeBackendOptions(o);
-  auto prices = LoadPrices(o, project_dir);
+  auto prices = pipeline::LoadPrices(o.pricing, {project_dir, "."});
   if (!prices) return UsageError(json, prices.error().message);
   options.prices = *prices;
   auto backend = llm::MakeBackend(*spec, options);

@@ -7,13 +7,12 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
-#include <atomic>
-#include <csignal>
 #include <iostream>
 #include <unistd.h>
 
 #include "autopilot/cli/app.h"
 #include "autopilot/cli/command.h"
+#include "autopilot/cli/interrupt.h"
 #include "autopilot/cli/output.h"
 #include "autopilot/config/project_config.h"
 #include "autopilot/pipeline/backend_factory.h"
@@ -37,10 +36,6 @@ struct RunOptions {
   bool quiet = false;
   int64_t resume = 0;
 };
-
-// Set by SIGINT; the one piece of global state, because a signal handler can reach nothing else.
-std::atomic<bool> g_interrupted{false};
-extern "C" void OnRunSigint(int) { g_interrupted.store(true); }
 
 /// What `--resume ID` needs from the stored run.
 struct StoredRun {
@@ -135,7 +130,12 @@ int Run(const GlobalOptions& g, const RunOptions& o) {
     pipeline::BackendSetup setup;
     setup.record_path = o.record;
     setup.replay_match_tag = !o.strict_replay;
-    setup.pricing_dirs = {cfg->base_dir, "."};
+    auto prices = pipeline::LoadPrices("", {cfg->base_dir, "."});
+    if (!prices) {
+      ReportError(g.json, Error{"usage", prices.error().message});
+      return kExitUsage;
+    }
+    setup.prices = *prices;
     auto b = pipeline::OpenBackend(spec, setup);
     if (!b) {
       ReportError(g.json, b.error());
@@ -170,16 +170,11 @@ int Run(const GlobalOptions& g, const RunOptions& o) {
     po.resume = true;
   }
   if (!o.quiet) po.progress = [](const std::string& line) { std::cerr << "autopilot: " << line << "\n"; };
-  po.stop = &g_interrupted;
-  struct sigaction sa {};
-  sa.sa_handler = OnRunSigint;
-  sa.sa_flags = SA_RESETHAND;  // a second Ctrl-C ends the tool at once
-  sigemptyset(&sa.sa_mask);
-  struct sigaction old_action {};
-  g_interrupted.store(false);
-  ::sigaction(SIGINT, &sa, &old_action);
-  auto r = pipeline::RunPipeline(*cfg, backend.get(), po);
-  ::sigaction(SIGINT, &old_action, nullptr);
+  auto r = [&] {
+    SigintFlag sigint;  // Ctrl-C: stop before the next attempt, resumable
+    po.stop = sigint.flag();
+    return pipeline::RunPipeline(*cfg, backend.get(), po);
+  }();
   if (!r) {
     ReportError(g.json, r.error());
     return r.error().code == "usage" || r.error().code == "config" ? kExitUsage : kExitFailed;

@@ -1,10 +1,8 @@
 // autopilot sweep SWEEP.yaml [--store FILE] [--concurrency N] [--shard I/N]   (global --json)
 
-#include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -13,20 +11,17 @@
 
 #include "autopilot/cli/app.h"
 #include "autopilot/cli/command.h"
+#include "autopilot/cli/interrupt.h"
 #include "autopilot/cli/output.h"
 #include "autopilot/config/project_config.h"
 #include "autopilot/llm/pricing.h"
 #include "autopilot/sweep/pipeline_runner.h"
+#include "autopilot/pipeline/backend_factory.h"
 #include "autopilot/sweep/scheduler.h"
 #include "autopilot/sweep/sweep_config.h"
 
 namespace autopilot::cli {
 namespace {
-
-// Set by SIGINT; the one piece of global state, because a signal handler can reach nothing else.
-std::atomic<bool> g_interrupted{false};
-
-extern "C" void OnSigint(int) { g_interrupted.store(true); }
 
 struct SweepOptions {
   std::string file;
@@ -125,13 +120,9 @@ int Run(const GlobalOptions& g, const SweepOptions& o) {
   sweep::PipelineRunnerOptions ro;
   ro.sweep = &*cfg;
   ro.project = &*project;
-  const char* pricing_env = std::getenv("AUTOPILOT_PRICING");
-  std::string pricing = llm::FindPricingFile(pricing_env ? pricing_env : "", {project->base_dir, cfg->base_dir, "."});
-  if (!pricing.empty()) {
-    auto table = llm::PriceTable::Load(pricing);
-    if (!table) return Usage(json, table.error().message);
-    ro.prices = std::make_shared<llm::PriceTable>(std::move(*table));
-  }
+  auto prices = pipeline::LoadPrices("", {project->base_dir, cfg->base_dir, "."});
+  if (!prices) return Usage(json, prices.error().message);
+  ro.prices = *prices;
   for (const auto& [provider, per_minute] : cfg->rate_limit) {
     ro.limiters[provider] = std::make_shared<sweep::RateLimiter>(per_minute);
   }
@@ -156,7 +147,6 @@ int Run(const GlobalOptions& g, const SweepOptions& o) {
   so.max_parallel = o.concurrency;
   so.concurrency = cfg->concurrency;
   so.budgets = cfg->budgets;
-  so.stop = &g_interrupted;
   so.progress = [&](const sweep::ProgressEvent& ev) {
     if (!tty) {
       pout << ProgressLine(ev) << std::endl;
@@ -173,15 +163,11 @@ int Run(const GlobalOptions& g, const SweepOptions& o) {
     pout << " → " << store_path << std::endl;
   }
 
-  struct sigaction sa {};
-  sa.sa_handler = OnSigint;
-  sa.sa_flags = SA_RESETHAND;  // a second Ctrl-C ends the tool at once
-  sigemptyset(&sa.sa_mask);
-  struct sigaction old {};
-  g_interrupted.store(false);
-  ::sigaction(SIGINT, &sa, &old);
-  auto summary = sweep::RunSweep(cfg->name, cells, so, sweep::MakePipelineRunner(ro));
-  ::sigaction(SIGINT, &old, nullptr);
+  auto summary = [&] {
+    SigintFlag sigint;  // Ctrl-C: no new runs; running ones finish
+    so.stop = sigint.flag();
+    return sweep::RunSweep(cfg->name, cells, so, sweep::MakePipelineRunner(ro));
+  }();
   if (bar_shown) pout << "\n";
   if (!summary) {
     ReportError(json, summary.error());

@@ -5,9 +5,21 @@
 #include <iostream>
 
 #include "autopilot/llm/cassette.h"
-#include "autopilot/llm/pricing.h"
 
 namespace autopilot::pipeline {
+
+Result<std::shared_ptr<const llm::PriceTable>> LoadPrices(const std::string& explicit_path,
+                                                          const std::vector<std::string>& search_dirs) {
+  std::string path = explicit_path;
+  if (path.empty()) {
+    const char* env = std::getenv("AUTOPILOT_PRICING");
+    path = llm::FindPricingFile(env ? env : "", search_dirs);
+  }
+  if (path.empty()) return std::shared_ptr<const llm::PriceTable>();
+  auto table = llm::PriceTable::Load(path);
+  if (!table) return table.error();
+  return std::shared_ptr<const llm::PriceTable>(std::make_shared<llm::PriceTable>(std::move(*table)));
+}
 
 Result<std::unique_ptr<llm::LlmBackend>> OpenBackend(const std::string& spec_text, const BackendSetup& setup) {
   auto spec = llm::ParseModelSpec(spec_text, llm::ProcessEnv());
@@ -15,13 +27,7 @@ Result<std::unique_ptr<llm::LlmBackend>> OpenBackend(const std::string& spec_tex
   llm::BackendOptions options;
   options.warn = setup.warn ? setup.warn
                             : [](const std::string& m) { std::cerr << "autopilot: warning: " << m << "\n"; };
-  const char* env = std::getenv("AUTOPILOT_PRICING");
-  std::string pricing = llm::FindPricingFile(env ? env : "", setup.pricing_dirs);
-  if (!pricing.empty()) {
-    auto table = llm::PriceTable::Load(pricing);
-    if (!table) return table.error();
-    options.prices = std::make_shared<llm::PriceTable>(std::move(*table));
-  }
+  options.prices = setup.prices;
   if (spec->provider == llm::Provider::kReplay) {
     if (!setup.record_path.empty()) return Error{"usage", "--record cannot be combined with a replay: model"};
     std::string path = spec->model;

@@ -48,18 +48,7 @@ Result<stage::ReferenceArtifacts> EnsureReference(const config::ProjectConfig& c
       << d.split_seed << '|' << m.input_dtype << '|' << m.output_dtype << '|' << m.train_seed << '|';
   for (auto h : m.hidden) key << h << ',';
   std::string dir = cfg.work_dir + "/reference/" + util::Sha256Hex(key.str()).substr(0, 16);
-  auto paths = [&](const std::string& base) {
-    stage::ReferenceArtifacts a;
-    a.dir = base;
-    a.raw_csv = base + "/raw.csv";
-    a.train_csv = base + "/train.csv";
-    a.test_csv = base + "/test.csv";
-    a.float_model = base + "/float_model.tflite";
-    a.int8_model = base + "/model_int8.tflite";
-    a.scenario_csv = base + "/scenario.csv";
-    return a;
-  };
-  if (util::PathExists(dir + "/.complete")) return paths(dir);
+  if (util::PathExists(dir + "/.complete")) return stage::ReferencePaths(dir);
   std::ostringstream tmp;
   tmp << dir << ".tmp-" << getpid() << "-" << std::hash<std::thread::id>{}(std::this_thread::get_id());
   auto built = stage::BuildReference(cfg, tmp.str());
@@ -74,7 +63,7 @@ Result<stage::ReferenceArtifacts> EnsureReference(const config::ProjectConfig& c
     util::RemoveTree(tmp.str());
     if (!util::PathExists(dir + "/.complete")) return Error{"io", dir + ": " + ec.message()};
   }
-  return paths(dir);
+  return stage::ReferencePaths(dir);
 }
 
 /// The train stage: the built-in trainer on the training split, or the provided float model.

@@ -1,7 +1,5 @@
 #include "autopilot/stage/chains.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <filesystem>
 
@@ -193,10 +191,10 @@ std::vector<LayerResult> DpOperationChain(const config::ProjectConfig& cfg, cons
   } else {
     LayerResult sem{"semantic", true, {}, 0};
     const std::string path = s.dir() + "/" + outputs[0];
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) {
+    Freshness fresh = OutputFreshness(path, started);
+    if (fresh == Freshness::kMissing) {
       sem = Fail("semantic", "semantic.artifact_missing", outputs[0] + " was not written");
-    } else if (static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec < started) {
+    } else if (fresh == Freshness::kStale) {
       sem = Fail("semantic", "semantic.artifact_stale", outputs[0] + " is older than this run");
     } else {
       auto table = tflite::ReadCsv(path);

@@ -108,6 +108,13 @@ Result<std::vector<ExpectedRow>> ExpectedDpRows(const config::DatasetSettings& d
   return out;
 }
 
+Freshness OutputFreshness(const std::string& path, int64_t started_ns) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return Freshness::kMissing;
+  int64_t mtime = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  return mtime < started_ns ? Freshness::kStale : Freshness::kFresh;
+}
+
 validate::LayerResult CheckDpOutputs(const DpContract& c, int64_t started_ns) {
   validate::LayerResult layer;
   layer.layer = "semantic";
@@ -121,14 +128,13 @@ validate::LayerResult CheckDpOutputs(const DpContract& c, int64_t started_ns) {
   // 1. Exist and fresh.
   std::vector<OutputFile> files;
   for (const auto& path : {c.train_csv, c.test_csv}) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) {
+    Freshness fresh = OutputFreshness(path, started_ns);
+    if (fresh == Freshness::kMissing) {
       add("semantic.artifact_missing", Base(path),
           "the script did not write " + Base(path), "write the file at exactly this path");
       continue;
     }
-    int64_t mtime = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-    if (mtime < started_ns) {
+    if (fresh == Freshness::kStale) {
       add("semantic.artifact_stale", Base(path),
           Base(path) + " exists but was not written by this run", "the script must write it");
       continue;

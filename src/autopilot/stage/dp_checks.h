@@ -38,4 +38,8 @@ Result<std::vector<ExpectedRow>> ExpectedDpRows(const config::DatasetSettings& d
 /// the system clock would call a file written just after the start stale).
 int64_t FileClockNowNs(const std::string& dir);
 
+/// Whether a stage output exists and was written since `started_ns` (from FileClockNowNs).
+enum class Freshness { kMissing, kStale, kFresh };
+Freshness OutputFreshness(const std::string& path, int64_t started_ns);
+
 }  // namespace autopilot::stage

@@ -1,9 +1,9 @@
 #include "autopilot/stage/mc_checks.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
+#include <filesystem>
 
+#include "autopilot/stage/dp_checks.h"
 #include "autopilot/tflite/dataset.h"
 #include "autopilot/tflite/interpreter.h"
 #include "autopilot/tflite/model.h"
@@ -54,18 +54,18 @@ validate::LayerResult CheckMcOutput(const McContract& c, int64_t started_ns, McR
     layer.passed = false;
     layer.diagnostics.push_back({"semantic", code, msg, Base(c.output_model), {}, hint});
   };
-  struct stat st {};
-  if (::stat(c.output_model.c_str(), &st) != 0) {
+  Freshness fresh = OutputFreshness(c.output_model, started_ns);
+  if (fresh == Freshness::kMissing) {
     add("semantic.artifact_missing", "the script did not write " + Base(c.output_model),
         "save the converted model at exactly this path");
     return layer;
   }
-  int64_t mtime = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-  if (mtime < started_ns) {
+  if (fresh == Freshness::kStale) {
     add("semantic.artifact_stale", Base(c.output_model) + " was not written by this run");
     return layer;
   }
-  rep.size_bytes = static_cast<int64_t>(st.st_size);
+  std::error_code size_ec;
+  rep.size_bytes = static_cast<int64_t>(std::filesystem::file_size(c.output_model, size_ec));
   auto model = tflite::LoadModel(c.output_model);
   if (!model) {
     add("ml.schema_mismatch", "the file is not a valid TFLite model: " + model.error().message);

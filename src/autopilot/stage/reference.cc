@@ -15,12 +15,7 @@
 
 namespace autopilot::stage {
 
-Result<ReferenceArtifacts> BuildReference(const config::ProjectConfig& p, const std::string& dir) {
-  const auto& ds = p.dataset;
-  if (ds.raw_csv.empty()) return Error{"config", "dataset.raw_csv is not set in the project file"};
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Error{"io", dir + ": " + ec.message()};
+ReferenceArtifacts ReferencePaths(const std::string& dir) {
   ReferenceArtifacts a;
   a.dir = dir;
   a.raw_csv = dir + "/raw.csv";
@@ -29,6 +24,16 @@ Result<ReferenceArtifacts> BuildReference(const config::ProjectConfig& p, const 
   a.float_model = dir + "/float_model.tflite";
   a.int8_model = dir + "/model_int8.tflite";
   a.scenario_csv = dir + "/scenario.csv";
+  return a;
+}
+
+Result<ReferenceArtifacts> BuildReference(const config::ProjectConfig& p, const std::string& dir) {
+  const auto& ds = p.dataset;
+  if (ds.raw_csv.empty()) return Error{"config", "dataset.raw_csv is not set in the project file"};
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Error{"io", dir + ": " + ec.message()};
+  ReferenceArtifacts a = ReferencePaths(dir);
   auto raw_text = util::ReadFile(ds.raw_csv);
   if (!raw_text) return raw_text.error();
   if (auto r = util::WriteFileAtomic(a.raw_csv, *raw_text); !r) return r.error();

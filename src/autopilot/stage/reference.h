@@ -21,6 +21,9 @@ struct ReferenceArtifacts {
   std::string scenario_csv;  ///< raw sensor rows of the test split (red,green,blue,clear,proximity,label)
 };
 
+/// The artifact paths inside `dir` (nothing is read or written).
+ReferenceArtifacts ReferencePaths(const std::string& dir);
+
 /// Builds them in `dir` (created if needed) from the project's dataset settings. Deterministic.
 Result<ReferenceArtifacts> BuildReference(const config::ProjectConfig& project,
                                           const std::string& dir);

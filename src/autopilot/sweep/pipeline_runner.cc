@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "autopilot/llm/cassette.h"
+#include "autopilot/pipeline/backend_factory.h"
 #include "autopilot/pipeline/pipeline.h"
 #include "autopilot/util/files.h"
 
@@ -46,11 +46,10 @@ RunFunction MakePipelineRunner(PipelineRunnerOptions options) {
       return out;
     };
     const ModelEntry& model = *cell.model;
-    auto spec = llm::ParseModelSpec(model.resolved, llm::ProcessEnv());
-    if (!spec) return fail(spec.error());
-    llm::BackendOptions bo;
-    bo.prices = o->prices;
-    bo.warn = o->warn ? o->warn : [](const std::string&) {};
+    pipeline::BackendSetup setup;
+    setup.prices = o->prices;
+    setup.warn = o->warn ? o->warn : [](const std::string&) {};
+    setup.replay_match_tag = o->sweep->replay_match_tag_on_miss;
 
     std::unique_ptr<llm::LlmBackend> fresh;
     llm::LlmBackend* backend = nullptr;
@@ -59,10 +58,9 @@ RunFunction MakePipelineRunner(PipelineRunnerOptions options) {
       if (lim == o->limiters.end()) return b;
       return std::make_unique<RateLimitedBackend>(std::move(b), lim->second);
     };
-    if (spec->provider == llm::Provider::kReplay) {
-      llm::ReplayOptions ro;
-      ro.match_tag_on_miss = o->sweep->replay_match_tag_on_miss;
-      auto b = llm::MakeReplayBackend(spec->model, bo, ro);
+    if (model.provider == "replay") {
+      // A fresh replay per run: every repetition is served the recording from its start.
+      auto b = pipeline::OpenBackend(model.resolved, setup);
       if (!b) return fail(b.error());
       fresh = wrap(std::move(*b));
       backend = fresh.get();
@@ -72,7 +70,7 @@ RunFunction MakePipelineRunner(PipelineRunnerOptions options) {
       lk.unlock();  // map nodes are stable; only this thread touches `mine`
       auto it = mine.find(model.resolved);
       if (it == mine.end()) {
-        auto b = llm::MakeBackend(*spec, bo);
+        auto b = pipeline::OpenBackend(model.resolved, setup);
         if (!b) return fail(b.error());
         it = mine.emplace(model.resolved, wrap(std::move(*b))).first;
       }
