@@ -78,7 +78,7 @@ int Main(int argc, char** argv) {
                    "Project file (default: $AUTOPILOT_CONFIG, else ./autopilot.yaml if present)");
     app.footer(
         "Exit codes: 0 ok, 1 the checked thing failed, 2 usage or configuration error, "
-        "3 internal error.\nRun 'autopilot COMMAND --help' for a command's options.");
+        "3 internal error, 130 interrupted (run, sweep: rerun to resume).\nRun 'autopilot COMMAND --help' for a command's options.");
 
     std::vector<std::pair<CLI::App*, CommandRunner>> runners;
     for (const auto& spec : kCommands) {

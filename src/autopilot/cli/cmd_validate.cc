@@ -50,7 +50,7 @@ CommandRunner SetupValidate(CLI::App* sub, GlobalOptions* globals) {
       ReportError(globals->json, Error{"usage", text.error().message});
       return kExitUsage;
     }
-    auto ref = stage::BuildReference(*cfg, cfg->work_dir + "/reference");
+    auto ref = stage::EnsureReference(*cfg);
     if (!ref) {
       ReportError(globals->json, ref.error());
       return ref.error().code == "config" ? kExitUsage : kExitFailed;

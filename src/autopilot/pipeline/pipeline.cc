@@ -1,12 +1,8 @@
 #include "autopilot/pipeline/pipeline.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <map>
-#include <sstream>
-#include <thread>
 
 #include "autopilot/pipeline/attempt_loop.h"
 #include "autopilot/prompt/prompt_set.h"
@@ -31,39 +27,6 @@ using validate::LayerResult;
 
 bool Requested(const std::vector<std::string>& stages, const std::string& s) {
   return std::find(stages.begin(), stages.end(), s) != stages.end();
-}
-
-/// The reference artifacts for this project's data and model settings, built once per content
-/// and shared by every run (sweeps run many in parallel): built in a private folder, then renamed
-/// into place; a loser of the race uses the winner's.
-Result<stage::ReferenceArtifacts> EnsureReference(const config::ProjectConfig& cfg) {
-  auto raw = util::ReadFile(cfg.dataset.raw_csv);
-  if (!raw) return Error{"config", "dataset.raw_csv: " + raw.error().message};
-  const auto& d = cfg.dataset;
-  const auto& m = cfg.model;
-  std::ostringstream key;
-  key << util::Sha256Hex(*raw) << '|' << d.label << '|' << util::Join(d.classes, ",") << '|' << d.feature_kind
-      << '|' << util::Join(d.feature_columns, ",") << '|' << util::Join(d.feature_names, ",") << '|'
-      << d.min_clear << '|' << d.max_proximity << '|' << d.drop_duplicates << '|' << d.test_fraction << '|'
-      << d.split_seed << '|' << m.input_dtype << '|' << m.output_dtype << '|' << m.train_seed << '|';
-  for (auto h : m.hidden) key << h << ',';
-  std::string dir = cfg.work_dir + "/reference/" + util::Sha256Hex(key.str()).substr(0, 16);
-  if (util::PathExists(dir + "/.complete")) return stage::ReferencePaths(dir);
-  std::ostringstream tmp;
-  tmp << dir << ".tmp-" << getpid() << "-" << std::hash<std::thread::id>{}(std::this_thread::get_id());
-  auto built = stage::BuildReference(cfg, tmp.str());
-  if (!built) {
-    util::RemoveTree(tmp.str());
-    return built.error();
-  }
-  if (auto r = util::WriteFileAtomic(tmp.str() + "/.complete", "ok\n"); !r) return r.error();
-  std::error_code ec;
-  std::filesystem::rename(tmp.str(), dir, ec);
-  if (ec) {
-    util::RemoveTree(tmp.str());
-    if (!util::PathExists(dir + "/.complete")) return Error{"io", dir + ": " + ec.message()};
-  }
-  return stage::ReferencePaths(dir);
 }
 
 /// The train stage: the built-in trainer on the training split, or the provided float model.
@@ -285,7 +248,7 @@ Result<PipelineResult> RunPipeline(const config::ProjectConfig& cfg, llm::LlmBac
     if (options.store && result.run_id) (void)options.store->FinishRun(result.run_id, status, code);
   };
 
-  auto ref = EnsureReference(cfg);
+  auto ref = stage::EnsureReference(cfg);
   if (!ref) {
     // A setup problem, not an outcome: left unfinished so that a rerun of a sweep redoes it.
     finish("interrupted", "env.misconfigured");

@@ -1,16 +1,21 @@
 #include "autopilot/stage/reference.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <map>
 #include <random>
 #include <set>
+#include <sstream>
+#include <thread>
 
 #include "autopilot/stage/dp_checks.h"
 #include "autopilot/tflite/dataset.h"
 #include "autopilot/tflite/quantizer.h"
 #include "autopilot/tflite/trainer.h"
 #include "autopilot/util/files.h"
+#include "autopilot/util/sha256.h"
 #include "autopilot/util/strings.h"
 
 namespace autopilot::stage {
@@ -129,6 +134,36 @@ Result<ReferenceArtifacts> BuildReference(const config::ProjectConfig& p, const 
   }
   if (auto r = util::WriteFileAtomic(a.scenario_csv, scenario); !r) return r.error();
   return a;
+}
+
+Result<ReferenceArtifacts> EnsureReference(const config::ProjectConfig& cfg) {
+  auto raw = util::ReadFile(cfg.dataset.raw_csv);
+  if (!raw) return Error{"config", "dataset.raw_csv: " + raw.error().message};
+  const auto& d = cfg.dataset;
+  const auto& m = cfg.model;
+  std::ostringstream key;
+  key << util::Sha256Hex(*raw) << '|' << d.label << '|' << util::Join(d.classes, ",") << '|' << d.feature_kind
+      << '|' << util::Join(d.feature_columns, ",") << '|' << util::Join(d.feature_names, ",") << '|'
+      << d.min_clear << '|' << d.max_proximity << '|' << d.drop_duplicates << '|' << d.test_fraction << '|'
+      << d.split_seed << '|' << m.input_dtype << '|' << m.output_dtype << '|' << m.train_seed << '|';
+  for (auto h : m.hidden) key << h << ',';
+  std::string dir = cfg.work_dir + "/reference/" + util::Sha256Hex(key.str()).substr(0, 16);
+  if (util::PathExists(dir + "/.complete")) return ReferencePaths(dir);
+  std::ostringstream tmp;
+  tmp << dir << ".tmp-" << getpid() << "-" << std::hash<std::thread::id>{}(std::this_thread::get_id());
+  auto built = BuildReference(cfg, tmp.str());
+  if (!built) {
+    util::RemoveTree(tmp.str());
+    return built.error();
+  }
+  if (auto r = util::WriteFileAtomic(tmp.str() + "/.complete", "ok\n"); !r) return r.error();
+  std::error_code ec;
+  std::filesystem::rename(tmp.str(), dir, ec);
+  if (ec) {
+    util::RemoveTree(tmp.str());
+    if (!util::PathExists(dir + "/.complete")) return Error{"io", dir + ": " + ec.message()};
+  }
+  return ReferencePaths(dir);
 }
 
 }  // namespace autopilot::stage

@@ -28,4 +28,9 @@ ReferenceArtifacts ReferencePaths(const std::string& dir);
 Result<ReferenceArtifacts> BuildReference(const config::ProjectConfig& project,
                                           const std::string& dir);
 
+/// The reference artifacts for the project's data and model settings, built once per content under
+/// <work_dir>/reference/<hash> and shared by every later call (sweeps run many in parallel): built
+/// in a private folder, then renamed into place; a loser of the race uses the winner's.
+Result<ReferenceArtifacts> EnsureReference(const config::ProjectConfig& project);
+
 }  // namespace autopilot::stage
