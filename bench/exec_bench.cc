@@ -4,6 +4,9 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <cstdlib>
+#include <string>
+
 #include "autopilot/exec/process_runner.h"
 
 extern char** environ;  // NOLINT
@@ -26,12 +29,20 @@ void BM_PosixSpawnTrue(benchmark::State& state) {
 }
 BENCHMARK(BM_PosixSpawnTrue)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
-void RunSandbox(benchmark::State& state, bool isolate_network, bool fresh_workdir) {
+void RunSandbox(benchmark::State& state, bool isolate_network, bool fresh_workdir, bool view = true,
+                bool pids = true) {
   autopilot::exec::SandboxRunner runner;
   autopilot::exec::ProcessRequest req;
   req.argv = {"/bin/true"};
   req.policy.isolate_network = isolate_network;
-  if (!fresh_workdir) req.workdir = "/tmp";
+  req.policy.isolate_filesystem = view;
+  req.policy.isolate_pids = pids;
+  // A given workdir: the benchmark's own (never a shared folder such as /tmp).
+  static const std::string kDir = [] {
+    char tmpl[] = "/tmp/bench-exec-XXXXXX";
+    return std::string(::mkdtemp(tmpl));
+  }();
+  if (!fresh_workdir) req.workdir = kDir;
   for (auto _ : state) {
     auto r = runner.Run(req);
     if (!r || r->exit_code != 0) {
@@ -49,6 +60,12 @@ BENCHMARK(BM_SandboxTrueDefault)->Unit(benchmark::kMicrosecond)->UseRealTime();
 // Without the network namespace (--allow-network) and with a given workdir: the runner's own cost.
 void BM_SandboxTrueNoNetns(benchmark::State& state) { RunSandbox(state, false, false); }
 BENCHMARK(BM_SandboxTrueNoNetns)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+// Where the cost is: the same run without the filesystem view, and without any namespace.
+void BM_SandboxTruePidnsOnly(benchmark::State& state) { RunSandbox(state, false, false, false, true); }
+BENCHMARK(BM_SandboxTruePidnsOnly)->Unit(benchmark::kMicrosecond)->UseRealTime();
+void BM_SandboxTrueNoNamespaces(benchmark::State& state) { RunSandbox(state, false, false, false, false); }
+BENCHMARK(BM_SandboxTrueNoNamespaces)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 }  // namespace
 

@@ -32,6 +32,7 @@ CliRun Cli(std::vector<std::string> args, std::vector<std::string> env = {}, dou
   req.policy.isolate_network = false;
   req.policy.drop_privileges = false;
   req.policy.inherit_env = true;
+  req.policy.isolate_filesystem = false;  // the tool under test is trusted: it sees the checkout
   req.policy.memory_mb = 0;
   req.policy.max_processes = 0;
   req.workdir = "/tmp";

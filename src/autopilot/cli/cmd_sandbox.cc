@@ -24,7 +24,10 @@ struct RunOptions {
   int64_t max_processes = 128;
   double grace_s = 2;
   bool keep_workdir = false;
+  bool share_filesystem = false;
   std::vector<std::string> env;
+  std::vector<std::string> ro;
+  std::vector<std::string> rw;
   std::vector<std::string> command;
 };
 
@@ -40,6 +43,9 @@ nlohmann::ordered_json ResultJson(const exec::ProcessResult& r) {
           {"stdout_truncated", r.stdout_truncated},
           {"stderr_truncated", r.stderr_truncated},
           {"network_isolated", r.network_isolated},
+          {"filesystem_isolated", r.filesystem_isolated},
+          {"pids_isolated", r.pids_isolated},
+          {"process_limit", r.process_limit},
           {"stdout_bytes", r.stdout_bytes},
           {"stderr_bytes", r.stderr_bytes},
           {"limit_hit", r.limit_hit},
@@ -63,6 +69,18 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o) {
   req.policy.max_processes = o.max_processes;
   req.policy.isolate_network = !o.allow_network;
   req.policy.extra_env = o.env;
+  req.policy.isolate_filesystem = !o.share_filesystem;
+  // --ro SRC[:DEST] / --rw SRC[:DEST]: host paths shown inside the view.
+  for (const auto* list : {&o.ro, &o.rw}) {
+    for (const auto& spec : *list) {
+      exec::Mount m;
+      size_t colon = spec.find(':');
+      m.source = spec.substr(0, colon);
+      if (colon != std::string::npos) m.target = spec.substr(colon + 1);
+      m.writable = list == &o.rw;
+      req.mounts.push_back(m);
+    }
+  }
   exec::SandboxRunner runner;
   auto r = runner.Run(req);
   if (!r) {
@@ -80,7 +98,9 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o) {
                                   : "exit " + std::to_string(r->exit_code);
     std::cerr << "sandbox: " << how << " after " << r->wall_ms << " ms (cpu " << r->cpu_ms
               << " ms, max rss " << r->max_rss_kb << " KB, network "
-              << (r->network_isolated ? "isolated" : "NOT isolated") << ", as " << r->run_as
+              << (r->network_isolated ? "isolated" : "NOT isolated") << ", filesystem "
+              << (r->filesystem_isolated ? "private" : "SHARED") << ", pids "
+              << (r->pids_isolated ? "own namespace" : "SHARED") << ", as " << r->run_as
               << ")";
     if (r->stdout_truncated || r->stderr_truncated) {
       std::cerr << "; output truncated (" << r->stdout_bytes << " stdout / " << r->stderr_bytes
@@ -121,9 +141,10 @@ CommandRunner SetupSandbox(CLI::App* sub, GlobalOptions* globals) {
   auto action = std::make_shared<std::string>();
   CLI::App* run = sub->add_subcommand(
       "run",
-      "Run CMD in the sandbox: own process group, time/memory/process/file limits, capped "
-      "output, secrets removed from the environment, no network unless allowed. Exit 0 when CMD "
-      "exits 0 in time, 1 otherwise.");
+      "Run CMD in the sandbox: a private filesystem view (system runtime read-only, its own "
+      "workdir, private /tmp), its own PID namespace, only stdin/stdout/stderr inherited, "
+      "time/memory/process/file limits, capped output, secrets removed from the environment, no "
+      "network unless allowed. Exit 0 when CMD exits 0 in time, 1 otherwise.");
   run->add_option("--timeout", opts->timeout_s, "Wall-clock limit in seconds")
       ->default_val(60)
       ->check(CLI::PositiveNumber);
@@ -144,11 +165,18 @@ CommandRunner SetupSandbox(CLI::App* sub, GlobalOptions* globals) {
       ->check(CLI::NonNegativeNumber);
   run->add_flag("--keep-workdir", opts->keep_workdir, "Keep the temporary working directory");
   run->add_option("--env", opts->env, "NAME=VALUE to pass (secret-looking names are refused)");
+  run->add_option("--ro", opts->ro,
+                  "SRC[:DEST] host file or folder shown read-only at DEST (absolute, or relative to "
+                  "the workdir; default: SRC). Absolute paths on the command line are shown too");
+  run->add_option("--rw", opts->rw, "SRC[:DEST] like --ro, but writable");
+  run->add_flag("--share-filesystem", opts->share_filesystem,
+                "Let the command see the host's files (trusted commands only)");
   run->add_option("command", opts->command, "Program and arguments (after --)");
   run->callback([action] { *action = "run"; });
   CLI::App* check = sub->add_subcommand(
       "check", "Self-check: prove timeout, secret filtering, network isolation, output cap, "
-               "memory limit and privilege drop on this machine");
+               "memory limit, filesystem view, private /tmp, descriptors, PID namespace, per-run "
+               "process limit and privilege drop on this machine (warn: the kernel refuses it here)");
   check->callback([action] { *action = "check"; });
   return [globals, opts, action]() -> int {
     if (*action == "check") return CheckCommand(*globals);

@@ -31,6 +31,7 @@ Result<exec::ProcessResult> RunTool(exec::ProcessRunner* runner, std::vector<std
   req.policy.isolate_network = false;
   req.policy.drop_privileges = false;
   req.policy.inherit_env = true;
+  req.policy.isolate_filesystem = false;  // the machine's own programs, wherever they live
   req.policy.memory_mb = 0;
   req.policy.max_processes = 0;
   req.policy.max_output_bytes = 1 << 20;
@@ -252,6 +253,36 @@ Result<std::string> HttpGetText(const std::string& url, double timeout_s) {
   return resp.body;
 }
 
+/// What isolation generated code gets on this machine; what is missing, and why.
+CheckResult SandboxCheck(exec::ProcessRunner* runner) {
+  CheckResult c;
+  c.name = "sandbox isolation";
+  c.required = true;
+  c.needed_by = "running generated code (autopilot sandbox check proves each protection)";
+  exec::ProcessRequest req;
+  req.argv = {"true"};
+  req.policy.timeout_s = 10;
+  auto r = runner->Run(req);
+  if (!r) {
+    c.detail = "cannot run a sandboxed program: " + r.error().message;
+    return c;
+  }
+  c.found = r->exit_code == 0;
+  std::vector<std::string> missing;
+  if (!r->filesystem_isolated) {
+    std::string why = exec::SandboxViewUnavailableReason();
+    missing.push_back("no private filesystem view" + (why.empty() ? std::string() : " (" + why + ")"));
+  }
+  if (!r->pids_isolated) missing.push_back("no PID namespace");
+  if (!r->network_isolated) missing.push_back("no network namespace");
+  if (r->process_limit != "cgroup") missing.push_back("process limit shared by all runs (no pids cgroup)");
+  c.detail = missing.empty() ? "filesystem view, PID and network namespaces, per-run pids cgroup, as " + r->run_as
+                             : "MISSING: " + util::Join(missing, "; ") +
+                                   " — run as root, or enable unprivileged user namespaces "
+                                   "(sysctl kernel.unprivileged_userns_clone=1)";
+  return c;
+}
+
 std::vector<CheckResult> RunDoctor(const DoctorOptions& o, exec::ProcessRunner* runner) {
   std::vector<CheckResult> out;
   double t = o.probe_timeout_s;
@@ -261,6 +292,7 @@ std::vector<CheckResult> RunDoctor(const DoctorOptions& o, exec::ProcessRunner* 
   out.push_back(ToolCheck(runner, "python3", o.python, {"--version"},
                           "running DP and MC scripts (configurable: python.interpreter)", true, t));
   for (auto& c : PythonModules(runner, o)) out.push_back(std::move(c));
+  out.push_back(SandboxCheck(runner));
   out.push_back(ToolCheck(runner, "node", "node", {"--version"},
                           "LiteRT oracle tests (TFLite runtime in WASM)", false, t));
   out.push_back(LiteRtCheck(o));

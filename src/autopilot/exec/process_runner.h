@@ -22,12 +22,27 @@ struct SandboxPolicy {
   bool isolate_network = true;    ///< new network namespace with only a private loopback
   bool drop_privileges = true;    ///< when the tool runs as root, run the child as `nobody`
   bool inherit_env = false;       ///< trusted tools only (doctor): keep the parent's env minus secrets
+  /// Private mount namespace: the system runtime read-only, the workdir, the declared inputs and
+  /// private /tmp, /dev/shm, /dev and /proc — nothing else of the host. Off only for trusted tools.
+  bool isolate_filesystem = true;
+  bool isolate_pids = true;       ///< own PID namespace under a tiny init: nothing outlives the run
+  int64_t tmpfs_mb = 256;         ///< size of the private /tmp and /dev/shm each
   std::vector<std::string> extra_env;  ///< NAME=VALUE added to the allow-listed env (secrets refused)
+};
+
+/// A host path the child sees inside its private filesystem view.
+struct Mount {
+  std::string source;     ///< host path (file or directory); must exist
+  std::string target;     ///< path inside the sandbox (absolute, or relative to the workdir); empty = source
+  bool writable = false;  ///< read-only unless set
 };
 
 /// One program to run.
 struct ProcessRequest {
   std::vector<std::string> argv;
+  /// Declared inputs. Besides these, every absolute argv path (also `-I/dir`, `--opt=/path`) that
+  /// exists on the host is shown read-only at the same path: what a command names, it may read.
+  std::vector<Mount> mounts;
   std::string workdir;        ///< empty: a fresh temporary directory, removed afterwards
   bool keep_workdir = false;  ///< keep a fresh temporary directory (its path is in the result)
   std::string stdin_data;     ///< empty: stdin is /dev/null
@@ -49,6 +64,9 @@ struct ProcessResult {
   uint64_t stdout_bytes = 0;  ///< total produced, including what was dropped
   uint64_t stderr_bytes = 0;
   bool network_isolated = false;
+  bool filesystem_isolated = false;  ///< ran in a private mount namespace (see SandboxPolicy)
+  bool pids_isolated = false;        ///< ran in its own PID namespace
+  std::string process_limit;         ///< "cgroup" (per run), "rlimit" (per user) or "" (none)
   std::string workdir;
   std::string run_as;     ///< user the child ran as, e.g. "nobody(65534)"
   std::string limit_hit;  ///< "cpu", "file_size" or "" (memory limits surface as allocation errors)
@@ -63,11 +81,16 @@ class ProcessRunner {
   virtual Result<ProcessResult> Run(const ProcessRequest& request) = 0;
 };
 
-/// The Linux sandbox: fork, own process group, rlimits, capped capture, env allow-list,
-/// network namespace, privilege drop, wall-clock timeout with TERM then KILL of the whole group.
+/// The Linux sandbox: a tiny init in fresh PID and mount namespaces (a private filesystem view),
+/// a pooled network namespace joined with setns, a per-run pids cgroup, rlimits, only stdio
+/// inherited, capped capture, env allow-list, privilege drop, wall-clock timeout with TERM then
+/// KILL of everything in the run. Degrades to what the kernel allows; the result says what held.
 class SandboxRunner final : public ProcessRunner {
  public:
   Result<ProcessResult> Run(const ProcessRequest& request) override;
 };
+
+/// Why this machine runs sandboxed programs without a private filesystem view ("" when it can).
+std::string SandboxViewUnavailableReason();
 
 }  // namespace autopilot::exec

@@ -1,11 +1,19 @@
+// The sandbox. The tool clones a tiny init (CLONE_VM: no copy of the tool's page tables) into
+// new PID and mount namespaces; the init joins a pooled network namespace and a per-run pids
+// cgroup, builds the private filesystem view, keeps only stdio, starts the program as PID 2
+// (CLONE_VM | CLONE_VFORK, then exec), reaps everything and reports the program's status. When
+// the init exits, the kernel kills whatever is left in its PID namespace. Everything between
+// clone and exec uses raw system calls (raw_syscall.h) and memory prepared by the parent.
+
 #include <fcntl.h>
-#include <grp.h>
 #include <net/if.h>
 #include <poll.h>
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -14,24 +22,35 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <cmath>
 #include <cstring>
+#include <mutex>
 
 #include "autopilot/exec/env_filter.h"
 #include "autopilot/exec/process_runner.h"
+#include "autopilot/exec/raw_syscall.h"
+#include "autopilot/exec/sandbox_slots.h"
+#include "autopilot/exec/sandbox_view.h"
 #include "autopilot/exec/which.h"
 #include "autopilot/util/clock.h"
 #include "autopilot/util/files.h"
+#include "autopilot/util/strings.h"
+
+#ifndef CLONE_NEWCGROUP
+#define CLONE_NEWCGROUP 0x02000000
+#endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
 
 namespace autopilot::exec {
 namespace {
 
-// Messages the child sends to the parent over a close-on-exec pipe before exec.
-constexpr char kNetIsolated = 'N';
-constexpr char kNetShared = 'n';
-constexpr char kExecFailed = 'E';
+using raw::L;
+using raw::Sys;
 
 /// Closes a descriptor once.
 class Fd {
@@ -40,7 +59,6 @@ class Fd {
   explicit Fd(int fd) : fd_(fd) {}
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
-  Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
   ~Fd() { Close(); }
   int get() const { return fd_; }
   void Close() {
@@ -66,139 +84,327 @@ bool MakePipe(Fd* read_end, Fd* write_end) {
 
 void SetNonBlocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
-// --- child side: only async-signal-safe calls from here to exec -------------------------------
+// --- messages from the init to the tool (one write each, below PIPE_BUF: atomic) --------------
 
-void ChildWrite(int fd, const void* data, size_t n) {
-  const char* p = static_cast<const char*>(data);
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return;
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-}
+/// What the init reports: 'S' setup, 'E' failure (stage, errno), 'R' program started, 'X' exit.
+struct StatusMsg {
+  char kind = 0;
+  int a = 0;  ///< S: network isolated; E: errno; R: program pid as the init sees it; X: wait status
+  int b = 0;  ///< S: filesystem isolated; E: stage kind
+  int c = 0;  ///< S: pids isolated
+  char text[40] = {};
+  struct rusage ru {};
+};
 
-[[noreturn]] void ChildFail(int status_fd, const char* stage) {
-  int err = errno;
-  char tag = kExecFailed;
-  ChildWrite(status_fd, &tag, 1);
-  ChildWrite(status_fd, &err, sizeof err);
-  ChildWrite(status_fd, stage, ::strlen(stage));
-  ::_exit(127);
-}
+enum StageKind : int { kStageOther = 0, kStageView = 1, kStageCgroup = 2, kStageUser = 3, kStageExec = 4 };
 
-bool WriteSmallFile(const char* path, const char* text) {
-  int fd = ::open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  ssize_t n = ::write(fd, text, ::strlen(text));
-  ::close(fd);
-  return n == static_cast<ssize_t>(::strlen(text));
-}
+// --- the init and the program's pre-exec child: raw syscalls only ------------------------------
 
-// Brings up the private loopback so the child can still talk to itself.
-void BringUpLoopback() {
-  int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (s < 0) return;
-  struct ifreq ifr {};
-  ::memcpy(ifr.ifr_name, "lo", 3);
-  if (::ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
-    ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP | IFF_RUNNING);
-    ::ioctl(s, SIOCSIFFLAGS, &ifr);
-  }
-  ::close(s);
-}
-
-// New network namespace: directly when privileged, else inside a new user namespace.
-// `uid_map`/`gid_map` are preformatted by the parent (no allocation here).
-bool IsolateNetwork(const char* uid_map, const char* gid_map) {
-  if (::unshare(CLONE_NEWNET) == 0) {
-    BringUpLoopback();
-    return true;
-  }
-  if (::unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0) return false;
-  WriteSmallFile("/proc/self/setgroups", "deny");
-  WriteSmallFile("/proc/self/uid_map", uid_map);
-  WriteSmallFile("/proc/self/gid_map", gid_map);
-  BringUpLoopback();
-  return true;
-}
-
-struct ChildPlan {
+/// Everything the init needs, prepared by the tool before clone.
+struct InitPlan {
+  // descriptors in the tool's table (the init gets a copy of the table)
+  int stdin_fd, stdout_fd, stderr_fd, status_fd, netns_fd;
+  int go_fd;  ///< the tool writes one byte once the init is in the run's cgroup (or -1: no wait)
+  bool new_user, unshare_net, mount_ns, pid_ns;
+  const char* uid_map;
+  const char* gid_map;
+  const ViewStep* steps;
+  size_t n_steps;
+  const char* workdir;
+  // the program
   const char* path;
   char* const* argv;
   char* const* envp;
-  const char* workdir;
-  int stdin_fd;
-  int stdout_fd;
-  int stderr_fd;
-  int status_fd;
-  bool isolate_network;
-  const char* uid_map;
-  const char* gid_map;
   bool drop_privileges;
   uid_t run_uid;
   gid_t run_gid;
-  pid_t parent_pid;
-  rlim_t cpu_s;
-  rlim_t as_bytes;
-  rlim_t fsize_bytes;
-  rlim_t nproc;
-  rlim_t nofile;
+  rlim_t cpu_s, as_bytes, fsize_bytes, nproc, nofile;
+  char* program_stack;  ///< top of the program child's stack
+  int program_pid;      ///< set by the init
 };
+
+size_t Len(const char* s) {
+  size_t n = 0;
+  while (s[n]) ++n;
+  return n;
+}
+
+void Copy(char* dst, size_t cap, const char* src) {
+  size_t i = 0;
+  for (; src[i] && i + 1 < cap; ++i) dst[i] = src[i];
+  dst[i] = 0;
+}
+
+void SendMsg(int fd, const StatusMsg& m) { Sys(SYS_write, fd, L(&m), sizeof m); }
+
+[[noreturn]] void Exit(int code) {
+  for (;;) Sys(SYS_exit_group, code);
+}
+
+[[noreturn]] void InitFail(int status_fd, int stage, const char* what, long neg_errno) {
+  StatusMsg m;
+  m.kind = 'E';
+  m.a = static_cast<int>(-neg_errno);
+  m.b = stage;
+  Copy(m.text, sizeof m.text, what);
+  SendMsg(status_fd, m);
+  Exit(127);
+}
+
+long WriteSmall(const char* path, const char* text) {
+  long fd = Sys(SYS_openat, AT_FDCWD, L(path), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return fd;
+  long n = Sys(SYS_write, fd, L(text), static_cast<long>(Len(text)));
+  Sys(SYS_close, fd);
+  return n < 0 ? n : 0;
+}
+
+void LoopbackUp() {
+  long s = Sys(SYS_socket, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return;
+  struct ifreq ifr {};
+  ifr.ifr_name[0] = 'l';
+  ifr.ifr_name[1] = 'o';
+  if (Sys(SYS_ioctl, s, SIOCGIFFLAGS, L(&ifr)) == 0) {
+    ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP | IFF_RUNNING);
+    Sys(SYS_ioctl, s, SIOCSIFFLAGS, L(&ifr));
+  }
+  Sys(SYS_close, s);
+}
+
+/// mkdir -p without allocation.
+long MkdirP(const char* path, int mode) {
+  char buf[PATH_MAX];
+  size_t n = Len(path);
+  if (n == 0 || n >= sizeof buf) return -ENAMETOOLONG;
+  for (size_t i = 0; i <= n; ++i) {
+    buf[i] = path[i];
+    if ((path[i] == '/' || path[i] == 0) && i > 0) {
+      buf[i] = 0;
+      long r = Sys(SYS_mkdirat, AT_FDCWD, L(buf), mode);
+      if (r < 0 && r != -EEXIST) return r;
+      buf[i] = path[i];
+    }
+  }
+  return 0;
+}
+
+/// Builds the filesystem view: root on a tmpfs, the host reachable under /oldroot until the
+/// steps are done, then detached.
+long BuildView(const InitPlan& p, const char** failed_at) {
+  long r;
+  *failed_at = "make / private";
+  if ((r = Sys(SYS_mount, 0, L("/"), 0, MS_REC | MS_PRIVATE, 0)) < 0) return r;
+  *failed_at = "root tmpfs";
+  if ((r = Sys(SYS_mount, L("tmpfs"), L("/tmp"), L("tmpfs"), MS_NOSUID | MS_NODEV, L("mode=0755,size=1m"))) < 0) {
+    return r;
+  }
+  *failed_at = "pivot_root";
+  if ((r = Sys(SYS_mkdirat, AT_FDCWD, L("/tmp/oldroot"), 0700)) < 0) return r;
+  if ((r = Sys(SYS_pivot_root, L("/tmp"), L("/tmp/oldroot"))) < 0) return r;
+  if ((r = Sys(SYS_chdir, L("/"))) < 0) return r;
+  for (size_t i = 0; i < p.n_steps; ++i) {
+    const ViewStep& s = p.steps[i];
+    const char* path = s.path.c_str();
+    *failed_at = path;
+    switch (s.kind) {
+      case ViewStep::kDir:
+        r = MkdirP(path, 0755);
+        break;
+      case ViewStep::kFile: {
+        r = Sys(SYS_openat, AT_FDCWD, L(path), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        if (r >= 0) r = Sys(SYS_close, r);
+        break;
+      }
+      case ViewStep::kSymlink:
+        r = Sys(SYS_symlinkat, L(s.source.c_str()), AT_FDCWD, L(path));
+        if (r == -EEXIST) r = 0;
+        break;
+      case ViewStep::kTmpfs:
+        r = Sys(SYS_mount, L("tmpfs"), L(path), L("tmpfs"), static_cast<long>(s.flags), L(s.data.c_str()));
+        break;
+      case ViewStep::kBind:
+        r = Sys(SYS_mount, L(s.source.c_str()), L(path), 0, MS_BIND, 0);
+        break;
+      case ViewStep::kBindRo:
+        r = Sys(SYS_mount, L(s.source.c_str()), L(path), 0, MS_BIND, 0);
+        if (r == 0) {
+          r = Sys(SYS_mount, 0, L(path), 0, static_cast<long>(MS_REMOUNT | MS_BIND | MS_RDONLY | s.flags), 0);
+        }
+        break;
+      case ViewStep::kProc:
+        r = Sys(SYS_mount, L("proc"), L(path), L("proc"), MS_NOSUID | MS_NODEV | MS_NOEXEC, 0);
+        break;
+    }
+    if (r < 0) return r;
+  }
+  *failed_at = "detach the host root";
+  if ((r = Sys(SYS_umount2, L(kOldRoot), MNT_DETACH)) < 0) return r;
+  Sys(SYS_unlinkat, AT_FDCWD, L(kOldRoot), AT_REMOVEDIR);
+  *failed_at = "read-only root";
+  return Sys(SYS_mount, 0, L("/"), 0, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, 0);
+}
+
+struct KernelSigaction {
+  void (*handler)(int);
+  unsigned long flags;
+  void (*restorer)();
+  uint64_t mask;
+};
+
+void ResetSignals() {
+  KernelSigaction dfl{SIG_DFL, 0, nullptr, 0};
+  for (int sig = 1; sig < 65; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) Sys(SYS_rt_sigaction, sig, L(&dfl), 0, 8);
+  }
+}
+
+void Unblock() {
+  uint64_t none = 0;
+  Sys(SYS_rt_sigprocmask, SIG_SETMASK, L(&none), 0, 8);
+}
 
 void SetLimit(int resource, rlim_t soft, rlim_t hard) {
   struct rlimit rl {};
   rl.rlim_cur = soft;
   rl.rlim_max = hard;
-  ::setrlimit(resource, &rl);
+  Sys(SYS_prlimit64, 0, resource, L(&rl), 0);
 }
 
-[[noreturn]] void ChildMain(const ChildPlan& plan) {
-  ::setpgid(0, 0);
-  // Dispositions the tool ignores (SIGPIPE) must not leak into the child; unblock everything.
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; ++sig) {
-    if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);
-  }
-  sigset_t none;
-  ::sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+// The init forwards the tool's TERM to everything in its PID namespace, and kills it all on USR1.
+void ForwardTerm(int) { Sys(SYS_kill, -1, SIGTERM); }
+void KillAll(int) { Sys(SYS_kill, -1, SIGKILL); }
 
-  char net = kNetShared;
-  if (plan.isolate_network && IsolateNetwork(plan.uid_map, plan.gid_map)) net = kNetIsolated;
-  ChildWrite(plan.status_fd, &net, 1);
-
-  if (::dup2(plan.stdin_fd, 0) < 0 || ::dup2(plan.stdout_fd, 1) < 0 ||
-      ::dup2(plan.stderr_fd, 2) < 0) {
-    ChildFail(plan.status_fd, "redirect");
-  }
-  if (::chdir(plan.workdir) != 0) ChildFail(plan.status_fd, "chdir");
-
-  ::umask(022);
-  if (plan.cpu_s) SetLimit(RLIMIT_CPU, plan.cpu_s, plan.cpu_s + 1);
-  if (plan.as_bytes) SetLimit(RLIMIT_AS, plan.as_bytes, plan.as_bytes);
-  if (plan.fsize_bytes) SetLimit(RLIMIT_FSIZE, plan.fsize_bytes, plan.fsize_bytes);
-  if (plan.nproc) SetLimit(RLIMIT_NPROC, plan.nproc, plan.nproc);
-  SetLimit(RLIMIT_NOFILE, plan.nofile, plan.nofile);
+/// The program's child: stdio, limits, user, then exec. Runs while the init is suspended.
+int ProgramMain(void* arg) {
+  const InitPlan& p = *static_cast<const InitPlan*>(arg);
+  ResetSignals();
+  Unblock();
+  if (!p.pid_ns) Sys(SYS_setpgid, 0, 0);  // without a PID namespace the tool kills this group
+  Sys(SYS_umask, 022);
+  if (p.cpu_s) SetLimit(RLIMIT_CPU, p.cpu_s, p.cpu_s + 1);
+  if (p.as_bytes) SetLimit(RLIMIT_AS, p.as_bytes, p.as_bytes);
+  if (p.fsize_bytes) SetLimit(RLIMIT_FSIZE, p.fsize_bytes, p.fsize_bytes);
+  if (p.nproc) SetLimit(RLIMIT_NPROC, p.nproc, p.nproc);
+  SetLimit(RLIMIT_NOFILE, p.nofile, p.nofile);
   SetLimit(RLIMIT_CORE, 0, 0);
-
-  if (plan.drop_privileges) {
-    if (::setgroups(0, nullptr) != 0 || ::setgid(plan.run_gid) != 0 ||
-        ::setuid(plan.run_uid) != 0) {
-      ChildFail(plan.status_fd, "drop privileges");
-    }
+  if (p.drop_privileges) {
+    long r = Sys(SYS_setgroups, 0, 0);
+    if (r == 0) r = Sys(SYS_setresgid, p.run_gid, p.run_gid, p.run_gid);
+    if (r == 0) r = Sys(SYS_setresuid, p.run_uid, p.run_uid, p.run_uid);
+    if (r < 0) InitFail(3, kStageExec, "drop privileges", r);
   }
-  // Die with the tool (set after the uid change, which clears it).
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (::getppid() != plan.parent_pid) ::_exit(127);
-
-  ::execve(plan.path, plan.argv, plan.envp);
-  ChildFail(plan.status_fd, "exec");
+  if (!p.pid_ns) Sys(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
+  long r = Sys(SYS_execve, L(p.path), L(p.argv), L(p.envp));
+  InitFail(3, kStageExec, "exec", r);
 }
 
-// --- parent side ------------------------------------------------------------------------------
+/// Moves the descriptors the init needs to 0..5 and closes everything else it inherited (other
+/// threads' sockets and pipes, the tool's files): the program gets stdin/out/err only.
+void ArrangeDescriptors(InitPlan* p) {
+  int want[6] = {p->stdin_fd, p->stdout_fd, p->stderr_fd, p->status_fd, p->netns_fd, p->go_fd};
+  int high[6];
+  for (int i = 0; i < 6; ++i) {
+    high[i] = want[i] < 0 ? -1 : static_cast<int>(Sys(SYS_fcntl, want[i], F_DUPFD_CLOEXEC, 64));
+  }
+  for (int i = 0; i < 6; ++i) {
+    if (high[i] < 0) continue;
+    Sys(SYS_dup3, high[i], i, i <= 2 ? 0 : O_CLOEXEC);
+  }
+  if (Sys(SYS_close_range, 6, ~0U, 0) < 0) {
+    for (int fd = 6; fd < 65536; ++fd) Sys(SYS_close, fd);
+  }
+  p->stdin_fd = 0;
+  p->stdout_fd = 1;
+  p->stderr_fd = 2;
+  p->status_fd = 3;
+  p->netns_fd = p->netns_fd >= 0 ? 4 : -1;
+  p->go_fd = p->go_fd >= 0 ? 5 : -1;
+}
+
+int InitMain(void* arg) {
+  InitPlan& p = *static_cast<InitPlan*>(arg);
+  ResetSignals();
+  Sys(SYS_setpgid, 0, 0);
+  ArrangeDescriptors(&p);
+  Sys(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
+
+  if (p.new_user) {
+    WriteSmall("/proc/self/setgroups", "deny");
+    long r = WriteSmall("/proc/self/uid_map", p.uid_map);
+    if (r == 0) r = WriteSmall("/proc/self/gid_map", p.gid_map);
+    if (r < 0) InitFail(3, kStageUser, "map the user namespace", r);
+  }
+  StatusMsg setup;
+  setup.kind = 'S';
+  if (p.netns_fd >= 0) {
+    setup.a = Sys(SYS_setns, p.netns_fd, CLONE_NEWNET) == 0;
+    Sys(SYS_close, p.netns_fd);
+  } else if (p.unshare_net) {
+    setup.a = Sys(SYS_unshare, CLONE_NEWNET) == 0;
+    if (setup.a) LoopbackUp();
+  }
+  if (p.mount_ns) {
+    const char* where = "";
+    long r = BuildView(p, &where);
+    if (r < 0) InitFail(3, kStageView, where, r);
+    setup.b = 1;
+  }
+  setup.c = p.pid_ns;
+  long r = Sys(SYS_chdir, L(p.workdir));
+  if (r < 0) InitFail(3, kStageOther, "chdir", r);
+  SendMsg(3, setup);
+
+  if (p.pid_ns) {
+    // glibc's sigaction supplies the restorer; it cannot fail for these signals.
+    struct sigaction fwd {};
+    fwd.sa_handler = ForwardTerm;
+    ::sigaction(SIGTERM, &fwd, nullptr);
+    struct sigaction all {};
+    all.sa_handler = KillAll;
+    ::sigaction(SIGUSR1, &all, nullptr);
+  } else {
+    KernelSigaction ign{SIG_IGN, 0, nullptr, 0};
+    Sys(SYS_rt_sigaction, SIGTERM, L(&ign), 0, 8);
+  }
+  Unblock();
+
+  // The tool moves the init into the run's cgroup while the view is built; the program is
+  // started only once that is done, so it and all it starts are counted.
+  if (p.go_fd >= 0) {
+    char go = 0;
+    long got;
+    do {
+      got = Sys(SYS_read, p.go_fd, L(&go), 1);
+    } while (got == -EINTR);
+    if (got != 1 || go != 'g') InitFail(3, kStageCgroup, "join the pids cgroup", got < 0 ? got : -EIO);
+    Sys(SYS_close, p.go_fd);
+  }
+  int pid = ::clone(ProgramMain, p.program_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &p);
+  if (pid < 0) InitFail(3, kStageExec, "start the program", -EAGAIN);
+  StatusMsg ready;
+  ready.kind = 'R';
+  ready.a = pid;
+  SendMsg(3, ready);
+
+  StatusMsg done;
+  done.kind = 'X';
+  for (;;) {
+    int status = 0;
+    struct rusage ru {};
+    long w = Sys(SYS_wait4, -1, L(&status), __WALL, L(&ru));
+    if (w == pid) {
+      done.a = status;
+      done.ru = ru;
+      break;
+    }
+    if (w < 0 && w != -EINTR) break;  // ECHILD: nothing left (cannot happen before the program)
+  }
+  SendMsg(3, done);
+  Exit(0);
+}
+
+// --- the tool's side -----------------------------------------------------------------------------
 
 /// Keeps the first `cap` bytes of a stream and counts the rest.
 struct Capture {
@@ -252,7 +458,7 @@ std::vector<char*> CStrings(std::vector<std::string>& v) {
   return out;
 }
 
-std::string UserLabel(uid_t uid) {
+std::string LookUpUserLabel(uid_t uid) {
   struct passwd pw {};
   struct passwd* found = nullptr;
   char buf[1024];
@@ -261,7 +467,63 @@ std::string UserLabel(uid_t uid) {
   return name + "(" + std::to_string(uid) + ")";
 }
 
+/// "name(uid)", looked up once per uid.
+std::string UserLabel(uid_t uid) {
+  static std::mutex mu;
+  static std::vector<std::pair<uid_t, std::string>> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  for (const auto& [u, label] : cache) {
+    if (u == uid) return label;
+  }
+  cache.emplace_back(uid, LookUpUserLabel(uid));
+  return cache.back().second;
+}
+
+/// The namespace levels this kernel allowed, learned once: a level that fails is not retried.
+struct NsLevels {
+  std::atomic<bool> root_ns{true};      ///< CLONE_NEWNS | CLONE_NEWPID without a user namespace
+  std::atomic<bool> user_ns{true};      ///< the same inside a new user namespace
+  std::atomic<bool> view{true};         ///< building the filesystem view works here
+  std::atomic<bool> cgroup{true};       ///< joining the run's pids cgroup works here
+  std::mutex mu;
+  std::string why_no_view;
+};
+NsLevels& Levels() {
+  static NsLevels levels;
+  return levels;
+}
+
+/// Two stacks per thread (the init's and the program child's), mapped once.
+struct Stacks {
+  static constexpr size_t kSize = 256 * 1024;
+  char* base = nullptr;
+  Stacks() {
+    void* m = ::mmap(nullptr, 2 * kSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    base = m == MAP_FAILED ? nullptr : static_cast<char*>(m);
+  }
+  ~Stacks() {
+    if (base) ::munmap(base, 2 * kSize);
+  }
+  char* init_top() const { return base + kSize; }
+  char* program_top() const { return base + 2 * kSize; }
+};
+
+/// PATH entries the child can see: the system runtime and its own folder.
+std::string VisiblePath(const std::string& path_list, const std::string& workdir) {
+  std::vector<std::string> keep;
+  for (const auto& d : util::Split(path_list, ':')) {
+    if (d.empty()) continue;
+    if (IsSystemPath(d) || d == workdir || util::StartsWith(d, workdir + "/")) keep.push_back(d);
+  }
+  return keep.empty() ? "/usr/local/bin:/usr/bin:/bin" : util::Join(keep, ":");
+}
+
 }  // namespace
+
+std::string SandboxViewUnavailableReason() {
+  std::lock_guard<std::mutex> lock(Levels().mu);
+  return Levels().why_no_view;
+}
 
 Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   const SandboxPolicy& policy = request.policy;
@@ -300,48 +562,71 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
 
   // Who the child runs as.
   const uid_t my_uid = ::geteuid();
+  const gid_t my_gid = ::getegid();
   bool drop = policy.drop_privileges && my_uid == 0;
   uid_t run_uid = my_uid;
-  gid_t run_gid = ::getegid();
+  gid_t run_gid = my_gid;
   if (drop) {
-    run_uid = 65534;
-    run_gid = 65534;
-    struct passwd pw {};
-    struct passwd* found = nullptr;
-    char buf[1024];
-    if (::getpwnam_r("nobody", &pw, buf, sizeof buf, &found) == 0 && found) {
-      run_uid = found->pw_uid;
-      run_gid = found->pw_gid;
-    }
-    // The child must be able to write its own working directory.
-    if (::chown(workdir.c_str(), run_uid, run_gid) != 0) {
+    static const std::pair<uid_t, gid_t> kNobody = [] {
+      struct passwd pw {};
+      struct passwd* found = nullptr;
+      char buf[1024];
+      if (::getpwnam_r("nobody", &pw, buf, sizeof buf, &found) == 0 && found) {
+        return std::pair<uid_t, gid_t>{found->pw_uid, found->pw_gid};
+      }
+      return std::pair<uid_t, gid_t>{65534, 65534};
+    }();
+    run_uid = kNobody.first;
+    run_gid = kNobody.second;
+    // The child must be able to write its own working directory; a shared sticky folder such as
+    // /tmp is writable already and is never handed over.
+    struct stat wst {};
+    bool shared_sticky = ::stat(workdir.c_str(), &wst) == 0 && (wst.st_mode & S_ISVTX) && (wst.st_mode & S_IWOTH);
+    if (!shared_sticky && wst.st_uid != run_uid && ::chown(workdir.c_str(), run_uid, run_gid) != 0) {
       return Error{"io", "cannot hand working directory '" + workdir +
                              "' to the sandbox user: " + std::strerror(errno)};
     }
   }
-  result.run_as = UserLabel(run_uid);
 
-  // Environment and program path (resolved here: nothing may allocate after fork).
+  // What isolation to attempt: the most this kernel allowed so far.
+  NsLevels& levels = Levels();
+  const bool want_view = policy.isolate_filesystem && levels.view.load();
+  bool new_user = false;
+  bool ns = policy.isolate_pids || want_view;
+  if (ns && !levels.root_ns.load()) {
+    new_user = levels.user_ns.load();
+    ns = new_user;
+  }
+
+  // Environment and program path, as the child will see them (nothing may allocate after clone).
   std::vector<std::string> env =
       BuildChildEnv(CurrentEnvironment(), workdir, policy.inherit_env, policy.extra_env);
   std::string child_path_list = "/usr/local/bin:/usr/bin:/bin";
-  for (const auto& e : env) {
-    if (e.rfind("PATH=", 0) == 0) child_path_list = e.substr(5);
+  for (auto& e : env) {
+    if (e.rfind("PATH=", 0) != 0) continue;
+    if (want_view && ns) e = "PATH=" + VisiblePath(e.substr(5), workdir);
+    child_path_list = e.substr(5);
   }
   std::string program = FindProgram(request.argv[0], child_path_list, workdir);
   if (program.empty()) {
     result.exit_code = 127;
     result.stderr_data = "autopilot sandbox: " + request.argv[0] + ": command not found\n";
     result.stderr_bytes = result.stderr_data.size();
-    result.network_isolated = false;
+    result.run_as = UserLabel(run_uid);
     result.wall_ms = util::MonotonicMs() - start_ms;
     return result;
+  }
+  std::vector<ViewStep> steps;
+  if (want_view && ns) {
+    auto planned = PlanView(request, workdir);
+    if (!planned) return planned.error();
+    steps = std::move(*planned);
   }
   std::vector<std::string> argv = request.argv;
   std::vector<char*> argv_c = CStrings(argv);
   std::vector<char*> env_c = CStrings(env);
   std::string uid_map = std::to_string(my_uid) + " " + std::to_string(my_uid) + " 1\n";
-  std::string gid_map = std::to_string(::getegid()) + " " + std::to_string(::getegid()) + " 1\n";
+  std::string gid_map = std::to_string(my_gid) + " " + std::to_string(my_gid) + " 1\n";
 
   Fd out_r, out_w, err_r, err_w, in_r, in_w, st_r, st_w;
   if (!MakePipe(&out_r, &out_w) || !MakePipe(&err_r, &err_w) || !MakePipe(&st_r, &st_w)) {
@@ -353,64 +638,135 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
     return Error{"io", std::string("cannot create pipes: ") + std::strerror(errno)};
   }
 
-  ChildPlan plan{};
-  plan.path = program.c_str();
-  plan.argv = argv_c.data();
-  plan.envp = env_c.data();
-  plan.workdir = workdir.c_str();
+  thread_local Stacks stacks;
+  if (!stacks.base) return Error{"resource", "cannot map the sandbox stacks"};
+
+  // Per-run resources: a pooled network namespace (privileged) and a pids cgroup.
+  SlotLease lease(policy.isolate_network && !new_user, policy.max_processes);
+  SandboxSlot* slot = lease.get();
+  const bool cgroup_limit = lease.pids_limited() && levels.cgroup.load();
+
+  InitPlan plan{};
   plan.stdin_fd = in_r.get();
   plan.stdout_fd = out_w.get();
   plan.stderr_fd = err_w.get();
   plan.status_fd = st_w.get();
-  plan.isolate_network = policy.isolate_network;
+  plan.netns_fd = policy.isolate_network && !new_user ? slot->netns_fd : -1;
+  const int cgroup_fd = levels.cgroup.load() ? slot->cgroup_procs_fd : -1;
+  Fd go_r, go_w;
+  if (cgroup_fd >= 0 && !MakePipe(&go_r, &go_w)) {
+    return Error{"io", std::string("cannot create pipes: ") + std::strerror(errno)};
+  }
+  plan.go_fd = go_r.get();
+  plan.new_user = new_user;
+  plan.unshare_net = policy.isolate_network && plan.netns_fd < 0;
+  plan.mount_ns = want_view && ns;
+  plan.pid_ns = ns;
   plan.uid_map = uid_map.c_str();
   plan.gid_map = gid_map.c_str();
-  plan.drop_privileges = drop;
+  plan.steps = steps.data();
+  plan.n_steps = steps.size();
+  plan.workdir = workdir.c_str();
+  plan.path = program.c_str();
+  plan.argv = argv_c.data();
+  plan.envp = env_c.data();
+  plan.drop_privileges = drop && !new_user;
   plan.run_uid = run_uid;
   plan.run_gid = run_gid;
-  plan.parent_pid = ::getpid();
   plan.cpu_s = static_cast<rlim_t>(policy.cpu_s > 0 ? policy.cpu_s
                                                     : static_cast<int64_t>(std::ceil(policy.timeout_s)) + 1);
   plan.as_bytes = static_cast<rlim_t>(policy.memory_mb > 0 ? policy.memory_mb << 20 : 0);
   plan.fsize_bytes = static_cast<rlim_t>(policy.max_file_mb > 0 ? policy.max_file_mb << 20 : 0);
-  plan.nproc = static_cast<rlim_t>(policy.max_processes > 0 ? policy.max_processes : 0);
+  // A per-run pids cgroup replaces the per-user RLIMIT_NPROC, which concurrent runs share.
+  plan.nproc = static_cast<rlim_t>(policy.max_processes > 0 && !cgroup_limit ? policy.max_processes : 0);
   plan.nofile = static_cast<rlim_t>(policy.max_open_files > 0 ? policy.max_open_files : 1024);
+  plan.program_stack = stacks.program_top();
+  if (!plan.drop_privileges) run_uid = my_uid;
+  result.run_as = UserLabel(run_uid);
+  result.process_limit = cgroup_limit ? "cgroup" : plan.nproc ? "rlimit" : "";
 
-  // Orphans of the child are re-parented to us rather than to init (which may never reap them).
+  // Orphans of a run without a PID namespace are re-parented to us rather than to init.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
-  pid_t pid = ::fork();
-  if (pid < 0) return Error{"resource", std::string("fork failed: ") + std::strerror(errno)};
-  if (pid == 0) ChildMain(plan);
+  int flags = CLONE_VM | SIGCHLD;
+  if (plan.pid_ns) flags |= CLONE_NEWPID | CLONE_NEWNS;
+  if (plan.new_user) flags |= CLONE_NEWUSER;
+  sigset_t all, old;
+  ::sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t pid = ::clone(InitMain, stacks.init_top(), flags, &plan);
+  int clone_errno = errno;
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (pid < 0 && plan.pid_ns) {
+    // This kernel refuses these namespaces: remember, and run with what it allows.
+    if (!plan.new_user) {
+      levels.root_ns = false;
+    } else {
+      levels.user_ns = false;
+    }
+    return Run(request);
+  }
+  if (pid < 0) return Error{"resource", std::string("cannot start the sandbox: ") + std::strerror(clone_errno)};
 
   // Parent. Also set the group from here so there is no window where a TERM misses it.
   ::setpgid(pid, pid);
+  if (cgroup_fd >= 0) {
+    std::string id = std::to_string(pid);
+    bool joined = ::write(cgroup_fd, id.data(), id.size()) == static_cast<ssize_t>(id.size());
+    char go = joined ? 'g' : 'n';
+    (void)!::write(go_w.get(), &go, 1);  // the init reports a refusal as a setup failure
+    go_w.Close();
+  }
+  go_r.Close();
   out_w.Close();
   err_w.Close();
   st_w.Close();
   in_r.Close();
   Fd pidfd(PidfdOpen(pid));
 
-  // Status pipe: isolation report, then either EOF (exec succeeded) or an exec failure record.
-  std::string status;
-  {
-    char buf[512];
-    while (true) {
-      ssize_t n = ::read(st_r.get(), buf, sizeof buf);
-      if (n > 0) {
-        status.append(buf, static_cast<size_t>(n));
-        continue;
-      }
-      if (n < 0 && errno == EINTR) continue;
+  // Status: the setup report, then the program's start (or a failure record, then EOF).
+  StatusMsg setup, fail, started;
+  while (true) {
+    StatusMsg m;
+    ssize_t n = ::read(st_r.get(), &m, sizeof m);
+    if (n < 0 && errno == EINTR) continue;
+    if (n != static_cast<ssize_t>(sizeof m)) break;
+    if (m.kind == 'S') setup = m;
+    if (m.kind == 'E') fail = m;
+    if (m.kind == 'R') {
+      started = m;
       break;
     }
   }
-  result.network_isolated = !status.empty() && status[0] == kNetIsolated;
+  if (started.kind != 'R' && fail.kind == 'E' && fail.b != kStageExec) {
+    // The init could not set up (view, cgroup, user namespace): reap it, degrade, and retry.
+    int ws = 0;
+    while (::waitpid(pid, &ws, __WALL) < 0 && errno == EINTR) {
+    }
+    std::string what = std::string(fail.text) + ": " + std::strerror(fail.a);
+    if (fail.b == kStageView) {
+      std::lock_guard<std::mutex> lock(levels.mu);
+      levels.why_no_view = "cannot build the private filesystem view (" + what + ")";
+      levels.view = false;
+      return Run(request);
+    }
+    if (fail.b == kStageCgroup) {
+      levels.cgroup = false;
+      return Run(request);
+    }
+    if (fail.b == kStageUser && plan.new_user) {
+      levels.user_ns = false;
+      return Run(request);
+    }
+    return Error{"env.misconfigured", "sandbox setup failed: " + what};
+  }
+  result.network_isolated = setup.a != 0;
+  result.filesystem_isolated = setup.b != 0;
+  result.pids_isolated = setup.c != 0;
+  const pid_t group = plan.pid_ns ? pid : (started.kind == 'R' ? started.a : pid);
   std::string exec_error;
-  if (status.size() > 1 + sizeof(int) && status[1] == kExecFailed) {
-    int err = 0;
-    std::memcpy(&err, status.data() + 2, sizeof err);
-    exec_error = "autopilot sandbox: cannot " + status.substr(2 + sizeof err) + " '" +
-                 request.argv[0] + "': " + std::strerror(err) + "\n";
+  if (fail.kind == 'E') {
+    exec_error = "autopilot sandbox: cannot " + std::string(fail.text) + " '" + request.argv[0] +
+                 "': " + std::strerror(fail.a) + "\n";
   }
 
   Capture out, errc;
@@ -421,25 +777,44 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   size_t stdin_off = 0;
   if (in_w.get() >= 0) SetNonBlocking(in_w.get());
 
+  // Stopping: TERM to the group (the init forwards it to its whole namespace), then after the
+  // grace everything is killed (USR1 asks the init, which then still reports the status), then
+  // the init itself if it has not gone within another second.
+  auto send_term = [&] {
+    ::kill(-group, SIGTERM);
+    if (plan.pid_ns) ::kill(pid, SIGTERM);
+  };
+  auto send_kill = [&] {
+    if (plan.pid_ns) {
+      ::kill(pid, SIGUSR1);
+    } else {
+      ::kill(-group, SIGKILL);
+    }
+  };
   const int64_t deadline = start_ms + static_cast<int64_t>(policy.timeout_s * 1000.0);
-  int64_t kill_at = 0;
-  bool term_sent = false, kill_sent = false, exited = false;
+  int64_t kill_at = 0, hard_kill_at = 0;
+  bool term_sent = false, kill_sent = false, hard_sent = false, exited = false;
 
   while (!exited) {
     int64_t now = util::MonotonicMs();
     if (!term_sent && now >= deadline) {
       result.timed_out = true;
-      ::kill(-pid, SIGTERM);
+      send_term();
       term_sent = true;
       kill_at = now + static_cast<int64_t>(policy.kill_grace_s * 1000.0);
     }
     if (term_sent && !kill_sent && now >= kill_at) {
-      ::kill(-pid, SIGKILL);
+      send_kill();
       kill_sent = true;
+      hard_kill_at = now + 1000;
+    }
+    if (kill_sent && !hard_sent && now >= hard_kill_at) {
+      ::kill(pid, SIGKILL);
+      hard_sent = true;
     }
     struct pollfd fds[4];
     int nfds = 0;
-    int i_out = -1, i_err = -1, i_in = -1, i_pid = -1;
+    int i_out = -1, i_err = -1, i_in = -1;
     if (out_r.get() >= 0) {
       i_out = nfds;
       fds[nfds++] = {out_r.get(), POLLIN, 0};
@@ -452,11 +827,8 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
       i_in = nfds;
       fds[nfds++] = {in_w.get(), POLLOUT, 0};
     }
-    if (pidfd.get() >= 0) {
-      i_pid = nfds;
-      fds[nfds++] = {pidfd.get(), POLLIN, 0};
-    }
-    int64_t next = term_sent ? (kill_sent ? now + 50 : kill_at) : deadline;
+    if (pidfd.get() >= 0) fds[nfds++] = {pidfd.get(), POLLIN, 0};
+    int64_t next = !term_sent ? deadline : !kill_sent ? kill_at : !hard_sent ? hard_kill_at : now + 50;
     int wait_ms = static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(next - now, 1000)));
     if (pidfd.get() < 0) wait_ms = std::min(wait_ms, 10);  // no pidfd: poll for exit
     int rc = ::poll(fds, static_cast<nfds_t>(nfds), wait_ms);
@@ -471,24 +843,23 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
           ssize_t w = ::write(in_w.get(), request.stdin_data.data() + stdin_off,
                               request.stdin_data.size() - stdin_off);
           if (w > 0) stdin_off += static_cast<size_t>(w);
-          if ((w < 0 && errno != EAGAIN && errno != EINTR) ||
-              stdin_off == request.stdin_data.size()) {
+          if ((w < 0 && errno != EAGAIN && errno != EINTR) || stdin_off == request.stdin_data.size()) {
             in_w.Close();
           }
         }
       }
-      (void)i_pid;
     }
     siginfo_t info{};
-    if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+    if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT | __WALL) == 0 &&
         info.si_pid == pid) {
       exited = true;
     }
   }
 
-  // The main process is gone (not yet reaped, so its pid still names the group): kill whatever
-  // it left behind, then collect the remaining output.
-  if (GroupAlive(pid)) ::kill(-pid, SIGKILL);
+  // The init is gone (with its PID namespace, everything the program started). Without a PID
+  // namespace, kill what the program left in its group and in the run's cgroup.
+  if (!plan.pid_ns && GroupAlive(group)) ::kill(-group, SIGKILL);
+  if (!plan.pid_ns) lease.KillStragglers();
   in_w.Close();
   const int64_t drain_until = util::MonotonicMs() + 2000;
   while ((out_r.get() >= 0 || err_r.get() >= 0) && util::MonotonicMs() < drain_until) {
@@ -499,22 +870,43 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
     if (::poll(fds, static_cast<nfds_t>(nfds), 100) < 0 && errno != EINTR) break;
     if (out_r.get() >= 0) Drain(&out_r, &out);
     if (err_r.get() >= 0) Drain(&err_r, &errc);
-    if (GroupAlive(pid)) ::kill(-pid, SIGKILL);
+    if (!plan.pid_ns && GroupAlive(group)) ::kill(-group, SIGKILL);
   }
 
+  int init_status = 0;
+  struct rusage init_ru {};
+  while (::wait4(pid, &init_status, __WALL, &init_ru) < 0 && errno == EINTR) {
+  }
+  StatusMsg done;
+  while (true) {
+    StatusMsg m;
+    ssize_t n = ::read(st_r.get(), &m, sizeof m);
+    if (n < 0 && errno == EINTR) continue;
+    if (n != static_cast<ssize_t>(sizeof m)) break;
+    if (m.kind == 'X') done = m;
+  }
+  if (!plan.pid_ns) {
+    // Orphaned members of the group were re-parented to this process (a child subreaper): kill
+    // and reap them, so nothing, not even a zombie, outlives the run.
+    for (int i = 0; i < 1000; ++i) {
+      if (GroupAlive(group)) ::kill(-group, SIGKILL);
+      siginfo_t info{};
+      if (::waitid(P_PGID, static_cast<id_t>(group), &info, WEXITED | WNOHANG) != 0) break;  // ECHILD
+      if (info.si_pid == 0) ::usleep(2000);  // members still dying
+    }
+  }
+
+  if (plan.pid_ns) lease.MarkEmpty();
   int wstatus = 0;
   struct rusage ru {};
-  while (::wait4(pid, &wstatus, 0, &ru) < 0 && errno == EINTR) {
+  if (done.kind == 'X') {
+    wstatus = done.a;
+    ru = done.ru;
+  } else {
+    // The init was killed before it could report (hard kill): the program died with it.
+    wstatus = SIGKILL;
+    ru = init_ru;
   }
-  // Orphaned members of the group were re-parented to this process (a child subreaper): kill and
-  // reap them, so nothing, not even a zombie, outlives the run.
-  for (int i = 0; i < 1000; ++i) {
-    if (GroupAlive(pid)) ::kill(-pid, SIGKILL);
-    siginfo_t info{};
-    if (::waitid(P_PGID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG) != 0) break;  // ECHILD
-    if (info.si_pid == 0) ::usleep(2000);  // members still dying
-  }
-
   result.wall_ms = util::MonotonicMs() - start_ms;
   result.cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
                   (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;

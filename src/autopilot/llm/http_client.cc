@@ -1,6 +1,7 @@
 #include "autopilot/llm/http_client.h"
 
 #include <curl/curl.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <mutex>
@@ -11,6 +12,11 @@
 
 namespace autopilot::llm {
 namespace {
+
+/// Opens curl's sockets close-on-exec, so no program the tool starts inherits a connection.
+curl_socket_t OpenCloexecSocket(void*, curlsocktype, struct curl_sockaddr* addr) {
+  return ::socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+}
 
 void GlobalInitOnce() {
   static std::once_flag once;
@@ -146,6 +152,7 @@ HttpResponse HttpClient::Perform(const HttpRequest& request) {
   const auto& lim = request.limits;
   curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, OpenCloexecSocket);
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(easy, CURLOPT_USERAGENT, "autopilot/" AUTOPILOT_VERSION);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);

@@ -59,6 +59,7 @@ Result<LiteRtRun> RunLiteRt(const std::string& model_path, const std::vector<Ten
   pr.policy.timeout_s = 300;
   pr.policy.memory_mb = 0;  // WebAssembly reserves a large address space
   pr.policy.isolate_network = false;
+  pr.policy.isolate_filesystem = false;  // our own harness, node_modules and model paths: trusted
   pr.policy.drop_privileges = false;
   pr.policy.inherit_env = true;
   pr.policy.max_processes = 0;

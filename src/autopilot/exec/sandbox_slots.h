@@ -1,0 +1,52 @@
+#pragma once
+// Per-run resources that are expensive to create and safe to reuse once a run has ended: a
+// network namespace with only its own loopback, and a pids cgroup. A run takes a free slot, so
+// concurrent runs never share either; a slot is reused only after everything of its run is gone.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace autopilot::exec {
+
+/// One reusable set of per-run resources.
+struct SandboxSlot {
+  int netns_fd = -1;        ///< network namespace to setns into; -1 when none could be made
+  int cgroup_procs_fd = -1; ///< the slot's cgroup.procs, opened for writing; -1 without cgroups
+  std::string cgroup_dir;
+  int64_t pids_max = -1;    ///< what pids.max was last set to
+};
+
+/// What the machine allows, decided once per process.
+struct SlotCapabilities {
+  bool netns = false;        ///< the tool can create network namespaces itself (privileged)
+  bool cgroup = false;       ///< a pids cgroup hierarchy the tool may create children in
+  std::string cgroup_root;   ///< the tool's own folder in it
+  std::string why_no_netns;
+  std::string why_no_cgroup;
+};
+
+const SlotCapabilities& SlotCaps();
+
+/// Takes a free slot (creating what it lacks: a netns when `want_netns`, a cgroup) and gives it back.
+class SlotLease {
+ public:
+  SlotLease(bool want_netns, int64_t max_processes);
+  ~SlotLease();
+  SlotLease(const SlotLease&) = delete;
+  SlotLease& operator=(const SlotLease&) = delete;
+  SandboxSlot* get() { return slot_.get(); }
+  /// True when the pids limit of this slot was set (a per-run limit is in force).
+  bool pids_limited() const { return pids_limited_; }
+  /// Kills whatever is still in the slot's cgroup (runs without a PID namespace).
+  void KillStragglers();
+  /// The run's PID namespace is gone, so its cgroup is empty: skip the check on release.
+  void MarkEmpty() { known_empty_ = true; }
+
+ private:
+  std::unique_ptr<SandboxSlot> slot_;
+  bool pids_limited_ = false;
+  bool known_empty_ = false;
+};
+
+}  // namespace autopilot::exec

@@ -1,0 +1,54 @@
+#pragma once
+// The private filesystem view of one sandboxed run, planned by the tool before the child starts:
+// a list of mount steps the child replays with raw system calls (no allocation after clone).
+
+#include <string>
+#include <vector>
+
+#include "autopilot/exec/process_runner.h"
+#include "autopilot/util/result.h"
+
+namespace autopilot::exec {
+
+/// One step of building the child's root, run in order inside its new mount namespace after
+/// pivot_root (host paths are then under /oldroot).
+struct ViewStep {
+  enum Kind : char {
+    kDir = 'd',      ///< mkdir -p `path`
+    kFile = 'f',     ///< create an empty file at `path` (a mount point for a file)
+    kSymlink = 'l',  ///< symlink `source` → `path`
+    kTmpfs = 't',    ///< tmpfs at `path` with options `data`
+    kBind = 'b',     ///< bind `source` (under /oldroot) onto `path`, read-write
+    kBindRo = 'r',   ///< bind, then remount read-only keeping the source's locked flags
+    kProc = 'p',     ///< a procfs of the child's own PID namespace at `path`
+  };
+  Kind kind;
+  std::string path;
+  std::string source;
+  std::string data;
+  unsigned long flags = 0;  ///< extra remount flags (the source mount's nosuid/nodev/atime bits)
+};
+
+/// Where the host's root is reachable while the view is built; unmounted before exec.
+inline constexpr const char* kOldRoot = "/oldroot";
+
+/// The system paths shown read-only, and the /etc entries among them.
+const std::vector<std::string>& SystemPaths();
+const std::vector<std::string>& EtcEntries();
+
+/// A copy of the allowed /etc entries made once per process (symlinks kept), shown as /etc.
+/// Empty when it cannot be made; the view then binds the entries one by one.
+const std::string& EtcSnapshot();
+
+/// Plans the view: system runtime read-only, /etc pieces, a minimal /dev, private /tmp and
+/// /dev/shm, /proc, the workdir read-write at its own path, then the declared inputs and the
+/// absolute paths named on the command line. Errors are usage errors naming the bad mount.
+Result<std::vector<ViewStep>> PlanView(const ProcessRequest& request, const std::string& workdir);
+
+/// The paths an argv names: absolute arguments, and the path part of `-I/dir`, `--opt=/path`.
+std::vector<std::string> PathsNamedBy(const std::vector<std::string>& argv);
+
+/// True when `path` is visible inside every view (the read-only system runtime).
+bool IsSystemPath(const std::string& path);
+
+}  // namespace autopilot::exec
