@@ -280,6 +280,28 @@ TEST(SandboxIsolation, ForkBombDoesNotStarveAConcurrentRun) {
   EXPECT_NE(bomb->stderr_data.find("fork"), std::string::npos) << bomb->stderr_data.substr(0, 300);
 }
 
+TEST(SandboxIsolation, ConcurrentRunsFromManyThreadsEachGetTheirOwnResult) {
+  // Slots, warm inits and their hand-over under contention: every run sees its own workdir and
+  // output, whatever thread started the init it got.
+  std::atomic<int> bad{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([t, &bad] {
+      SandboxRunner runner;
+      for (int i = 0; i < 12; ++i) {
+        std::string id = std::to_string(t) + "-" + std::to_string(i);
+        auto req = Sh("echo " + id + " > mine; cat mine; ls /tmp | wc -l; exit " + std::to_string(i % 3));
+        auto r = runner.Run(req);
+        // With a view, the private /tmp holds this run's workdir only.
+        std::string want = id + "\n" + (r && r->filesystem_isolated ? "1\n" : "");
+        if (!r || r->stdout_data.rfind(want, 0) != 0 || r->exit_code != i % 3) ++bad;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(bad.load(), 0);
+}
+
 TEST(SandboxIsolation, TrustedToolsCanOptOutOfTheView) {
   HostSecret secret;
   SandboxRunner runner;

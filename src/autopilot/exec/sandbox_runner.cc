@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <poll.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
@@ -17,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -26,6 +28,7 @@
 #include <cerrno>
 #include <climits>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 
@@ -86,7 +89,8 @@ void SetNonBlocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONB
 
 // --- messages from the init to the tool (one write each, below PIPE_BUF: atomic) --------------
 
-/// What the init reports: 'S' setup, 'E' failure (stage, errno), 'R' program started, 'X' exit.
+/// What the init reports: 'E' failure (stage, errno), 'R' program started (with what isolation
+/// holds), 'X' exit.
 struct StatusMsg {
   char kind = 0;
   int a = 0;  ///< S: network isolated; E: errno; R: program pid as the init sees it; X: wait status
@@ -108,8 +112,13 @@ struct InitPlan {
   bool new_user, unshare_net, mount_ns, pid_ns;
   const char* uid_map;
   const char* gid_map;
-  const ViewStep* steps;
-  size_t n_steps;
+  const ViewStep* sys_steps;  ///< the cached system part of the view
+  size_t n_sys;
+  const ViewStep* run_steps;  ///< this run's workdir, inputs and named paths
+  size_t n_run;
+  bool warm;      ///< started ahead of its run: builds the system view, then waits on warm_sock
+  int warm_sock;  ///< receives the run's stdin/stdout/stderr/status descriptors and a go byte
+  int cgroup_fd;  ///< warm inits join their slot's cgroup themselves (written "0")
   const char* workdir;
   // the program
   const char* path;
@@ -189,8 +198,10 @@ long MkdirP(const char* path, int mode) {
   return 0;
 }
 
-/// Builds the filesystem view: root on a tmpfs, the host reachable under /oldroot until the
-/// steps are done, then detached.
+long RunSteps(const ViewStep* steps, size_t n, const char** failed_at);
+
+/// Builds the system part of the filesystem view: root on a tmpfs, the host reachable under
+/// /oldroot until FinishView.
 long BuildView(const InitPlan& p, const char** failed_at) {
   long r;
   *failed_at = "make / private";
@@ -203,8 +214,24 @@ long BuildView(const InitPlan& p, const char** failed_at) {
   if ((r = Sys(SYS_mkdirat, AT_FDCWD, L("/tmp/oldroot"), 0700)) < 0) return r;
   if ((r = Sys(SYS_pivot_root, L("/tmp"), L("/tmp/oldroot"))) < 0) return r;
   if ((r = Sys(SYS_chdir, L("/"))) < 0) return r;
-  for (size_t i = 0; i < p.n_steps; ++i) {
-    const ViewStep& s = p.steps[i];
+  return RunSteps(p.sys_steps, p.n_sys, failed_at);
+}
+
+/// The run's own part of the view; then the host root is detached and / made read-only.
+long FinishView(const InitPlan& p, const char** failed_at) {
+  long r = RunSteps(p.run_steps, p.n_run, failed_at);
+  if (r < 0) return r;
+  *failed_at = "detach the host root";
+  if ((r = Sys(SYS_umount2, L(kOldRoot), MNT_DETACH)) < 0) return r;
+  Sys(SYS_unlinkat, AT_FDCWD, L(kOldRoot), AT_REMOVEDIR);
+  *failed_at = "read-only root";
+  return Sys(SYS_mount, 0, L("/"), 0, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, 0);
+}
+
+long RunSteps(const ViewStep* steps, size_t n, const char** failed_at) {
+  long r = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const ViewStep& s = steps[i];
     const char* path = s.path.c_str();
     *failed_at = path;
     switch (s.kind) {
@@ -238,11 +265,7 @@ long BuildView(const InitPlan& p, const char** failed_at) {
     }
     if (r < 0) return r;
   }
-  *failed_at = "detach the host root";
-  if ((r = Sys(SYS_umount2, L(kOldRoot), MNT_DETACH)) < 0) return r;
-  Sys(SYS_unlinkat, AT_FDCWD, L(kOldRoot), AT_REMOVEDIR);
-  *failed_at = "read-only root";
-  return Sys(SYS_mount, 0, L("/"), 0, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, 0);
+  return 0;
 }
 
 struct KernelSigaction {
@@ -322,11 +345,61 @@ void ArrangeDescriptors(InitPlan* p) {
   p->go_fd = p->go_fd >= 0 ? 5 : -1;
 }
 
+/// A warm init's wait for its run: four descriptors (stdin, stdout, stderr, status) and 'g',
+/// placed at 0..3. False when the tool closed the socket or sent something else.
+bool ReceiveRun(int sock) {
+  char byte = 0;
+  struct iovec iov {&byte, 1};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(4 * sizeof(int))];
+  struct msghdr msg {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  long n;
+  do {
+    n = Sys(SYS_recvmsg, sock, L(&msg), MSG_CMSG_CLOEXEC);
+  } while (n == -EINTR);
+  if (n != 1 || byte != 'g') return false;
+  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  if (!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(4 * sizeof(int))) return false;
+  int fds[4];
+  for (int i = 0; i < 4; ++i) fds[i] = reinterpret_cast<int*>(CMSG_DATA(c))[i];
+  for (int i = 0; i < 4; ++i) Sys(SYS_dup3, fds[i], i, i == 3 ? O_CLOEXEC : 0);
+  for (int i = 0; i < 4; ++i) {
+    if (fds[i] > 3) Sys(SYS_close, fds[i]);
+  }
+  return true;
+}
+
+/// Before its run a warm init keeps only its socket (6), netns (4) and cgroup (5) descriptors.
+void ArrangeWarmDescriptors(InitPlan* p) {
+  int keep[3] = {p->netns_fd, p->cgroup_fd, p->warm_sock};
+  int high[3];
+  for (int i = 0; i < 3; ++i) high[i] = keep[i] < 0 ? -1 : static_cast<int>(Sys(SYS_fcntl, keep[i], F_DUPFD_CLOEXEC, 64));
+  for (int i = 0; i < 3; ++i) {
+    if (high[i] >= 0) Sys(SYS_dup3, high[i], 4 + i, O_CLOEXEC);
+  }
+  if (Sys(SYS_close_range, 7, ~0U, 0) < 0) {
+    for (int fd = 7; fd < 65536; ++fd) Sys(SYS_close, fd);
+  }
+  for (int fd = 0; fd < 4; ++fd) Sys(SYS_close, fd);
+  p->netns_fd = keep[0] >= 0 ? 4 : -1;
+  p->cgroup_fd = keep[1] >= 0 ? 5 : -1;
+  p->warm_sock = 6;
+  if (keep[1] < 0) Sys(SYS_close, 5);
+  if (keep[0] < 0) Sys(SYS_close, 4);
+}
+
 int InitMain(void* arg) {
   InitPlan& p = *static_cast<InitPlan*>(arg);
   ResetSignals();
   Sys(SYS_setpgid, 0, 0);
-  ArrangeDescriptors(&p);
+  if (p.warm) {
+    ArrangeWarmDescriptors(&p);
+  } else {
+    ArrangeDescriptors(&p);
+  }
   Sys(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
 
   if (p.new_user) {
@@ -344,16 +417,29 @@ int InitMain(void* arg) {
     setup.a = Sys(SYS_unshare, CLONE_NEWNET) == 0;
     if (setup.a) LoopbackUp();
   }
-  if (p.mount_ns) {
+  if (p.warm) {
+    // Everything that does not depend on the run, done before the run is known.
+    if (p.cgroup_fd >= 0) {
+      if (Sys(SYS_write, p.cgroup_fd, L("0"), 1) != 1) Exit(126);
+      Sys(SYS_close, p.cgroup_fd);
+    }
+    const char* where = "";
+    if (BuildView(p, &where) < 0) Exit(126);
+    if (!ReceiveRun(p.warm_sock)) Exit(0);
+    Sys(SYS_close, p.warm_sock);
+    long r = FinishView(p, &where);
+    if (r < 0) InitFail(3, kStageView, where, r);
+    setup.b = 1;
+  } else if (p.mount_ns) {
     const char* where = "";
     long r = BuildView(p, &where);
+    if (r == 0) r = FinishView(p, &where);
     if (r < 0) InitFail(3, kStageView, where, r);
     setup.b = 1;
   }
   setup.c = p.pid_ns;
   long r = Sys(SYS_chdir, L(p.workdir));
   if (r < 0) InitFail(3, kStageOther, "chdir", r);
-  SendMsg(3, setup);
 
   if (p.pid_ns) {
     // glibc's sigaction supplies the restorer; it cannot fail for these signals.
@@ -382,8 +468,10 @@ int InitMain(void* arg) {
   }
   int pid = ::clone(ProgramMain, p.program_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &p);
   if (pid < 0) InitFail(3, kStageExec, "start the program", -EAGAIN);
-  StatusMsg ready;
+  // One message for the setup report and the start: one wake-up of the tool, not two.
+  StatusMsg ready = setup;
   ready.kind = 'R';
+  ready.text[0] = static_cast<char>((setup.a ? 1 : 0) | (setup.b ? 2 : 0) | (setup.c ? 4 : 0));
   ready.a = pid;
   SendMsg(3, ready);
 
@@ -518,6 +606,104 @@ std::string VisiblePath(const std::string& path_list, const std::string& workdir
   return keep.empty() ? "/usr/local/bin:/usr/bin:/bin" : util::Join(keep, ":");
 }
 
+/// An init started ahead of its run: it has joined its slot's network namespace and cgroup and
+/// built the system part of the view, and waits on a socket for the run's descriptors.
+struct WarmInit {
+  static constexpr size_t kStack = 256 * 1024;
+  InitPlan plan{};  ///< read by the init (shared memory): filled in when the run is handed over
+  char* stacks = nullptr;
+  pid_t pid = -1;
+  int sock = -1;
+  int pidfd = -1;
+  int64_t tmpfs_mb = 0;
+  int net_fd = -1;
+  bool cgroup = false;
+  /// The thread that cloned it: the init shares that thread's TLS and dies with it (PDEATHSIG),
+  /// so only that thread hands it a run.
+  pthread_t owner = ::pthread_self();
+
+  WarmInit() {
+    void* m = ::mmap(nullptr, 2 * kStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    stacks = m == MAP_FAILED ? nullptr : static_cast<char*>(m);
+  }
+  ~WarmInit() {
+    if (sock >= 0) ::close(sock);  // an idle init sees EOF and exits
+    if (pid > 0) {
+      ::kill(pid, SIGKILL);
+      while (::waitpid(pid, nullptr, __WALL) < 0 && errno == EINTR) {
+      }
+    }
+    if (pidfd >= 0) ::close(pidfd);
+    if (stacks) ::munmap(stacks, 2 * kStack);
+  }
+  WarmInit(const WarmInit&) = delete;
+  WarmInit& operator=(const WarmInit&) = delete;
+  char* init_top() const { return stacks + kStack; }
+  char* program_top() const { return stacks + 2 * kStack; }
+  bool Alive() const {
+    siginfo_t info{};
+    return ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT | __WALL) == 0 &&
+           info.si_pid == 0;
+  }
+  /// Hands over stdin, stdout, stderr and the status pipe with the go byte.
+  bool Send(const int fds[4]) {
+    char go = 'g';
+    struct iovec iov {&go, 1};
+    alignas(struct cmsghdr) char control[CMSG_SPACE(4 * sizeof(int))] = {};
+    struct msghdr msg {};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(4 * sizeof(int));
+    std::memcpy(CMSG_DATA(c), fds, 4 * sizeof(int));
+    return ::sendmsg(sock, &msg, MSG_NOSIGNAL) == 1;
+  }
+  int TakePidfd() {
+    int fd = pidfd;
+    pidfd = -1;
+    return fd;
+  }
+  void Reaped() { pid = -1; }
+};
+
+std::shared_ptr<void> MakeWarm(SandboxSlot* slot, int64_t tmpfs_mb, int net_fd, int cgroup_fd,
+                               const std::vector<ViewStep>& sys_steps) {
+  auto w = std::make_shared<WarmInit>();
+  if (!w->stacks) return nullptr;
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return nullptr;
+  w->sock = sv[0];
+  InitPlan& p = w->plan;
+  p.stdin_fd = p.stdout_fd = p.stderr_fd = p.status_fd = p.go_fd = -1;
+  p.netns_fd = net_fd;
+  p.cgroup_fd = cgroup_fd;
+  p.warm = true;
+  p.warm_sock = sv[1];
+  p.mount_ns = true;
+  p.pid_ns = true;
+  p.sys_steps = sys_steps.data();
+  p.n_sys = sys_steps.size();
+  sigset_t all, old;
+  ::sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t pid = ::clone(InitMain, w->init_top(), CLONE_VM | CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, &p);
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  ::close(sv[1]);
+  if (pid < 0) return nullptr;
+  ::setpgid(pid, pid);
+  w->pid = pid;
+  w->pidfd = PidfdOpen(pid);
+  w->tmpfs_mb = tmpfs_mb;
+  w->net_fd = net_fd;
+  w->cgroup = cgroup_fd >= 0;
+  (void)slot;
+  return w;
+}
+
 }  // namespace
 
 std::string SandboxViewUnavailableReason() {
@@ -616,11 +802,12 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
     result.wall_ms = util::MonotonicMs() - start_ms;
     return result;
   }
-  std::vector<ViewStep> steps;
+  std::vector<ViewStep> run_steps;
+  const std::vector<ViewStep>& sys_steps = PlanSystemView(policy.tmpfs_mb);
   if (want_view && ns) {
-    auto planned = PlanView(request, workdir);
+    auto planned = PlanRunView(request, workdir);
     if (!planned) return planned.error();
-    steps = std::move(*planned);
+    run_steps = std::move(*planned);
   }
   std::vector<std::string> argv = request.argv;
   std::vector<char*> argv_c = CStrings(argv);
@@ -664,36 +851,62 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   plan.pid_ns = ns;
   plan.uid_map = uid_map.c_str();
   plan.gid_map = gid_map.c_str();
-  plan.steps = steps.data();
-  plan.n_steps = steps.size();
-  plan.workdir = workdir.c_str();
-  plan.path = program.c_str();
-  plan.argv = argv_c.data();
-  plan.envp = env_c.data();
-  plan.drop_privileges = drop && !new_user;
-  plan.run_uid = run_uid;
-  plan.run_gid = run_gid;
-  plan.cpu_s = static_cast<rlim_t>(policy.cpu_s > 0 ? policy.cpu_s
-                                                    : static_cast<int64_t>(std::ceil(policy.timeout_s)) + 1);
-  plan.as_bytes = static_cast<rlim_t>(policy.memory_mb > 0 ? policy.memory_mb << 20 : 0);
-  plan.fsize_bytes = static_cast<rlim_t>(policy.max_file_mb > 0 ? policy.max_file_mb << 20 : 0);
-  // A per-run pids cgroup replaces the per-user RLIMIT_NPROC, which concurrent runs share.
-  plan.nproc = static_cast<rlim_t>(policy.max_processes > 0 && !cgroup_limit ? policy.max_processes : 0);
-  plan.nofile = static_cast<rlim_t>(policy.max_open_files > 0 ? policy.max_open_files : 1024);
+  plan.sys_steps = sys_steps.data();
+  plan.n_sys = sys_steps.size();
+  plan.cgroup_fd = -1;
+  // What the run itself needs, also handed to a warm init.
+  auto fill_run = [&](InitPlan* target) {
+    target->run_steps = run_steps.data();
+    target->n_run = run_steps.size();
+    target->workdir = workdir.c_str();
+    target->path = program.c_str();
+    target->argv = argv_c.data();
+    target->envp = env_c.data();
+    target->drop_privileges = drop && !new_user;
+    target->run_uid = run_uid;
+    target->run_gid = run_gid;
+    target->cpu_s = static_cast<rlim_t>(policy.cpu_s > 0 ? policy.cpu_s
+                                                         : static_cast<int64_t>(std::ceil(policy.timeout_s)) + 1);
+    target->as_bytes = static_cast<rlim_t>(policy.memory_mb > 0 ? policy.memory_mb << 20 : 0);
+    target->fsize_bytes = static_cast<rlim_t>(policy.max_file_mb > 0 ? policy.max_file_mb << 20 : 0);
+    // A per-run pids cgroup replaces the per-user RLIMIT_NPROC, which concurrent runs share.
+    target->nproc = static_cast<rlim_t>(policy.max_processes > 0 && !cgroup_limit ? policy.max_processes : 0);
+    target->nofile = static_cast<rlim_t>(policy.max_open_files > 0 ? policy.max_open_files : 1024);
+  };
+  fill_run(&plan);
   plan.program_stack = stacks.program_top();
   if (!plan.drop_privileges) run_uid = my_uid;
   result.run_as = UserLabel(run_uid);
   result.process_limit = cgroup_limit ? "cgroup" : plan.nproc ? "rlimit" : "";
 
+  // A warm init of this slot (started at the end of its previous run, its system view built)
+  // takes the run when it has the same shape; otherwise a cold start.
+  static const bool kWarmAllowed = std::getenv("AUTOPILOT_SANDBOX_NO_WARM") == nullptr;
+  const bool warm_shape = kWarmAllowed && plan.pid_ns && plan.mount_ns && !new_user;
+  std::shared_ptr<void> warm_hold;
+  WarmInit* warm = nullptr;
+  if (warm_shape && slot->warm) {
+    warm_hold = std::move(slot->warm);
+    auto* w = static_cast<WarmInit*>(warm_hold.get());
+    if (::pthread_equal(w->owner, ::pthread_self()) && w->tmpfs_mb == policy.tmpfs_mb &&
+        w->net_fd == plan.netns_fd && w->cgroup == (cgroup_fd >= 0) && w->Alive()) {
+      fill_run(&w->plan);
+      w->plan.program_stack = w->program_top();
+      int fds[4] = {in_r.get(), out_w.get(), err_w.get(), st_w.get()};
+      if (w->Send(fds)) warm = w;
+    }
+    if (!warm) warm_hold.reset();
+  }
+  static std::once_flag subreaper;
   // Orphans of a run without a PID namespace are re-parented to us rather than to init.
-  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+  std::call_once(subreaper, [] { ::prctl(PR_SET_CHILD_SUBREAPER, 1); });
   int flags = CLONE_VM | SIGCHLD;
   if (plan.pid_ns) flags |= CLONE_NEWPID | CLONE_NEWNS;
   if (plan.new_user) flags |= CLONE_NEWUSER;
   sigset_t all, old;
   ::sigfillset(&all);
   ::pthread_sigmask(SIG_SETMASK, &all, &old);
-  pid_t pid = ::clone(InitMain, stacks.init_top(), flags, &plan);
+  pid_t pid = warm ? warm->pid : ::clone(InitMain, stacks.init_top(), flags, &plan);
   int clone_errno = errno;
   ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
   if (pid < 0 && plan.pid_ns) {
@@ -708,8 +921,8 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   if (pid < 0) return Error{"resource", std::string("cannot start the sandbox: ") + std::strerror(clone_errno)};
 
   // Parent. Also set the group from here so there is no window where a TERM misses it.
-  ::setpgid(pid, pid);
-  if (cgroup_fd >= 0) {
+  if (!warm) ::setpgid(pid, pid);
+  if (cgroup_fd >= 0 && !warm) {
     std::string id = std::to_string(pid);
     bool joined = ::write(cgroup_fd, id.data(), id.size()) == static_cast<ssize_t>(id.size());
     char go = joined ? 'g' : 'n';
@@ -717,20 +930,20 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
     go_w.Close();
   }
   go_r.Close();
+  if (warm) go_w.Close();
   out_w.Close();
   err_w.Close();
   st_w.Close();
   in_r.Close();
-  Fd pidfd(PidfdOpen(pid));
+  Fd pidfd(warm ? warm->TakePidfd() : PidfdOpen(pid));
 
   // Status: the setup report, then the program's start (or a failure record, then EOF).
-  StatusMsg setup, fail, started;
+  StatusMsg fail, started;
   while (true) {
     StatusMsg m;
     ssize_t n = ::read(st_r.get(), &m, sizeof m);
     if (n < 0 && errno == EINTR) continue;
     if (n != static_cast<ssize_t>(sizeof m)) break;
-    if (m.kind == 'S') setup = m;
     if (m.kind == 'E') fail = m;
     if (m.kind == 'R') {
       started = m;
@@ -742,6 +955,7 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
     int ws = 0;
     while (::waitpid(pid, &ws, __WALL) < 0 && errno == EINTR) {
     }
+    if (warm) warm->Reaped();
     std::string what = std::string(fail.text) + ": " + std::strerror(fail.a);
     if (fail.b == kStageView) {
       std::lock_guard<std::mutex> lock(levels.mu);
@@ -759,9 +973,10 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
     }
     return Error{"env.misconfigured", "sandbox setup failed: " + what};
   }
-  result.network_isolated = setup.a != 0;
-  result.filesystem_isolated = setup.b != 0;
-  result.pids_isolated = setup.c != 0;
+  const int isolation = started.kind == 'R' ? started.text[0] : 0;
+  result.network_isolated = (isolation & 1) != 0;
+  result.filesystem_isolated = (isolation & 2) != 0;
+  result.pids_isolated = (isolation & 4) != 0;
   const pid_t group = plan.pid_ns ? pid : (started.kind == 'R' ? started.a : pid);
   std::string exec_error;
   if (fail.kind == 'E') {
@@ -897,6 +1112,13 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   }
 
   if (plan.pid_ns) lease.MarkEmpty();
+  if (warm) warm->Reaped();
+  // The slot's next run starts from a warm init: its clone and system view happen now, off that
+  // run's path (the view is built on the other core while this result is returned).
+  if (warm_shape && result.filesystem_isolated && levels.view.load()) {
+    slot->warm = MakeWarm(slot, policy.tmpfs_mb, plan.netns_fd, cgroup_fd, sys_steps);
+    slot->warm_owner = static_cast<unsigned long>(::pthread_self());
+  }
   int wstatus = 0;
   struct rusage ru {};
   if (done.kind == 'X') {

@@ -1,6 +1,7 @@
 #include "autopilot/exec/sandbox_slots.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
@@ -199,8 +200,16 @@ SlotLease::SlotLease(bool want_netns, int64_t max_processes) {
   {
     std::lock_guard<std::mutex> lock(PoolMutex());
     auto& free = FreeSlots();
-    // Prefer a slot that already has what this run needs.
+    // Prefer a slot whose warm init this thread started, then one that has what this run needs.
+    const unsigned long me = static_cast<unsigned long>(::pthread_self());
     for (size_t i = free.size(); i-- > 0;) {
+      if (free[i]->warm && free[i]->warm_owner == me && (!want_netns || free[i]->netns_fd >= 0 || !caps.netns)) {
+        slot_ = std::move(free[i]);
+        free.erase(free.begin() + static_cast<long>(i));
+        break;
+      }
+    }
+    for (size_t i = free.size(); !slot_ && i-- > 0;) {
       if (!want_netns || free[i]->netns_fd >= 0 || !caps.netns) {
         slot_ = std::move(free[i]);
         free.erase(free.begin() + static_cast<long>(i));

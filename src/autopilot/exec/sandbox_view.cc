@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
+#include <mutex>
 #include <signal.h>
 
 #include "autopilot/util/files.h"
@@ -166,9 +168,9 @@ std::vector<std::string> PathsNamedBy(const std::vector<std::string>& argv) {
   return out;
 }
 
-Result<std::vector<ViewStep>> PlanView(const ProcessRequest& request, const std::string& workdir) {
+static std::vector<ViewStep> PlanSystemViewUncached(int64_t tmpfs_mb) {
   std::vector<ViewStep> steps;
-  steps.reserve(96);
+  steps.reserve(64);
   for (const auto& p : SystemPaths()) AddSystemPath(p, &steps);
   // /etc: one read-only bind of a snapshot holding only the allowed entries (one mount instead
   // of one per entry); entry by entry when no snapshot can be made.
@@ -194,7 +196,7 @@ Result<std::vector<ViewStep>> PlanView(const ProcessRequest& request, const std:
   steps.push_back({ViewStep::kSymlink, "/dev/stdin", "/proc/self/fd/0", "", 0});
   steps.push_back({ViewStep::kSymlink, "/dev/stdout", "/proc/self/fd/1", "", 0});
   steps.push_back({ViewStep::kSymlink, "/dev/stderr", "/proc/self/fd/2", "", 0});
-  const int64_t tmp_mb = request.policy.tmpfs_mb > 0 ? request.policy.tmpfs_mb : 256;
+  const int64_t tmp_mb = tmpfs_mb > 0 ? tmpfs_mb : 256;
   const std::string tmp_opts = "mode=1777,size=" + std::to_string(tmp_mb) + "m";
   steps.push_back({ViewStep::kDir, "/dev/shm", "", "", 0});
   steps.push_back({ViewStep::kTmpfs, "/dev/shm", "", tmp_opts, MS_NOSUID | MS_NODEV});
@@ -203,6 +205,20 @@ Result<std::vector<ViewStep>> PlanView(const ProcessRequest& request, const std:
   steps.push_back({ViewStep::kDir, "/tmp", "", "", 0});
   steps.push_back({ViewStep::kTmpfs, "/tmp", "", tmp_opts, MS_NOSUID | MS_NODEV});
 
+  return steps;
+}
+
+const std::vector<ViewStep>& PlanSystemView(int64_t tmpfs_mb) {
+  static std::mutex mu;
+  static std::map<int64_t, std::vector<ViewStep>> cache;  // by tmpfs size; entries never change
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(tmpfs_mb);
+  if (it == cache.end()) it = cache.emplace(tmpfs_mb, PlanSystemViewUncached(tmpfs_mb)).first;
+  return it->second;
+}
+
+Result<std::vector<ViewStep>> PlanRunView(const ProcessRequest& request, const std::string& workdir) {
+  std::vector<ViewStep> steps;
   // The workdir, read-write, at the path the tool and the prompt use.
   AddBind(workdir, workdir, true, true, &steps);
 
@@ -248,6 +264,14 @@ Result<std::vector<ViewStep>> PlanView(const ProcessRequest& request, const std:
     AddBind(source, path, false, S_ISDIR(st.st_mode), &steps);
     shown.push_back(path);
   }
+  return steps;
+}
+
+Result<std::vector<ViewStep>> PlanView(const ProcessRequest& request, const std::string& workdir) {
+  auto run = PlanRunView(request, workdir);
+  if (!run) return run.error();
+  std::vector<ViewStep> steps = PlanSystemView(request.policy.tmpfs_mb);
+  steps.insert(steps.end(), run->begin(), run->end());
   return steps;
 }
 

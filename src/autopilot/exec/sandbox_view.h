@@ -45,6 +45,13 @@ const std::string& EtcSnapshot();
 /// absolute paths named on the command line. Errors are usage errors naming the bad mount.
 Result<std::vector<ViewStep>> PlanView(const ProcessRequest& request, const std::string& workdir);
 
+/// The request-independent part of every view (system runtime, /etc, /dev, /proc, /tmp), planned
+/// once per process and tmpfs size.
+const std::vector<ViewStep>& PlanSystemView(int64_t tmpfs_mb);
+
+/// The per-run part: the workdir, the declared inputs, the paths the command line names.
+Result<std::vector<ViewStep>> PlanRunView(const ProcessRequest& request, const std::string& workdir);
+
 /// The paths an argv names: absolute arguments, and the path part of `-I/dir`, `--opt=/path`.
 std::vector<std::string> PathsNamedBy(const std::vector<std::string>& argv);
 
