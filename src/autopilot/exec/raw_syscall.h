@@ -48,6 +48,38 @@ constexpr bool kErrnoFree = false;
 #endif
 
 /// A system call argument: pointers and integers alike.
+/// write(fd, buf, n) and then exit_group(0) with no user-space instruction between them that
+/// touches memory: once the tool has read the message it may reuse or unmap the caller's stack.
+[[noreturn]] inline void WriteThenExit(int fd, const void* buf, unsigned long n) {
+#if defined(__x86_64__)
+  __asm__ volatile(
+      "syscall\n\t"
+      "movl $231, %%eax\n\t"
+      "xorl %%edi, %%edi\n\t"
+      "syscall\n\t"
+      :
+      : "a"(static_cast<long>(SYS_write)), "D"(static_cast<long>(fd)), "S"(buf), "d"(n)
+      : "rcx", "r11", "memory");
+#elif defined(__aarch64__)
+  register long x8 __asm__("x8") = SYS_write;
+  register long x0 __asm__("x0") = fd;
+  register long x1 __asm__("x1") = reinterpret_cast<long>(buf);
+  register long x2 __asm__("x2") = static_cast<long>(n);
+  __asm__ volatile(
+      "svc 0\n\t"
+      "mov x8, #94\n\t"
+      "mov x0, #0\n\t"
+      "svc 0\n\t"
+      : "+r"(x0)
+      : "r"(x8), "r"(x1), "r"(x2)
+      : "memory");
+#else
+  ::syscall(SYS_write, fd, buf, n);
+  ::syscall(SYS_exit_group, 0);
+#endif
+  __builtin_unreachable();
+}
+
 template <typename T>
 long L(T v) {
   if constexpr (std::is_pointer_v<T>) {

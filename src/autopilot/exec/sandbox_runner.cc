@@ -116,9 +116,7 @@ struct InitPlan {
   size_t n_sys;
   const ViewStep* run_steps;  ///< this run's workdir, inputs and named paths
   size_t n_run;
-  bool warm;      ///< started ahead of its run: builds the system view, then waits on warm_sock
-  int warm_sock;  ///< receives the run's stdin/stdout/stderr/status descriptors and a go byte
-  int cgroup_fd;  ///< warm inits join their slot's cgroup themselves (written "0")
+
   const char* workdir;
   // the program
   const char* path;
@@ -301,7 +299,11 @@ void KillAll(int) { Sys(SYS_kill, -1, SIGKILL); }
 /// The program's child: stdio, limits, user, then exec. Runs while the init is suspended.
 int ProgramMain(void* arg) {
   const InitPlan& p = *static_cast<const InitPlan*>(arg);
-  ResetSignals();
+  // The init reset every disposition already; only its own TERM/USR1 handlers (or ignored TERM)
+  // must not reach the program.
+  KernelSigaction dfl{SIG_DFL, 0, nullptr, 0};
+  Sys(SYS_rt_sigaction, SIGTERM, L(&dfl), 0, 8);
+  Sys(SYS_rt_sigaction, SIGUSR1, L(&dfl), 0, 8);
   Unblock();
   if (!p.pid_ns) Sys(SYS_setpgid, 0, 0);  // without a PID namespace the tool kills this group
   Sys(SYS_umask, 022);
@@ -345,61 +347,11 @@ void ArrangeDescriptors(InitPlan* p) {
   p->go_fd = p->go_fd >= 0 ? 5 : -1;
 }
 
-/// A warm init's wait for its run: four descriptors (stdin, stdout, stderr, status) and 'g',
-/// placed at 0..3. False when the tool closed the socket or sent something else.
-bool ReceiveRun(int sock) {
-  char byte = 0;
-  struct iovec iov {&byte, 1};
-  alignas(struct cmsghdr) char control[CMSG_SPACE(4 * sizeof(int))];
-  struct msghdr msg {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  long n;
-  do {
-    n = Sys(SYS_recvmsg, sock, L(&msg), MSG_CMSG_CLOEXEC);
-  } while (n == -EINTR);
-  if (n != 1 || byte != 'g') return false;
-  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  if (!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(4 * sizeof(int))) return false;
-  int fds[4];
-  for (int i = 0; i < 4; ++i) fds[i] = reinterpret_cast<int*>(CMSG_DATA(c))[i];
-  for (int i = 0; i < 4; ++i) Sys(SYS_dup3, fds[i], i, i == 3 ? O_CLOEXEC : 0);
-  for (int i = 0; i < 4; ++i) {
-    if (fds[i] > 3) Sys(SYS_close, fds[i]);
-  }
-  return true;
-}
-
-/// Before its run a warm init keeps only its socket (6), netns (4) and cgroup (5) descriptors.
-void ArrangeWarmDescriptors(InitPlan* p) {
-  int keep[3] = {p->netns_fd, p->cgroup_fd, p->warm_sock};
-  int high[3];
-  for (int i = 0; i < 3; ++i) high[i] = keep[i] < 0 ? -1 : static_cast<int>(Sys(SYS_fcntl, keep[i], F_DUPFD_CLOEXEC, 64));
-  for (int i = 0; i < 3; ++i) {
-    if (high[i] >= 0) Sys(SYS_dup3, high[i], 4 + i, O_CLOEXEC);
-  }
-  if (Sys(SYS_close_range, 7, ~0U, 0) < 0) {
-    for (int fd = 7; fd < 65536; ++fd) Sys(SYS_close, fd);
-  }
-  for (int fd = 0; fd < 4; ++fd) Sys(SYS_close, fd);
-  p->netns_fd = keep[0] >= 0 ? 4 : -1;
-  p->cgroup_fd = keep[1] >= 0 ? 5 : -1;
-  p->warm_sock = 6;
-  if (keep[1] < 0) Sys(SYS_close, 5);
-  if (keep[0] < 0) Sys(SYS_close, 4);
-}
-
 int InitMain(void* arg) {
   InitPlan& p = *static_cast<InitPlan*>(arg);
   ResetSignals();
   Sys(SYS_setpgid, 0, 0);
-  if (p.warm) {
-    ArrangeWarmDescriptors(&p);
-  } else {
-    ArrangeDescriptors(&p);
-  }
+  ArrangeDescriptors(&p);
   Sys(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
 
   if (p.new_user) {
@@ -417,20 +369,7 @@ int InitMain(void* arg) {
     setup.a = Sys(SYS_unshare, CLONE_NEWNET) == 0;
     if (setup.a) LoopbackUp();
   }
-  if (p.warm) {
-    // Everything that does not depend on the run, done before the run is known.
-    if (p.cgroup_fd >= 0) {
-      if (Sys(SYS_write, p.cgroup_fd, L("0"), 1) != 1) Exit(126);
-      Sys(SYS_close, p.cgroup_fd);
-    }
-    const char* where = "";
-    if (BuildView(p, &where) < 0) Exit(126);
-    if (!ReceiveRun(p.warm_sock)) Exit(0);
-    Sys(SYS_close, p.warm_sock);
-    long r = FinishView(p, &where);
-    if (r < 0) InitFail(3, kStageView, where, r);
-    setup.b = 1;
-  } else if (p.mount_ns) {
+  if (p.mount_ns) {
     const char* where = "";
     long r = BuildView(p, &where);
     if (r == 0) r = FinishView(p, &where);
@@ -488,8 +427,18 @@ int InitMain(void* arg) {
     }
     if (w < 0 && w != -EINTR) break;  // ECHILD: nothing left (cannot happen before the program)
   }
-  SendMsg(3, done);
-  Exit(0);
+  if (p.pid_ns) {
+    // Kill and reap everything left in the namespace before reporting, so the tool may return
+    // on 'X' without waiting for the namespaces' teardown (which waits for RCU grace periods).
+    Sys(SYS_kill, -1, SIGKILL);
+    for (;;) {
+      long w = Sys(SYS_wait4, -1, 0, __WALL, 0);
+      if (w < 0 && w != -EINTR) break;
+    }
+  }
+  // Its copies of the program's stdio must not keep the tool's pipes open while it exits.
+  for (int fd = 0; fd < 3; ++fd) Sys(SYS_close, fd);
+  raw::WriteThenExit(3, &done, sizeof done);
 }
 
 // --- the tool's side -----------------------------------------------------------------------------
@@ -606,102 +555,31 @@ std::string VisiblePath(const std::string& path_list, const std::string& workdir
   return keep.empty() ? "/usr/local/bin:/usr/bin:/bin" : util::Join(keep, ":");
 }
 
-/// An init started ahead of its run: it has joined its slot's network namespace and cgroup and
-/// built the system part of the view, and waits on a socket for the run's descriptors.
-struct WarmInit {
-  static constexpr size_t kStack = 256 * 1024;
-  InitPlan plan{};  ///< read by the init (shared memory): filled in when the run is handed over
-  char* stacks = nullptr;
-  pid_t pid = -1;
-  int sock = -1;
-  int pidfd = -1;
-  int64_t tmpfs_mb = 0;
-  int net_fd = -1;
-  bool cgroup = false;
-  /// The thread that cloned it: the init shares that thread's TLS and dies with it (PDEATHSIG),
-  /// so only that thread hands it a run.
-  pthread_t owner = ::pthread_self();
-
-  WarmInit() {
-    void* m = ::mmap(nullptr, 2 * kStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    stacks = m == MAP_FAILED ? nullptr : static_cast<char*>(m);
-  }
-  ~WarmInit() {
-    if (sock >= 0) ::close(sock);  // an idle init sees EOF and exits
-    if (pid > 0) {
-      ::kill(pid, SIGKILL);
-      while (::waitpid(pid, nullptr, __WALL) < 0 && errno == EINTR) {
-      }
+/// Inits that reported their run's end but were still exiting: reaped at the next run.
+std::mutex& DeferredMutex() {
+  static std::mutex mu;
+  return mu;
+}
+std::vector<pid_t>& Deferred() {
+  static auto* pids = new std::vector<pid_t>();
+  return *pids;
+}
+void DeferReap(pid_t pid) {
+  std::lock_guard<std::mutex> lock(DeferredMutex());
+  Deferred().push_back(pid);
+}
+void ReapDeferred() {
+  std::lock_guard<std::mutex> lock(DeferredMutex());
+  auto& pids = Deferred();
+  for (size_t i = 0; i < pids.size();) {
+    pid_t r = ::waitpid(pids[i], nullptr, WNOHANG | __WALL);
+    if (r == pids[i] || (r < 0 && errno == ECHILD)) {
+      pids[i] = pids.back();
+      pids.pop_back();
+    } else {
+      ++i;
     }
-    if (pidfd >= 0) ::close(pidfd);
-    if (stacks) ::munmap(stacks, 2 * kStack);
   }
-  WarmInit(const WarmInit&) = delete;
-  WarmInit& operator=(const WarmInit&) = delete;
-  char* init_top() const { return stacks + kStack; }
-  char* program_top() const { return stacks + 2 * kStack; }
-  bool Alive() const {
-    siginfo_t info{};
-    return ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT | __WALL) == 0 &&
-           info.si_pid == 0;
-  }
-  /// Hands over stdin, stdout, stderr and the status pipe with the go byte.
-  bool Send(const int fds[4]) {
-    char go = 'g';
-    struct iovec iov {&go, 1};
-    alignas(struct cmsghdr) char control[CMSG_SPACE(4 * sizeof(int))] = {};
-    struct msghdr msg {};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(4 * sizeof(int));
-    std::memcpy(CMSG_DATA(c), fds, 4 * sizeof(int));
-    return ::sendmsg(sock, &msg, MSG_NOSIGNAL) == 1;
-  }
-  int TakePidfd() {
-    int fd = pidfd;
-    pidfd = -1;
-    return fd;
-  }
-  void Reaped() { pid = -1; }
-};
-
-std::shared_ptr<void> MakeWarm(SandboxSlot* slot, int64_t tmpfs_mb, int net_fd, int cgroup_fd,
-                               const std::vector<ViewStep>& sys_steps) {
-  auto w = std::make_shared<WarmInit>();
-  if (!w->stacks) return nullptr;
-  int sv[2];
-  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return nullptr;
-  w->sock = sv[0];
-  InitPlan& p = w->plan;
-  p.stdin_fd = p.stdout_fd = p.stderr_fd = p.status_fd = p.go_fd = -1;
-  p.netns_fd = net_fd;
-  p.cgroup_fd = cgroup_fd;
-  p.warm = true;
-  p.warm_sock = sv[1];
-  p.mount_ns = true;
-  p.pid_ns = true;
-  p.sys_steps = sys_steps.data();
-  p.n_sys = sys_steps.size();
-  sigset_t all, old;
-  ::sigfillset(&all);
-  ::pthread_sigmask(SIG_SETMASK, &all, &old);
-  pid_t pid = ::clone(InitMain, w->init_top(), CLONE_VM | CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, &p);
-  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  ::close(sv[1]);
-  if (pid < 0) return nullptr;
-  ::setpgid(pid, pid);
-  w->pid = pid;
-  w->pidfd = PidfdOpen(pid);
-  w->tmpfs_mb = tmpfs_mb;
-  w->net_fd = net_fd;
-  w->cgroup = cgroup_fd >= 0;
-  (void)slot;
-  return w;
 }
 
 }  // namespace
@@ -712,6 +590,7 @@ std::string SandboxViewUnavailableReason() {
 }
 
 Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
+  ReapDeferred();
   const SandboxPolicy& policy = request.policy;
   if (request.argv.empty() || request.argv[0].empty()) {
     return Error{"usage", "no command given to run"};
@@ -853,8 +732,7 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   plan.gid_map = gid_map.c_str();
   plan.sys_steps = sys_steps.data();
   plan.n_sys = sys_steps.size();
-  plan.cgroup_fd = -1;
-  // What the run itself needs, also handed to a warm init.
+  // What the run itself needs.
   auto fill_run = [&](InitPlan* target) {
     target->run_steps = run_steps.data();
     target->n_run = run_steps.size();
@@ -879,24 +757,6 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   result.run_as = UserLabel(run_uid);
   result.process_limit = cgroup_limit ? "cgroup" : plan.nproc ? "rlimit" : "";
 
-  // A warm init of this slot (started at the end of its previous run, its system view built)
-  // takes the run when it has the same shape; otherwise a cold start.
-  static const bool kWarmAllowed = std::getenv("AUTOPILOT_SANDBOX_NO_WARM") == nullptr;
-  const bool warm_shape = kWarmAllowed && plan.pid_ns && plan.mount_ns && !new_user;
-  std::shared_ptr<void> warm_hold;
-  WarmInit* warm = nullptr;
-  if (warm_shape && slot->warm) {
-    warm_hold = std::move(slot->warm);
-    auto* w = static_cast<WarmInit*>(warm_hold.get());
-    if (::pthread_equal(w->owner, ::pthread_self()) && w->tmpfs_mb == policy.tmpfs_mb &&
-        w->net_fd == plan.netns_fd && w->cgroup == (cgroup_fd >= 0) && w->Alive()) {
-      fill_run(&w->plan);
-      w->plan.program_stack = w->program_top();
-      int fds[4] = {in_r.get(), out_w.get(), err_w.get(), st_w.get()};
-      if (w->Send(fds)) warm = w;
-    }
-    if (!warm) warm_hold.reset();
-  }
   static std::once_flag subreaper;
   // Orphans of a run without a PID namespace are re-parented to us rather than to init.
   std::call_once(subreaper, [] { ::prctl(PR_SET_CHILD_SUBREAPER, 1); });
@@ -906,7 +766,7 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   sigset_t all, old;
   ::sigfillset(&all);
   ::pthread_sigmask(SIG_SETMASK, &all, &old);
-  pid_t pid = warm ? warm->pid : ::clone(InitMain, stacks.init_top(), flags, &plan);
+  pid_t pid = ::clone(InitMain, stacks.init_top(), flags, &plan);
   int clone_errno = errno;
   ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
   if (pid < 0 && plan.pid_ns) {
@@ -921,8 +781,8 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   if (pid < 0) return Error{"resource", std::string("cannot start the sandbox: ") + std::strerror(clone_errno)};
 
   // Parent. Also set the group from here so there is no window where a TERM misses it.
-  if (!warm) ::setpgid(pid, pid);
-  if (cgroup_fd >= 0 && !warm) {
+  ::setpgid(pid, pid);
+  if (cgroup_fd >= 0) {
     std::string id = std::to_string(pid);
     bool joined = ::write(cgroup_fd, id.data(), id.size()) == static_cast<ssize_t>(id.size());
     char go = joined ? 'g' : 'n';
@@ -930,12 +790,11 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
     go_w.Close();
   }
   go_r.Close();
-  if (warm) go_w.Close();
   out_w.Close();
   err_w.Close();
   st_w.Close();
   in_r.Close();
-  Fd pidfd(warm ? warm->TakePidfd() : PidfdOpen(pid));
+  Fd pidfd(PidfdOpen(pid));
 
   // Status: the setup report, then the program's start (or a failure record, then EOF).
   StatusMsg fail, started;
@@ -955,7 +814,6 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
     int ws = 0;
     while (::waitpid(pid, &ws, __WALL) < 0 && errno == EINTR) {
     }
-    if (warm) warm->Reaped();
     std::string what = std::string(fail.text) + ": " + std::strerror(fail.a);
     if (fail.b == kStageView) {
       std::lock_guard<std::mutex> lock(levels.mu);
@@ -1006,6 +864,7 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
       ::kill(-group, SIGKILL);
     }
   };
+  StatusMsg done;
   const int64_t deadline = start_ms + static_cast<int64_t>(policy.timeout_s * 1000.0);
   int64_t kill_at = 0, hard_kill_at = 0;
   bool term_sent = false, kill_sent = false, hard_sent = false, exited = false;
@@ -1042,7 +901,12 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
       i_in = nfds;
       fds[nfds++] = {in_w.get(), POLLOUT, 0};
     }
+    int i_st = -1;
     if (pidfd.get() >= 0) fds[nfds++] = {pidfd.get(), POLLIN, 0};
+    if (plan.pid_ns && st_r.get() >= 0) {
+      i_st = nfds;
+      fds[nfds++] = {st_r.get(), POLLIN, 0};
+    }
     int64_t next = !term_sent ? deadline : !kill_sent ? kill_at : !hard_sent ? hard_kill_at : now + 50;
     int wait_ms = static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(next - now, 1000)));
     if (pidfd.get() < 0) wait_ms = std::min(wait_ms, 10);  // no pidfd: poll for exit
@@ -1051,6 +915,17 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
     if (rc > 0) {
       if (i_out >= 0 && fds[i_out].revents) Drain(&out_r, &out);
       if (i_err >= 0 && fds[i_err].revents) Drain(&err_r, &errc);
+      if (i_st >= 0 && fds[i_st].revents) {
+        // 'X': the program and everything it started are dead and reaped.
+        StatusMsg m;
+        ssize_t n = ::read(st_r.get(), &m, sizeof m);
+        if (n == static_cast<ssize_t>(sizeof m) && m.kind == 'X') {
+          done = m;
+          exited = true;
+        } else if (n <= 0) {
+          st_r.Close();
+        }
+      }
       if (i_in >= 0 && fds[i_in].revents) {
         if (fds[i_in].revents & (POLLERR | POLLHUP)) {
           in_w.Close();
@@ -1065,7 +940,7 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
       }
     }
     siginfo_t info{};
-    if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT | __WALL) == 0 &&
+    if (!exited && ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT | __WALL) == 0 &&
         info.si_pid == pid) {
       exited = true;
     }
@@ -1090,10 +965,14 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
 
   int init_status = 0;
   struct rusage init_ru {};
-  while (::wait4(pid, &init_status, __WALL, &init_ru) < 0 && errno == EINTR) {
+  if (done.kind == 'X') {
+    // The init is only tearing its namespaces down now: reap it later, off this run's path.
+    if (::waitpid(pid, &init_status, WNOHANG | __WALL) != pid) DeferReap(pid);
+  } else {
+    while (::wait4(pid, &init_status, __WALL, &init_ru) < 0 && errno == EINTR) {
+    }
   }
-  StatusMsg done;
-  while (true) {
+  while (st_r.get() >= 0 && done.kind != 'X') {
     StatusMsg m;
     ssize_t n = ::read(st_r.get(), &m, sizeof m);
     if (n < 0 && errno == EINTR) continue;
@@ -1112,13 +991,6 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   }
 
   if (plan.pid_ns) lease.MarkEmpty();
-  if (warm) warm->Reaped();
-  // The slot's next run starts from a warm init: its clone and system view happen now, off that
-  // run's path (the view is built on the other core while this result is returned).
-  if (warm_shape && result.filesystem_isolated && levels.view.load()) {
-    slot->warm = MakeWarm(slot, policy.tmpfs_mb, plan.netns_fd, cgroup_fd, sys_steps);
-    slot->warm_owner = static_cast<unsigned long>(::pthread_self());
-  }
   int wstatus = 0;
   struct rusage ru {};
   if (done.kind == 'X') {

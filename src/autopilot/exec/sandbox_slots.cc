@@ -200,15 +200,7 @@ SlotLease::SlotLease(bool want_netns, int64_t max_processes) {
   {
     std::lock_guard<std::mutex> lock(PoolMutex());
     auto& free = FreeSlots();
-    // Prefer a slot whose warm init this thread started, then one that has what this run needs.
-    const unsigned long me = static_cast<unsigned long>(::pthread_self());
-    for (size_t i = free.size(); i-- > 0;) {
-      if (free[i]->warm && free[i]->warm_owner == me && (!want_netns || free[i]->netns_fd >= 0 || !caps.netns)) {
-        slot_ = std::move(free[i]);
-        free.erase(free.begin() + static_cast<long>(i));
-        break;
-      }
-    }
+    // Prefer a slot that already has what this run needs.
     for (size_t i = free.size(); !slot_ && i-- > 0;) {
       if (!want_netns || free[i]->netns_fd >= 0 || !caps.netns) {
         slot_ = std::move(free[i]);
@@ -236,8 +228,9 @@ SlotLease::SlotLease(bool want_netns, int64_t max_processes) {
     }
   }
   if (slot_->cgroup_procs_fd >= 0) {
-    // The init counts too; 0 (no limit) is "max".
-    int64_t want = max_processes > 0 ? max_processes + 1 : 0;
+    // The init counts too, and so may the previous run's init while it is still exiting (the
+    // tool does not wait for its namespaces' teardown); 0 (no limit) is "max".
+    int64_t want = max_processes > 0 ? max_processes + 2 : 0;
     if (slot_->pids_max != want) {
       if (WriteText(slot_->cgroup_dir + "/pids.max", want > 0 ? std::to_string(want) : "max")) {
         slot_->pids_max = want;

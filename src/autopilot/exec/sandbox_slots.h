@@ -15,8 +15,6 @@ struct SandboxSlot {
   int cgroup_procs_fd = -1; ///< the slot's cgroup.procs, opened for writing; -1 without cgroups
   std::string cgroup_dir;
   int64_t pids_max = -1;    ///< what pids.max was last set to
-  std::shared_ptr<void> warm;  ///< a started init waiting for this slot's next run (sandbox_runner.cc)
-  unsigned long warm_owner = 0;  ///< pthread_self() of the thread that started it (only it may use it)
 };
 
 /// What the machine allows, decided once per process.
