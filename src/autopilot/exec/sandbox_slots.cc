@@ -200,7 +200,15 @@ SlotLease::SlotLease(bool want_netns, int64_t max_processes) {
   {
     std::lock_guard<std::mutex> lock(PoolMutex());
     auto& free = FreeSlots();
-    // Prefer a slot that already has what this run needs.
+    // Prefer a slot whose zygote this thread made, then one that has what this run needs.
+    const unsigned long me = static_cast<unsigned long>(::pthread_self());
+    for (size_t i = free.size(); i-- > 0;) {
+      if (free[i]->zygote && free[i]->owner == me && (!want_netns || free[i]->netns_fd >= 0 || !caps.netns)) {
+        slot_ = std::move(free[i]);
+        free.erase(free.begin() + static_cast<long>(i));
+        break;
+      }
+    }
     for (size_t i = free.size(); !slot_ && i-- > 0;) {
       if (!want_netns || free[i]->netns_fd >= 0 || !caps.netns) {
         slot_ = std::move(free[i]);
@@ -228,9 +236,9 @@ SlotLease::SlotLease(bool want_netns, int64_t max_processes) {
     }
   }
   if (slot_->cgroup_procs_fd >= 0) {
-    // The init counts too, and so may the previous run's init while it is still exiting (the
-    // tool does not wait for its namespaces' teardown); 0 (no limit) is "max".
-    int64_t want = max_processes > 0 ? max_processes + 2 : 0;
+    // The slot's zygote and the init count too, and so may the previous run's init while it is
+    // still exiting (the tool does not wait for its namespaces' teardown); 0 (no limit) is "max".
+    int64_t want = max_processes > 0 ? max_processes + 3 : 0;
     if (slot_->pids_max != want) {
       if (WriteText(slot_->cgroup_dir + "/pids.max", want > 0 ? std::to_string(want) : "max")) {
         slot_->pids_max = want;

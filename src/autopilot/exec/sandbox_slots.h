@@ -15,6 +15,10 @@ struct SandboxSlot {
   int cgroup_procs_fd = -1; ///< the slot's cgroup.procs, opened for writing; -1 without cgroups
   std::string cgroup_dir;
   int64_t pids_max = -1;    ///< what pids.max was last set to
+  /// A process in the slot's cgroup that starts the slot's inits (sandbox_runner.cc), so no run
+  /// pays a cgroup migration; it serves only the thread that made it (`owner`).
+  std::shared_ptr<void> zygote;
+  unsigned long owner = 0;
 };
 
 /// What the machine allows, decided once per process.
