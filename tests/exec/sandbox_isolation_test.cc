@@ -12,6 +12,7 @@
 
 #include "autopilot/exec/process_runner.h"
 #include "autopilot/exec/sandbox_view.h"
+#include "autopilot/exec/self_check.h"
 #include "autopilot/util/clock.h"
 #include "autopilot/util/files.h"
 #include "autopilot/util/strings.h"
@@ -50,19 +51,7 @@ struct HostSecret {
   ~HostSecret() { util::RemoveTree(dir); }
 };
 
-bool AnyProcessWithArg(const std::string& arg) {
-  DIR* d = ::opendir("/proc");
-  if (!d) return false;
-  bool found = false;
-  while (auto* e = ::readdir(d)) {
-    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-    auto cmd = util::ReadFile(std::string("/proc/") + e->d_name + "/cmdline");
-    if (!cmd) continue;
-    for (const auto& a : util::Split(*cmd, '\0')) found = found || a == arg;
-  }
-  ::closedir(d);
-  return found;
-}
+bool AnyProcessWithArg(const std::string& arg) { return AnyProcessHasArgument(arg); }
 
 TEST(SandboxIsolation, WorldReadableFileOutsideTheWorkdirIsInvisible) {
   HostSecret secret;

@@ -32,21 +32,7 @@ std::string Marker() {
   return "6" + std::to_string(::getpid() % 1000) + "." + std::to_string(++n) + std::to_string(util::MonotonicMs() % 100000);
 }
 
-/// True when any host process has `arg` among its arguments (pids inside a PID namespace differ
-/// from the host's, so the tests look at what runs, not at a pid the child reported).
-bool AnyProcessWithArg(const std::string& arg) {
-  DIR* d = ::opendir("/proc");
-  if (!d) return false;
-  bool found = false;
-  while (auto* e = ::readdir(d)) {
-    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-    auto cmd = util::ReadFile(std::string("/proc/") + e->d_name + "/cmdline");
-    if (!cmd) continue;
-    for (const auto& a : util::Split(*cmd, '\0')) found = found || a == arg;
-  }
-  ::closedir(d);
-  return found;
-}
+bool AnyProcessWithArg(const std::string& arg) { return AnyProcessHasArgument(arg); }
 
 TEST(SandboxRunner, CapturesStdoutStderrAndExitCodeSeparately) {
   SandboxRunner runner;

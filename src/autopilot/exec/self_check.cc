@@ -63,19 +63,6 @@ std::string Unique() {
   return std::to_string(::getpid()) + "-" + std::to_string(util::MonotonicMs()) + "-" + std::to_string(std::rand() % 100000);
 }
 
-bool ProcessWithArgumentExists(const std::string& needle) {
-  DIR* d = ::opendir("/proc");
-  if (!d) return false;
-  bool found = false;
-  while (auto* e = ::readdir(d)) {
-    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-    auto cmd = util::ReadFile(std::string("/proc/") + e->d_name + "/cmdline");
-    if (cmd && cmd->find(needle) != std::string::npos) found = true;
-  }
-  ::closedir(d);
-  return found;
-}
-
 /// Filesystem view, private /tmp and /dev/shm, descriptors, PID namespace, per-run process limit.
 void AddIsolationProbes(ProcessRunner* runner, std::vector<SelfCheckItem>* out) {
   auto add = [&](std::string name, const std::string& status, std::string detail) {
@@ -147,7 +134,7 @@ void AddIsolationProbes(ProcessRunner* runner, std::vector<SelfCheckItem>* out) 
     std::string marker = "3600." + std::to_string(std::rand() % 90000 + 10000);
     auto r = runner->Run(Probe({"sh", "-c", "setsid sh -c '(sleep " + marker + " &) ; sleep " + marker +
                                                 "' </dev/null >/dev/null 2>&1 & sleep 0.2"}));
-    bool survived = ProcessWithArgumentExists(marker);
+    bool survived = AnyProcessHasArgument(marker);
     if (survived) {
       // Do not leave the probe behind on a machine where the sandbox failed to.
       std::string kill = "pkill -KILL -f 'sleep " + marker + "'";
@@ -178,6 +165,20 @@ void AddIsolationProbes(ProcessRunner* runner, std::vector<SelfCheckItem>* out) 
 }
 
 }  // namespace
+
+bool AnyProcessHasArgument(const std::string& arg) {
+  DIR* d = ::opendir("/proc");
+  if (!d) return false;
+  bool found = false;
+  while (auto* e = ::readdir(d)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    auto cmd = util::ReadFile(std::string("/proc/") + e->d_name + "/cmdline");
+    if (!cmd) continue;
+    for (const auto& a : util::Split(*cmd, '\0')) found = found || a == arg;
+  }
+  ::closedir(d);
+  return found;
+}
 
 std::vector<SelfCheckItem> RunSelfCheck(ProcessRunner* runner) {
   std::vector<SelfCheckItem> out;

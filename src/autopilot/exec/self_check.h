@@ -19,6 +19,10 @@ struct SelfCheckItem {
 /// memory limit, privilege drop.
 std::vector<SelfCheckItem> RunSelfCheck(ProcessRunner* runner);
 
+/// True when a process on this machine has `arg` as one of its arguments (probes and tests look
+/// for what runs, since pids inside a PID namespace are not the host's).
+bool AnyProcessHasArgument(const std::string& arg);
+
 /// A TCP listener on 127.0.0.1 with an ephemeral port, for isolation probes and tests.
 class LoopbackListener {
  public:
