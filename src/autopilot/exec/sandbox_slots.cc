@@ -88,7 +88,7 @@ void RemoveCgroupTree(const std::string& dir) {
   ::rmdir(dir.c_str());
 }
 
-/// Folders left by tools that died without cleaning up (pid in the name no longer alive).
+/// Folders left by tools that died without cleaning up.
 void RemoveStale(const std::string& base) {
   DIR* d = ::opendir(base.c_str());
   if (!d) return;
@@ -96,8 +96,7 @@ void RemoveStale(const std::string& base) {
   while (auto* e = ::readdir(d)) {
     std::string name = e->d_name;
     if (!util::StartsWith(name, "autopilot-sandbox-")) continue;
-    pid_t pid = std::atoi(name.c_str() + std::strlen("autopilot-sandbox-"));
-    if (pid > 0 && pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) stale.push_back(base + "/" + name);
+    if (OwnerTagIsStale(name.substr(std::strlen("autopilot-sandbox-")))) stale.push_back(base + "/" + name);
   }
   ::closedir(d);
   for (const auto& s : stale) RemoveCgroupTree(s);
@@ -151,7 +150,7 @@ SlotCapabilities DetectCaps() {
   }
   while (base.size() > 1 && base.back() == '/') base.pop_back();
   RemoveStale(base);
-  std::string root = base + "/autopilot-sandbox-" + std::to_string(::getpid());
+  std::string root = base + "/autopilot-sandbox-" + OwnerTag();
   if (::mkdir(root.c_str(), 0755) != 0 && errno != EEXIST) {
     caps.why_no_cgroup = "cannot create " + root + ": " + std::strerror(errno);
     return caps;
@@ -188,6 +187,24 @@ int& SlotCounter() {
 }
 
 }  // namespace
+
+const std::string& OwnerTag() {
+  static const std::string tag = [] {
+    struct stat st {};
+    unsigned long ino = ::stat("/proc/self/ns/pid", &st) == 0 ? static_cast<unsigned long>(st.st_ino) : 0;
+    return std::to_string(ino) + "." + std::to_string(::getpid());
+  }();
+  return tag;
+}
+
+bool OwnerTagIsStale(const std::string& tag) {
+  size_t dot = tag.find('.');
+  if (dot == std::string::npos) return false;
+  const std::string& mine = OwnerTag();
+  if (tag.substr(0, dot) != mine.substr(0, mine.find('.'))) return false;
+  pid_t pid = std::atoi(tag.c_str() + dot + 1);
+  return pid > 0 && pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH;
+}
 
 const SlotCapabilities& SlotCaps() {
   static const SlotCapabilities caps = DetectCaps();

@@ -32,6 +32,15 @@ struct SlotCapabilities {
 
 const SlotCapabilities& SlotCaps();
 
+/// "<pid-namespace inode>.<pid>" of this process, for names of things it leaves on the host (its
+/// cgroup folder, its /etc snapshot) so that a later tool can tell whether their owner is gone.
+const std::string& OwnerTag();
+
+/// True when `tag` (an OwnerTag) names a process of this PID namespace that no longer exists.
+/// Tags of other PID namespaces are never stale here: their pids mean nothing in this one (a
+/// tool run inside another's sandbox must not remove the outer tool's folders).
+bool OwnerTagIsStale(const std::string& tag);
+
 /// Takes a free slot (creating what it lacks: a netns when `want_netns`, a cgroup) and gives it back.
 class SlotLease {
  public:

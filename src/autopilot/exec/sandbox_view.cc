@@ -15,6 +15,7 @@
 #include <signal.h>
 
 #include "autopilot/util/files.h"
+#include "autopilot/util/sha256.h"
 
 #include "autopilot/util/strings.h"
 
@@ -83,41 +84,70 @@ void AddSystemPath(const std::string& path, std::vector<ViewStep>* steps) {
   AddBind(path, path, false, S_ISDIR(st.st_mode), steps);
 }
 
-/// Removes the snapshot when the process ends normally.
-struct SnapshotCleanup {
-  std::string dir;
-  ~SnapshotCleanup() {
-    if (!dir.empty()) util::RemoveTree(dir);
+/// What the allowed /etc entries are now: names, types, sizes, times, link targets, recursively.
+std::string EtcFingerprint() {
+  namespace fs = std::filesystem;
+  util::Sha256 h;
+  std::error_code ec;
+  auto add = [&](const fs::path& p) {
+    struct stat st {};
+    if (::lstat(p.c_str(), &st) != 0) return;
+    h.Update(p.string() + "\n" + std::to_string(st.st_mode) + " " + std::to_string(st.st_size) + " " +
+             std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + "\n");
+    if (S_ISLNK(st.st_mode)) h.Update(fs::read_symlink(p, ec).string());
+  };
+  for (const auto& name : EtcEntries()) {
+    fs::path from = fs::path("/etc") / name;
+    add(from);
+    if (fs::is_directory(fs::symlink_status(from, ec))) {
+      for (auto it = fs::recursive_directory_iterator(from, ec); !ec && it != fs::recursive_directory_iterator();
+           it.increment(ec)) {
+        add(it->path());
+      }
+    }
   }
-};
+  auto digest = h.Finish();
+  static const char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (size_t i = 0; i < 8; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 15];
+  }
+  return hex;
+}
 
+/// A snapshot folder we can trust: ours, not writable by anyone else.
+bool Trusted(const std::string& dir) {
+  struct stat st {};
+  return ::lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == ::geteuid() &&
+         (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+}
+
+/// One snapshot per content of /etc and user, shared by every tool process (made once, renamed
+/// into place, never changed): no per-process copies left behind by killed tools.
 std::string MakeEtcSnapshot() {
   namespace fs = std::filesystem;
-  // Snapshots of tools that died without cleaning up.
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(fs::temp_directory_path(ec), ec)) {
-    std::string name = e.path().filename().string();
-    if (!util::StartsWith(name, "autopilot-etc-")) continue;
-    pid_t pid = std::atoi(name.c_str() + std::strlen("autopilot-etc-"));
-    if (pid > 0 && pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) util::RemoveTree(e.path().string());
-  }
-  auto dir = util::MakeTempDir("autopilot-etc-" + std::to_string(::getpid()) + "-");
+  const std::string base = fs::temp_directory_path(ec).string();
+  const std::string final_dir =
+      base + "/autopilot-etc-" + std::to_string(::geteuid()) + "-" + EtcFingerprint();
+  if (Trusted(final_dir)) return final_dir;
+  auto dir = util::MakeTempDir("autopilot-etc-new-");
   if (!dir) return "";
-  ::chmod(dir->c_str(), 0755);
   for (const auto& name : EtcEntries()) {
     fs::path from = fs::path("/etc") / name;
     if (!fs::exists(fs::symlink_status(from, ec))) continue;
-    fs::copy(from, fs::path(*dir) / name,
-             fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);
+    fs::copy(from, fs::path(*dir) / name, fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);
   }
-  return *dir;
+  ::chmod(dir->c_str(), 0755);
+  if (::rename(dir->c_str(), final_dir.c_str()) != 0) util::RemoveTree(*dir);  // another tool won
+  return Trusted(final_dir) ? final_dir : "";
 }
 
 }  // namespace
 
 const std::string& EtcSnapshot() {
   static const std::string dir = MakeEtcSnapshot();
-  static SnapshotCleanup cleanup{dir};
   return dir;
 }
 

@@ -36,7 +36,8 @@ inline constexpr const char* kOldRoot = "/oldroot";
 const std::vector<std::string>& SystemPaths();
 const std::vector<std::string>& EtcEntries();
 
-/// A copy of the allowed /etc entries made once per process (symlinks kept), shown as /etc.
+/// A copy of the allowed /etc entries (symlinks kept), shown as /etc: one per content of /etc
+/// and user, under the temp folder, shared by every tool process.
 /// Empty when it cannot be made; the view then binds the entries one by one.
 const std::string& EtcSnapshot();
 
