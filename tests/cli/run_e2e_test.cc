@@ -113,6 +113,9 @@ TEST_F(RunCli, KilledAtRandomPointsThenResumedEndsWithOnePassingRun) {
   // Resumed twice more with random kills, then to the end.
   for (int i = 0; i < 3; ++i) {
     Out r = Run({"--json", "run", fruit, "--resume", std::to_string(id), "--strict-replay"}, i < 2 ? when(rng) : 240);
+    // A kill that lands after the run was recorded as passed but before the process exited
+    // leaves a finished run: resuming it is refused, and the store check below judges it.
+    if (r.code == 2 && r.out.find("is finished (passed)") != std::string::npos) break;
     if (i == 2 || r.code == 0) {
       ASSERT_EQ(r.code, 0) << r.out << r.err;
       json doc = json::parse(r.out);
