@@ -37,6 +37,13 @@ TEST(Redactor, TrimsEnvironmentValuesAndKeepsOneNamePerValue) {
   EXPECT_EQ(r.Apply("v=shared-fake-value-42;"), "v=[redacted:A_TOKEN];");  // the first name in order
 }
 
+TEST(Redactor, FindsValuesInsideJsonBodiesToo) {
+  Redactor r = Redactor::FromEnvironment({"Q_PASSWORD=fake\"quoted\\value"});
+  EXPECT_EQ(r.value_count(), 2u);
+  EXPECT_EQ(r.Apply("{\"out\": \"fake\\\"quoted\\\\value\"}"), "{\"out\": \"[redacted:Q_PASSWORD]\"}");
+  EXPECT_EQ(r.Apply("raw fake\"quoted\\value"), "raw [redacted:Q_PASSWORD]");
+}
+
 TEST(Redactor, LongerValuesWinOverValuesTheyContain) {
   Redactor r = Redactor::FromEnvironment({"X_SECRET=fakefake", "Y_SECRET=fakefake-and-more"});
   EXPECT_EQ(r.Apply("[fakefake-and-more] [fakefake]"), "[[redacted:Y_SECRET]] [[redacted:X_SECRET]]");

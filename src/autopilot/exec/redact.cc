@@ -176,6 +176,30 @@ void FindShapes(std::string_view t, Push push) {
   }
 }
 
+/// `value` as it appears inside a JSON string (request and response bodies are stored as JSON).
+std::string JsonEscaped(std::string_view value) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (char c : value) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += "\\u00";
+          out += kHex[(c >> 4) & 0xf];
+          out += kHex[c & 0xf];
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Redactor Redactor::FromEnvironment(const std::vector<std::string>& env) {
@@ -194,7 +218,11 @@ Redactor Redactor::FromEnvironment(const std::vector<std::string>& env) {
   for (const auto& [name, value] : by_name) {
     bool seen = std::any_of(r.values_.begin(), r.values_.end(),
                             [&](const Secret& s) { return s.value == value; });
-    if (!seen) r.values_.push_back({value, "[redacted:" + name + "]"});
+    if (seen) continue;
+    std::string marker = "[redacted:" + name + "]";
+    std::string escaped = JsonEscaped(value);
+    if (escaped != value) r.values_.push_back({std::move(escaped), marker});
+    r.values_.push_back({value, std::move(marker)});
   }
   std::stable_sort(r.values_.begin(), r.values_.end(),
                    [](const Secret& a, const Secret& b) { return a.value.size() > b.value.size(); });

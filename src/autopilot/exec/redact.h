@@ -26,7 +26,7 @@ class Redactor {
   Redactor() = default;
 
   /// Key shapes plus the values of the secret-named (exec::IsSecretName) NAME=VALUE entries of
-  /// `env` that are at least kMinSecretValueLength long.
+  /// `env` that are at least kMinSecretValueLength long (trimmed; also found JSON-escaped).
   static Redactor FromEnvironment(const std::vector<std::string>& env);
 
   /// `text` with every secret replaced.
@@ -34,7 +34,8 @@ class Redactor {
   /// Redacts `text` in place; true when anything was replaced (untouched otherwise).
   bool Apply(std::string* text) const;
 
-  /// How many distinct environment values this redactor looks for.
+  /// How many literals this redactor looks for: each distinct value, and its JSON-escaped form
+  /// where that differs (request and response bodies are stored as JSON).
   size_t value_count() const { return values_.size(); }
 
  private:
