@@ -6,6 +6,8 @@
 
 #include <set>
 
+#include "autopilot/util/strings.h"
+
 namespace autopilot::prompt {
 namespace {
 
@@ -148,6 +150,44 @@ TEST(PromptLibrary, RepairPromptsKeepTheFactsAndCarryTheFeedbackTheirLevelAllows
       } else {
         EXPECT_TRUE(has_error) << stage << "/" << f;
         EXPECT_TRUE(has_code) << stage << "/" << f;
+      }
+    }
+  }
+}
+
+TEST(PromptLibrary, RepairPromptsSayWhenSecretsWereRedacted) {
+  auto lib = Library();
+  const std::string kSentence = "were replaced by ";
+  for (const auto& [stage, c] : Contract()) {
+    std::set<std::string> sentinels;
+    json facts = Sentinels(c.scalars, c.lists, c.classes, &sentinels);
+    facts["repair"] = {{"attempt", 1},
+                       {"layer", "run"},
+                       {"code", "runtime.value_error"},
+                       {"diagnostics", json::array({"ValueError: [redacted:openai-key]"})},
+                       {"previous_code", "print(1)"},
+                       {"repeated", false}};
+    for (const auto& f : KnownFormats()) {
+      // Without the fact (or with false) the prompt is exactly what it was before redaction existed.
+      auto absent = lib.RenderRepair(stage, f, facts);
+      ASSERT_TRUE(absent.ok()) << stage << "/" << f << ": " << absent.error().message;
+      json off = facts;
+      off["repair"]["redacted"] = false;
+      auto quiet = lib.RenderRepair(stage, f, off);
+      ASSERT_TRUE(quiet.ok());
+      EXPECT_EQ(quiet->user, absent->user) << stage << "/" << f;
+      EXPECT_EQ(quiet->user.find(kSentence), std::string::npos) << stage << "/" << f;
+      json on = facts;
+      on["repair"]["redacted"] = true;
+      auto told = lib.RenderRepair(stage, f, on);
+      ASSERT_TRUE(told.ok());
+      if (f == "minimal") {  // no feedback at all, so nothing quoted was redacted
+        EXPECT_EQ(told->user, absent->user) << stage;
+      } else {
+        std::string lower = util::ToLower(told->user);
+        EXPECT_NE(lower.find("values that looked like secrets were replaced by"), std::string::npos)
+            << stage << "/" << f << ":\n" << told->user;
+        EXPECT_NE(lower.find("[redacted:…]"), std::string::npos) << stage << "/" << f;
       }
     }
   }

@@ -10,6 +10,9 @@
 namespace autopilot::pipeline {
 namespace {
 
+/// How much of a reply without code the repair prompt quotes.
+constexpr size_t kMaxPreviousReply = 4000;
+
 const validate::LayerResult* FirstFailing(const std::vector<validate::LayerResult>& layers) {
   for (const auto& l : layers) {
     if (!l.passed) return &l;
@@ -92,12 +95,35 @@ std::vector<std::string> FeedbackLines(const validate::LayerResult& failing, siz
   return out;
 }
 
+nlohmann::json RepairFacts(const Attempt& a, const validate::LayerResult& failing,
+                           const exec::Redactor& redactor) {
+  bool redacted = false;
+  auto scrub = [&](std::string* text) {
+    bool replaced = redactor.Apply(text);
+    redacted = redacted || replaced || exec::ContainsRedactionMarker(*text);
+  };
+  std::vector<std::string> lines = FeedbackLines(failing);
+  for (auto& line : lines) scrub(&line);
+  // Redact before cutting, so that a cut can never leave the start of a secret behind.
+  std::string previous = a.code.empty() ? a.llm.text : a.code;
+  scrub(&previous);
+  if (a.code.empty() && previous.size() > kMaxPreviousReply) previous.resize(kMaxPreviousReply);
+  return {{"attempt", a.number},
+          {"layer", failing.layer},
+          {"code", a.primary_code},
+          {"diagnostics", lines},
+          {"previous_code", previous},
+          {"repeated", false},
+          {"redacted", redacted}};
+}
+
 StageOutcome RunStage(const StageSpec& spec, const prompt::PromptLibrary& prompts,
                       const std::string& format, llm::LlmBackend* backend, const Budget& budget,
                       const Recorder& recorder) {
   StageOutcome outcome;
   const int64_t start = util::MonotonicMs();
   nlohmann::json facts = spec.facts;
+  const exec::Redactor& redactor = spec.redactor ? *spec.redactor : exec::ProcessRedactor();
   std::string previous_signature;
   for (int n = 1; n <= budget.max_attempts; ++n) {
     if (budget.stop && budget.stop->load()) {
@@ -179,15 +205,13 @@ StageOutcome RunStage(const StageSpec& spec, const prompt::PromptLibrary& prompt
       outcome.stop_reason = "passed";
       break;
     }
-    // Repair facts for the next prompt.
-    std::vector<std::string> lines = FeedbackLines(*failing);
-    std::string signature = failing->layer + "|" + a.primary_code + "|" + (lines.empty() ? "" : lines.front());
-    facts["repair"] = {{"attempt", n},
-                       {"layer", failing->layer},
-                       {"code", a.primary_code},
-                       {"diagnostics", lines},
-                       {"previous_code", a.code.empty() ? a.llm.text.substr(0, 4000) : a.code},
-                       {"repeated", signature == previous_signature}};
+    // Repair facts for the next prompt, with what looked like secrets replaced.
+    nlohmann::json repair = RepairFacts(a, *failing, redactor);
+    const auto& lines = repair["diagnostics"];
+    std::string signature = failing->layer + "|" + a.primary_code + "|" +
+                            (lines.empty() ? "" : lines.front().get<std::string>());
+    repair["repeated"] = signature == previous_signature;
+    facts["repair"] = std::move(repair);
     previous_signature = signature;
     outcome.stop_reason = "attempts";
   }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "autopilot/exec/redact.h"
 #include "autopilot/extract/extractor.h"
 #include "autopilot/llm/backend.h"
 #include "autopilot/prompt/prompt_set.h"
@@ -36,6 +37,8 @@ struct StageSpec {
   llm::Sampling sampling;
   /// Runs static → … → semantic on extracted code; stops at the first failing layer.
   std::function<std::vector<validate::LayerResult>(const std::string& code)> validate;
+  /// Scrubs what goes back into repair prompts; null = exec::ProcessRedactor().
+  const exec::Redactor* redactor = nullptr;
 };
 
 struct Attempt;
@@ -74,7 +77,14 @@ struct Recorder {
 /// The first few distinct diagnostics of the failing layer, as the repair prompt shows them.
 std::vector<std::string> FeedbackLines(const validate::LayerResult& failing, size_t max_lines = 5);
 
+/// The `repair` facts of the prompt after a failed attempt: attempt, layer, code, diagnostics,
+/// previous_code, repeated (filled in by the loop) and `redacted`, true when a diagnostic or the
+/// previous code held something that looked like a secret (replaced here or upstream).
+nlohmann::json RepairFacts(const Attempt& attempt, const validate::LayerResult& failing,
+                           const exec::Redactor& redactor);
+
 /// Runs the loop. Never throws; transport failures end the stage with stop_reason "transport".
+/// Every diagnostic and previous code quoted in a repair prompt passes the spec's redactor.
 StageOutcome RunStage(const StageSpec& spec, const prompt::PromptLibrary& prompts,
                       const std::string& format, llm::LlmBackend* backend, const Budget& budget,
                       const Recorder& recorder = {});

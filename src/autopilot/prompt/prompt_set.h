@@ -50,7 +50,7 @@ class PromptLibrary {
   Result<Prompt> RenderTask(const std::string& stage, const std::string& format,
                             const nlohmann::json& facts) const;
   /// Repair prompt: `facts` plus a `repair` object (layer, code, diagnostics, previous_code,
-  /// repeated, attempt).
+  /// repeated, attempt, and optionally redacted: secrets were replaced in what it quotes).
   Result<Prompt> RenderRepair(const std::string& stage, const std::string& format,
                               const nlohmann::json& facts) const;
 
