@@ -112,6 +112,61 @@ TEST_F(RunStoreTest, RecordsARunWithAttemptsCallsValidationsAndArtifacts) {
   EXPECT_TRUE(s->CheckIntegrity().ok());
 }
 
+TEST_F(RunStoreTest, EveryTextAnAttemptWritesIsRedactedButBinaryArtifactsAreKept) {
+  // Key shapes are redacted whatever this process's environment holds; the values are fake.
+  const std::string key = "sk-FAKEstore0123456789abcdefFAKE0123456789";
+  const std::string url = "https://fakeuser:fakepass@example.com/x";
+  auto s = RunStore::Open(path_);
+  ASSERT_TRUE(s.ok());
+  auto run = s->BeginRun({"sw", "dp", "m", "f", "p", 0}, R"({"base": ")" + url + R"("})");
+  ASSERT_TRUE(run.ok());
+  auto a = s->BeginAttempt(run->id, "dp", 1);
+  ASSERT_TRUE(a.ok());
+  LlmCallRecord call;
+  call.attempt_id = *a;
+  call.provider = "openai";
+  call.model = "gpt";
+  call.request_json = R"({"user": "RuntimeError: bad key )" + key + R"("})";
+  call.response_raw = R"({"content": "api_key = ')" + key + R"('"})";
+  call.text = "api_key = '" + key + "'";
+  call.error_message = "Authorization: Bearer fake-bearer-0123456789";
+  ASSERT_TRUE(s->RecordLlmCall(call).ok());
+  ValidationRecord v;
+  v.attempt_id = *a;
+  v.layer = "run";
+  v.code = "runtime.value_error";
+  v.message = "ValueError: " + key;
+  v.hint = "fetch " + url;
+  ASSERT_TRUE(s->RecordValidation(v).ok());
+  const std::string code = "print('" + key + "')\n";
+  ASSERT_TRUE(s->RecordArtifact(run->id, *a, "code", "dp_attempt1", code).ok());
+  const std::string binary = std::string("TFL3\0\0", 6) + key;
+  ASSERT_TRUE(s->RecordArtifact(run->id, std::nullopt, "tflite", "model.tflite", binary).ok());
+
+  for (const char* sql : {"SELECT config_json FROM runs", "SELECT request_json FROM llm_calls",
+                          "SELECT response_raw FROM llm_calls", "SELECT text FROM llm_calls",
+                          "SELECT error_message FROM llm_calls", "SELECT message FROM validations",
+                          "SELECT hint FROM validations",
+                          "SELECT CAST(content AS TEXT) FROM artifacts WHERE kind = 'code'"}) {
+    auto text = s->db().QueryText(sql);
+    ASSERT_TRUE(text.ok()) << sql;
+    EXPECT_EQ(text->find("FAKEstore"), std::string::npos) << sql << ": " << *text;
+    EXPECT_EQ(text->find("fakepass"), std::string::npos) << sql << ": " << *text;
+    EXPECT_EQ(text->find("fake-bearer"), std::string::npos) << sql << ": " << *text;
+    EXPECT_NE(text->find("[redacted"), std::string::npos) << sql << ": " << *text;
+  }
+  EXPECT_EQ(*s->db().QueryText("SELECT message FROM validations"), "ValueError: [redacted:openai-key]");
+  EXPECT_EQ(*s->db().QueryText("SELECT hint FROM validations"), "fetch https://[redacted]@example.com/x");
+  // The digest describes what is stored; a model is stored byte for byte.
+  const std::string stored = "print('[redacted:openai-key]')\n";
+  EXPECT_EQ(*s->db().QueryText("SELECT sha256 FROM artifacts WHERE kind = 'code'"), util::Sha256Hex(stored));
+  EXPECT_EQ(*s->db().QueryInt("SELECT size_bytes FROM artifacts WHERE kind = 'code'"),
+            static_cast<int64_t>(stored.size()));
+  EXPECT_EQ(*s->db().QueryText("SELECT sha256 FROM artifacts WHERE kind = 'tflite'"), util::Sha256Hex(binary));
+  EXPECT_EQ(*s->db().QueryInt("SELECT size_bytes FROM artifacts WHERE kind = 'tflite'"),
+            static_cast<int64_t>(binary.size()));
+}
+
 TEST_F(RunStoreTest, SameRunKeyFindsTheExistingRun) {
   auto s = RunStore::Open(path_);
   ASSERT_TRUE(s.ok());

@@ -7,6 +7,7 @@
 #include <set>
 #include <vector>
 
+#include "autopilot/exec/redact.h"
 #include "autopilot/taxonomy/category.h"
 #include "autopilot/util/clock.h"
 #include "autopilot/util/files.h"
@@ -396,7 +397,10 @@ Result<void> WriteTrace(store::RunStore& st, const Trace& tr, const std::string&
   ins->Bind(1, LangfuseRunKey(tr.id)).Bind(2, kLangfuseSweep).Bind(3, stage).Bind(4, provider + ":" + model);
   ins->Bind(5, options.format).Bind(6, PresetOf(tr));
   ins->Bind(7, tr.num_run ? *tr.num_run : static_cast<int64_t>(position + 1)).Bind(8, run_status);
-  ins->Bind(9, cfg.dump(-1, ' ', false, json::error_handler_t::replace)).Bind(10, started).Bind(11, finished);
+  // Traces hold the prototype's prompts and sandbox output: secrets are replaced before storing.
+  const exec::Redactor& redactor = exec::ProcessRedactor();
+  ins->Bind(9, redactor.Apply(cfg.dump(-1, ' ', false, json::error_handler_t::replace)));
+  ins->Bind(10, started).Bind(11, finished);
   if (auto r = ins->Run(); !r) return r;
   const int64_t run_id = db.LastInsertId();
 
@@ -442,7 +446,8 @@ Result<void> WriteTrace(store::RunStore& st, const Trace& tr, const std::string&
       if (g->latency_ms) total_ms = static_cast<int64_t>(std::llround(*g->latency_ms));
       call->Bind(1, attempt_id).Bind(2, ProviderOf(g->model.empty() ? model : g->model, g->api_base));
       call->Bind(3, g->model.empty() ? model : g->model).Bind(4, NullIfEmpty(g->model));
-      call->Bind(5, req.dump(-1, ' ', false, json::error_handler_t::replace)).Bind(6, g->text);
+      call->Bind(5, redactor.Apply(req.dump(-1, ' ', false, json::error_handler_t::replace)));
+      call->Bind(6, redactor.Apply(g->text));
       call->Bind(7, g->input_tokens).Bind(8, g->output_tokens).Bind(9, total_ms).Bind(10, g->cost);
       call->Bind(11, g->start.empty() ? a_start : g->start);
       if (auto r = call->Run(); !r) return r;

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "autopilot/exec/redact.h"
 #include "autopilot/store/migrations.h"
 #include "autopilot/util/clock.h"
 #include "autopilot/util/sha256.h"
@@ -22,6 +23,14 @@ std::optional<std::string> NullIfEmpty(const std::string& s) {
   if (s.empty()) return std::nullopt;
   return s;
 }
+
+/// What the store keeps of a text: secrets (as exec::ProcessRedactor sees them) replaced. Every
+/// free text an attempt writes passes here — sandbox output reaches the store inside diagnostics,
+/// code, replies and prompts.
+std::string Scrub(std::string_view text) { return exec::ProcessRedactor().Apply(text); }
+
+/// Binary content (models) is kept as it is: a NUL byte never occurs in text.
+bool IsBinary(std::string_view content) { return content.find('\0') != std::string_view::npos; }
 
 }  // namespace
 
@@ -74,7 +83,7 @@ Result<RunHandle> RunStore::BeginRun(const RunKey& key, const std::string& confi
         " started_at) VALUES (?,?,?,?,?,?,?,?,?)");
     if (!ins) return ins.error();
     ins->Bind(1, key.ToString()).Bind(2, key.sweep).Bind(3, key.stage).Bind(4, key.model);
-    ins->Bind(5, key.format).Bind(6, key.preset).Bind(7, key.repetition).Bind(8, config_json);
+    ins->Bind(5, key.format).Bind(6, key.preset).Bind(7, key.repetition).Bind(8, Scrub(config_json));
     ins->Bind(9, util::NowRfc3339());
     if (auto r = ins->Run(); !r) return r;
     handle.id = db_.LastInsertId();
@@ -146,12 +155,13 @@ Result<int64_t> RunStore::RecordLlmCall(const LlmCallRecord& c) {
       " error_message, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   if (!st) return st.error();
   st->Bind(1, c.attempt_id).Bind(2, c.provider).Bind(3, c.model);
-  st->Bind(4, NullIfEmpty(c.response_model)).Bind(5, c.request_json);
-  st->Bind(6, NullIfEmpty(c.response_raw)).Bind(7, c.text).Bind(8, NullIfEmpty(c.finish_reason));
+  st->Bind(4, NullIfEmpty(c.response_model)).Bind(5, Scrub(c.request_json));
+  st->Bind(6, NullIfEmpty(Scrub(c.response_raw))).Bind(7, Scrub(c.text));
+  st->Bind(8, NullIfEmpty(c.finish_reason));
   st->Bind(9, c.input_tokens).Bind(10, c.output_tokens).Bind(11, c.cached_input_tokens);
   st->Bind(12, c.reasoning_tokens).Bind(13, c.ttft_ms).Bind(14, c.total_ms).Bind(15, c.load_ms);
   st->Bind(16, c.cost_usd).Bind(17, c.retries).Bind(18, NullIfEmpty(c.error_code));
-  st->Bind(19, NullIfEmpty(c.error_message)).Bind(20, util::NowRfc3339());
+  st->Bind(19, NullIfEmpty(Scrub(c.error_message))).Bind(20, util::NowRfc3339());
   if (auto r = st->Run(); !r) return r.error();
   return db_.LastInsertId();
 }
@@ -162,8 +172,9 @@ Result<int64_t> RunStore::RecordValidation(const ValidationRecord& v) {
       " duration_ms, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
   if (!st) return st.error();
   st->Bind(1, v.attempt_id).Bind(2, v.layer).Bind(3, v.passed ? 1 : 0);
-  st->Bind(4, NullIfEmpty(v.code)).Bind(5, NullIfEmpty(v.message)).Bind(6, NullIfEmpty(v.file));
-  st->Bind(7, v.line).Bind(8, NullIfEmpty(v.hint)).Bind(9, v.duration_ms);
+  st->Bind(4, NullIfEmpty(v.code)).Bind(5, NullIfEmpty(Scrub(v.message)));
+  st->Bind(6, NullIfEmpty(Scrub(v.file))).Bind(7, v.line).Bind(8, NullIfEmpty(Scrub(v.hint)));
+  st->Bind(9, v.duration_ms);
   st->Bind(10, util::NowRfc3339());
   if (auto r = st->Run(); !r) return r.error();
   return db_.LastInsertId();
@@ -176,9 +187,12 @@ Result<int64_t> RunStore::RecordArtifact(int64_t run_id, std::optional<int64_t> 
       "INSERT INTO artifacts(run_id, attempt_id, kind, name, sha256, size_bytes, content,"
       " created_at) VALUES (?,?,?,?,?,?,?,?)");
   if (!st) return st.error();
-  st->Bind(1, run_id).Bind(2, attempt_id).Bind(3, kind).Bind(4, name);
-  st->Bind(5, util::Sha256Hex(content)).Bind(6, static_cast<int64_t>(content.size()));
-  st->BindBlob(7, content).Bind(8, util::NowRfc3339());
+  // The digest and size describe what is stored, so a redacted text differs from its file and a
+  // resumed run redoes that stage rather than trusting it.
+  const std::string kept = IsBinary(content) ? content : Scrub(content);
+  st->Bind(1, run_id).Bind(2, attempt_id).Bind(3, kind).Bind(4, Scrub(name));
+  st->Bind(5, util::Sha256Hex(kept)).Bind(6, static_cast<int64_t>(kept.size()));
+  st->BindBlob(7, kept).Bind(8, util::NowRfc3339());
   if (auto r = st->Run(); !r) return r.error();
   return db_.LastInsertId();
 }
