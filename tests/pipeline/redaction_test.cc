@@ -36,15 +36,23 @@ const bool kEnvironmentSet = [] {
   return true;
 }();
 
-std::string Reversed(std::string s) { return std::string(s.rbegin(), s.rend()); }
+std::string Reversed(std::string s) {
+  return std::string(s.rbegin(), s.rend());
+}
 
 /// The leaking script: the environment values appear only reversed in the code, so what reaches
 /// the store and the prompt must come from the program's output; the third key is in the code.
 std::string LeakingReply() {
   return "```python\n"
-         "secret = \"" + Reversed(kToolKey) + "\"[::-1]\n"
-         "password = \"" + Reversed(kPassword) + "\"[::-1]\n"
-         "other = \"" + kOtherKey + "\"\n"
+         "secret = \"" +
+         Reversed(kToolKey) +
+         "\"[::-1]\n"
+         "password = \"" +
+         Reversed(kPassword) +
+         "\"[::-1]\n"
+         "other = \"" +
+         kOtherKey +
+         "\"\n"
          "with open('leak.txt', 'w') as f:\n"
          "    f.write(secret + '\\n' + password + '\\n' + other + '\\n')\n"
          "with open('leak.txt') as f:\n"
@@ -82,11 +90,13 @@ TEST(Redaction, SecretsPrintedByASandboxedScriptReachNeitherTheStoreNorTheNextRe
   std::atomic<int> calls{0};
   llm::testing::MockServer server([&](const llm::testing::MockRequest&) {
     std::string reply = calls++ == 0 ? LeakingReply() : "I cannot fix this without the key.";
-    return llm::testing::FullResponse(200, "application/json", llm::testing::OpenAiCompletion(reply));
+    return llm::testing::FullResponse(200, "application/json",
+                                      llm::testing::OpenAiCompletion(reply));
   });
   auto dir = util::MakeTempDir("autopilot-redaction-test-");
   ASSERT_TRUE(dir);
-  auto cfg = config::LoadProjectConfig(std::string(AUTOPILOT_SOURCE_DIR) + "/examples/fruit/autopilot.yaml");
+  auto cfg = config::LoadProjectConfig(std::string(AUTOPILOT_SOURCE_DIR) +
+                                       "/examples/fruit/autopilot.yaml");
   ASSERT_TRUE(cfg) << cfg.error().message;
   cfg->work_dir = *dir + "/work";
   cfg->budgets.attempts_dp = 2;
@@ -108,14 +118,16 @@ TEST(Redaction, SecretsPrintedByASandboxedScriptReachNeitherTheStoreNorTheNextRe
   EXPECT_FALSE(r->passed);
 
   // The script really ran and failed on its own exception (so its output was there to leak).
-  auto code = st->db().QueryText("SELECT COALESCE(code,'') FROM attempts WHERE stage = 'dp' AND number = 1");
+  auto code = st->db().QueryText(
+      "SELECT COALESCE(code,'') FROM attempts WHERE stage = 'dp' AND number = 1");
   ASSERT_TRUE(code);
   EXPECT_EQ(code->rfind("runtime.", 0), 0u) << *code;
   auto message = st->db().QueryText(
       "SELECT COALESCE(v.message,'') FROM validations v JOIN attempts a ON a.id = v.attempt_id"
       " WHERE a.number = 1 AND v.layer = 'run'");
   ASSERT_TRUE(message);
-  EXPECT_NE(message->find("RuntimeError: cannot connect with [redacted:"), std::string::npos) << *message;
+  EXPECT_NE(message->find("RuntimeError: cannot connect with [redacted:"), std::string::npos)
+      << *message;
   EXPECT_NE(message->find("[redacted:REDACTION_E2E_PASSWORD]"), std::string::npos) << *message;
 
   // Nothing secret anywhere in the store.
@@ -137,7 +149,8 @@ TEST(Redaction, SecretsPrintedByASandboxedScriptReachNeitherTheStoreNorTheNextRe
       << user;
   EXPECT_NE(user.find("[redacted:OPENAI_API_KEY]"), std::string::npos) << user;
   EXPECT_NE(user.find("[redacted:REDACTION_E2E_PASSWORD]"), std::string::npos) << user;
-  EXPECT_NE(user.find("[redacted:openai-key]"), std::string::npos) << user;  // kOtherKey in the code
+  EXPECT_NE(user.find("[redacted:openai-key]"), std::string::npos)
+      << user;  // kOtherKey in the code
   // The first request had nothing to redact and says nothing about it.
   EXPECT_EQ(requests[0].body.find("[redacted"), std::string::npos);
   // The provider did get the key where it belongs: the Authorization header, not the body.
@@ -189,13 +202,15 @@ class RepairRedaction : public ::testing::Test {
 };
 
 TEST_F(RepairRedaction, DiagnosticsAndPreviousCodePassTheSpecsRedactor) {
-  exec::Redactor redactor = exec::Redactor::FromEnvironment({"UNIT_FAKE_TOKEN=unit-fake-token-value"});
+  exec::Redactor redactor =
+      exec::Redactor::FromEnvironment({"UNIT_FAKE_TOKEN=unit-fake-token-value"});
   spec_.redactor = &redactor;
   spec_.validate = [](const std::string& code) {
     validate::LayerResult run{"run", code.find("GOOD") != std::string::npos, {}, 1};
     if (!run.passed) {
-      run.diagnostics.push_back({"run", "runtime.value_error", "ValueError: bad unit-fake-token-value",
-                                 "script.py", 2, "see http://u:fakepass@host/"});
+      run.diagnostics.push_back({"run", "runtime.value_error",
+                                 "ValueError: bad unit-fake-token-value", "script.py", 2,
+                                 "see http://u:fakepass@host/"});
     }
     return std::vector<validate::LayerResult>{run};
   };
@@ -209,7 +224,8 @@ TEST_F(RepairRedaction, DiagnosticsAndPreviousCodePassTheSpecsRedactor) {
   EXPECT_NE(repair.find("ValueError: bad [redacted:UNIT_FAKE_TOKEN]"), std::string::npos) << repair;
   EXPECT_NE(repair.find("key = '[redacted:UNIT_FAKE_TOKEN]'"), std::string::npos) << repair;
   EXPECT_NE(repair.find("(see http://[redacted]@host/)"), std::string::npos) << repair;
-  EXPECT_NE(repair.find("Values that looked like secrets were replaced"), std::string::npos) << repair;
+  EXPECT_NE(repair.find("Values that looked like secrets were replaced"), std::string::npos)
+      << repair;
 }
 
 TEST_F(RepairRedaction, MarkersFromUpstreamAreAnnouncedAndCleanFailuresAreNot) {
@@ -218,11 +234,15 @@ TEST_F(RepairRedaction, MarkersFromUpstreamAreAnnouncedAndCleanFailuresAreNot) {
   a.number = 1;
   a.code = "print(1)";
   a.primary_code = "runtime.value_error";
-  validate::LayerResult upstream{"run", false, {{"run", "runtime.value_error",
-                                                 "ValueError: [redacted:SOME_API_KEY]", "", {}, ""}}, 1};
+  validate::LayerResult upstream{
+      "run",
+      false,
+      {{"run", "runtime.value_error", "ValueError: [redacted:SOME_API_KEY]", "", {}, ""}},
+      1};
   auto facts = RepairFacts(a, upstream, shapes_only);
   EXPECT_TRUE(facts["redacted"].get<bool>());
-  validate::LayerResult clean{"run", false, {{"run", "runtime.value_error", "ValueError: 3", "", {}, ""}}, 1};
+  validate::LayerResult clean{
+      "run", false, {{"run", "runtime.value_error", "ValueError: 3", "", {}, ""}}, 1};
   auto plain = RepairFacts(a, clean, shapes_only);
   EXPECT_FALSE(plain["redacted"].get<bool>());
   EXPECT_EQ(plain["diagnostics"][0], "runtime.value_error: ValueError: 3");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "autopilot/exec/env_filter.h"
 #include "autopilot/util/strings.h"
@@ -19,31 +20,42 @@ constexpr size_t kMinBearerChars = 8;
 constexpr size_t kLongTokenChars = 20;  // this long and random-looking even without a digit
 constexpr size_t kMaxUserinfoChars = 4096;
 
-bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsAlnum(char c) { return IsAlpha(c) || IsDigit(c); }
-char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-bool IsBlank(char c) { return c == ' ' || c == '\t'; }
+bool IsAlpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool IsDigit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool IsAlnum(char c) {
+  return IsAlpha(c) || IsDigit(c);
+}
+char Lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+bool IsBlank(char c) {
+  return c == ' ' || c == '\t';
+}
 /// Characters of an OpenAI key body (base64url).
-bool IsKeyChar(char c) { return IsAlnum(c) || c == '-' || c == '_'; }
+bool IsKeyChar(char c) {
+  return IsAlnum(c) || c == '-' || c == '_';
+}
 /// RFC 6750 b64token characters plus its '=' padding.
 bool IsTokenChar(char c) {
   return IsAlnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/' ||
          c == '=';
 }
-bool IsSchemeChar(char c) { return IsAlnum(c) || c == '+' || c == '-' || c == '.'; }
+bool IsSchemeChar(char c) {
+  return IsAlnum(c) || c == '+' || c == '-' || c == '.';
+}
 /// Where the authority of a URL written in running text ends at the latest.
 bool IsUrlEnd(char c) {
-  if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return true;
-  switch (c) {
-    case '/': case '?': case '#': case '"': case '\'': case '<': case '>': case '`':
-    case '\\': case '[': case ']': case '{': case '}': case '|':
-      return true;
-    default:
-      return false;
-  }
+  constexpr std::string_view kEnds = "/?#\"'<>`\\[]{}|";
+  return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f ||
+         kEnds.find(c) != std::string_view::npos;
 }
-bool IsQuoteOrBlank(char c) { return IsBlank(c) || c == '"' || c == '\''; }
+bool IsQuoteOrBlank(char c) {
+  return IsBlank(c) || c == '"' || c == '\'';
+}
 
 /// Case-insensitive: does `t` hold `lower_word` at `pos`?
 bool MatchesAt(std::string_view t, size_t pos, std::string_view lower_word) {
@@ -73,7 +85,8 @@ size_t OpenAiKeyEnd(std::string_view t, size_t i) {
   if (i > 0 && IsKeyChar(t[i - 1])) return std::string_view::npos;
   size_t j = i + 3;
   bool digit = false;
-  size_t run = 0, longest_run = 0;
+  size_t run = 0;
+  size_t longest_run = 0;
   while (j < t.size() && IsKeyChar(t[j])) {
     if (IsAlnum(t[j])) {
       digit = digit || IsDigit(t[j]);
@@ -158,7 +171,8 @@ void FindShapes(std::string_view t, Push push) {
         while (s < i && !IsAlpha(t[s])) ++s;
         if (s == i) break;  // no scheme
         const size_t start = i + 3;
-        size_t j = start, at = std::string_view::npos;
+        size_t j = start;
+        size_t at = std::string_view::npos;
         while (j < n && j - start < kMaxUserinfoChars && !IsUrlEnd(t[j])) {
           if (t[j] == '@') at = j;
           ++j;
@@ -182,11 +196,21 @@ std::string JsonEscaped(std::string_view value) {
   std::string out;
   for (char c : value) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           out += "\\u00";
@@ -215,17 +239,17 @@ Redactor Redactor::FromEnvironment(const std::vector<std::string>& env) {
     by_name.emplace(std::move(name), std::move(value));
   }
   Redactor r;
+  std::set<std::string> seen;
   for (const auto& [name, value] : by_name) {
-    bool seen = std::any_of(r.values_.begin(), r.values_.end(),
-                            [&](const Secret& s) { return s.value == value; });
-    if (seen) continue;
+    if (!seen.insert(value).second) continue;
     std::string marker = "[redacted:" + name + "]";
     std::string escaped = JsonEscaped(value);
     if (escaped != value) r.values_.push_back({std::move(escaped), marker});
     r.values_.push_back({value, std::move(marker)});
   }
-  std::stable_sort(r.values_.begin(), r.values_.end(),
-                   [](const Secret& a, const Secret& b) { return a.value.size() > b.value.size(); });
+  std::stable_sort(r.values_.begin(), r.values_.end(), [](const Secret& a, const Secret& b) {
+    return a.value.size() > b.value.size();
+  });
   return r;
 }
 
