@@ -24,6 +24,9 @@
 namespace autopilot::exec {
 namespace {
 
+// Before main, so the process-wide redactor (built on first use) sees it.
+const bool kFakeKeySet = ::setenv("AUTOPILOT_TEST_PROVIDER_API_KEY", "fake-provider-value-1234567", 1) == 0;
+
 ProcessRequest Sh(const std::string& script, double timeout_s = 10) {
   ProcessRequest r;
   r.argv = {"sh", "-c", script};
@@ -289,6 +292,28 @@ TEST(SandboxIsolation, ConcurrentRunsFromManyThreadsEachGetTheirOwnResult) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(bad.load(), 0);
+}
+
+TEST(SandboxIsolation, ASecretPrintedFromAShownFileComesBackRedacted) {
+  // The tool's own environment holds a key (fake, set before main: the process redactor reads the
+  // environment once); the program finds the same value in a file it was given and prints it,
+  // with an OpenAI-shaped key beside it.
+  HostSecret dir;
+  std::string file = dir.dir + "/config.txt";
+  ASSERT_TRUE(util::WriteFileAtomic(file, "fake-provider-value-1234567 sk-proj-ABCDEFGHIJKLMNOPQRSTUVWX\n").ok());
+  ::chmod(file.c_str(), 0644);
+  SandboxRunner runner;
+  auto req = Sh("cat config.txt; cat config.txt >&2");
+  req.mounts.push_back({file, "config.txt", false});
+  auto r = runner.Run(req);
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(kFakeKeySet);
+  EXPECT_TRUE(r->redacted);
+  for (const auto* text : {&r->stdout_data, &r->stderr_data}) {
+    EXPECT_EQ(text->find("fake-provider-value"), std::string::npos) << *text;
+    EXPECT_EQ(text->find("sk-proj-ABCDEF"), std::string::npos) << *text;
+    EXPECT_NE(text->find("[redacted"), std::string::npos) << *text;
+  }
 }
 
 TEST(SandboxIsolation, TrustedToolsCanOptOutOfTheView) {

@@ -46,6 +46,7 @@ nlohmann::ordered_json ResultJson(const exec::ProcessResult& r) {
           {"filesystem_isolated", r.filesystem_isolated},
           {"pids_isolated", r.pids_isolated},
           {"process_limit", r.process_limit},
+          {"redacted", r.redacted},
           {"stdout_bytes", r.stdout_bytes},
           {"stderr_bytes", r.stderr_bytes},
           {"limit_hit", r.limit_hit},

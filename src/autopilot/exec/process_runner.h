@@ -67,6 +67,7 @@ struct ProcessResult {
   bool filesystem_isolated = false;  ///< ran in a private mount namespace (see SandboxPolicy)
   bool pids_isolated = false;        ///< ran in its own PID namespace
   std::string process_limit;         ///< "cgroup" (per run), "rlimit" (per user) or "" (none)
+  bool redacted = false;  ///< secrets in stdout/stderr were replaced by [redacted:…] markers
   std::string workdir;
   std::string run_as;     ///< user the child ran as, e.g. "nobody(65534)"
   std::string limit_hit;  ///< "cpu", "file_size" or "" (memory limits surface as allocation errors)

@@ -35,6 +35,7 @@
 #include "autopilot/exec/env_filter.h"
 #include "autopilot/exec/process_runner.h"
 #include "autopilot/exec/raw_syscall.h"
+#include "autopilot/exec/redact.h"
 #include "autopilot/exec/sandbox_slots.h"
 #include "autopilot/exec/sandbox_view.h"
 #include "autopilot/exec/which.h"
@@ -1186,6 +1187,13 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   if (!exec_error.empty()) errc.Add(exec_error.data(), exec_error.size());
   result.stdout_data = std::move(out.data);
   result.stderr_data = std::move(errc.data);
+  // Output of untrusted code flows back into repair prompts, the store and reports: secrets it
+  // read from somewhere (a file it was shown, a key it guessed) are replaced by markers here.
+  if (!policy.inherit_env) {
+    const Redactor& redactor = ProcessRedactor();
+    result.redacted = redactor.Apply(&result.stdout_data);
+    result.redacted = redactor.Apply(&result.stderr_data) || result.redacted;
+  }
   result.stdout_truncated = out.truncated;
   result.stderr_truncated = errc.truncated;
   result.stdout_bytes = out.total;
