@@ -14,7 +14,16 @@ extern char** environ;  // NOLINT
 
 namespace {
 
-void BM_PosixSpawnTrue(benchmark::State& state) {
+/// Untimed work between runs (paced variants): when the tool really runs programs it does other
+/// things between them.
+void Pace(benchmark::State& state, bool paced) {
+  if (!paced) return;
+  state.PauseTiming();
+  ::usleep(3000);
+  state.ResumeTiming();
+}
+
+void PosixSpawnTrue(benchmark::State& state, bool paced) {
   char arg0[] = "/bin/true";
   char* argv[] = {arg0, nullptr};
   for (auto _ : state) {
@@ -26,12 +35,14 @@ void BM_PosixSpawnTrue(benchmark::State& state) {
     int status = 0;
     waitpid(pid, &status, 0);
     benchmark::DoNotOptimize(status);
+    Pace(state, paced);
   }
 }
+void BM_PosixSpawnTrue(benchmark::State& state) { PosixSpawnTrue(state, false); }
 BENCHMARK(BM_PosixSpawnTrue)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 void RunSandbox(benchmark::State& state, bool isolate_network, bool fresh_workdir, bool view = true,
-                bool pids = true) {
+                bool pids = true, bool paced = false) {
   autopilot::exec::SandboxRunner runner;
   autopilot::exec::ProcessRequest req;
   req.argv = {"/bin/true"};
@@ -51,6 +62,7 @@ void RunSandbox(benchmark::State& state, bool isolate_network, bool fresh_workdi
       break;
     }
     benchmark::DoNotOptimize(r->wall_ms);
+    Pace(state, paced);
   }
 }
 
@@ -62,41 +74,10 @@ BENCHMARK(BM_SandboxTrueDefault)->Unit(benchmark::kMicrosecond)->UseRealTime();
 void BM_SandboxTrueNoNetns(benchmark::State& state) { RunSandbox(state, false, false); }
 BENCHMARK(BM_SandboxTrueNoNetns)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
-// As the tool really runs programs: other work between runs (here 3 ms, not timed), which is
-// when a slot's warm init builds its view. Only the runs are timed.
-void BM_SandboxTrueDefaultPaced(benchmark::State& state) {
-  autopilot::exec::SandboxRunner runner;
-  autopilot::exec::ProcessRequest req;
-  req.argv = {"/bin/true"};
-  for (auto _ : state) {
-    auto r = runner.Run(req);
-    if (!r || r->exit_code != 0) {
-      state.SkipWithError("sandbox run failed");
-      break;
-    }
-    state.PauseTiming();
-    ::usleep(3000);
-    state.ResumeTiming();
-  }
-}
+// Paced: 3 ms of untimed work between runs; only the runs are timed.
+void BM_SandboxTrueDefaultPaced(benchmark::State& state) { RunSandbox(state, true, true, true, true, true); }
 BENCHMARK(BM_SandboxTrueDefaultPaced)->Unit(benchmark::kMicrosecond)->UseRealTime();
-
-void BM_PosixSpawnTruePaced(benchmark::State& state) {
-  char arg0[] = "/bin/true";
-  char* argv[] = {arg0, nullptr};
-  for (auto _ : state) {
-    pid_t pid = 0;
-    if (posix_spawn(&pid, "/bin/true", nullptr, nullptr, argv, environ) != 0) {
-      state.SkipWithError("posix_spawn failed");
-      break;
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    state.PauseTiming();
-    ::usleep(3000);
-    state.ResumeTiming();
-  }
-}
+void BM_PosixSpawnTruePaced(benchmark::State& state) { PosixSpawnTrue(state, true); }
 BENCHMARK(BM_PosixSpawnTruePaced)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 // Where the cost is: the same run without the filesystem view, and without any namespace.

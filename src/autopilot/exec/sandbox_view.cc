@@ -87,14 +87,14 @@ void AddSystemPath(const std::string& path, std::vector<ViewStep>* steps) {
 /// What the allowed /etc entries are now: names, types, sizes, times, link targets, recursively.
 std::string EtcFingerprint() {
   namespace fs = std::filesystem;
-  util::Sha256 h;
+  std::string listing;
   std::error_code ec;
   auto add = [&](const fs::path& p) {
     struct stat st {};
     if (::lstat(p.c_str(), &st) != 0) return;
-    h.Update(p.string() + "\n" + std::to_string(st.st_mode) + " " + std::to_string(st.st_size) + " " +
-             std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + "\n");
-    if (S_ISLNK(st.st_mode)) h.Update(fs::read_symlink(p, ec).string());
+    listing += p.string() + "\n" + std::to_string(st.st_mode) + " " + std::to_string(st.st_size) + " " +
+               std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + "\n";
+    if (S_ISLNK(st.st_mode)) listing += fs::read_symlink(p, ec).string() + "\n";
   };
   for (const auto& name : EtcEntries()) {
     fs::path from = fs::path("/etc") / name;
@@ -106,14 +106,7 @@ std::string EtcFingerprint() {
       }
     }
   }
-  auto digest = h.Finish();
-  static const char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (size_t i = 0; i < 8; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 15];
-  }
-  return hex;
+  return util::Sha256Hex(listing).substr(0, 16);
 }
 
 /// A snapshot folder we can trust: ours, not writable by anyone else.
