@@ -41,8 +41,10 @@ std::vector<std::string> BuildChildEnv(const std::vector<std::string>& parent,
     size_t eq = entry.find('=');
     if (eq == std::string::npos || eq == 0) return;
     std::string name = entry.substr(0, eq);
-    if (IsSecretName(name)) return;
+    // The cheap allow-list first: without it every variable of the tool's environment would be
+    // matched against every secret pattern on every run.
     if (from_parent && !inherit && !Allowed(name)) return;
+    if (IsSecretName(name)) return;
     env[name] = entry.substr(eq + 1);
   };
   for (const auto& e : parent) put(e, true);
