@@ -153,7 +153,7 @@ TEST_F(AttemptLoop, EverythingIsRecordedInTheStore) {
   ASSERT_TRUE(store.ok());
   auto run = store->BeginRun(store::RunKey{"t", "mc", "scripted", "markdown", "default", 0});
   ScriptedBackend llm({"```python\nx = 1\n```", "```python\nimport numpy  # GOOD\n```"});
-  auto out = RunStage(spec_, lib_, "markdown", &llm, Budget{}, Recorder{&*store, run->id, {}});
+  auto out = RunStage(spec_, lib_, "markdown", &llm, Budget{}, Recorder{&*store, run->id, {}, {}});
   ASSERT_TRUE(out.passed);
   EXPECT_EQ(*store->db().QueryInt("SELECT COUNT(*) FROM attempts"), 2);
   EXPECT_EQ(*store->db().QueryInt("SELECT COUNT(*) FROM llm_calls"), 2);

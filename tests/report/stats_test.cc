@@ -107,6 +107,16 @@ TEST(Newcombe, DifferenceOfTwoProportionsByHand) {
   EXPECT_GT(same->high, 0.0);
 }
 
+TEST(Newcombe, MatchesThePublishedExample) {
+  // Newcombe (1998), Statistics in Medicine 17:873–890, Table II example (a): 56/70 − 48/80,
+  // method 10 (score interval without continuity correction): 0.2000, 95% CI [0.0524, 0.3339].
+  auto d = NewcombeDifference(Wilson(56, 70), Wilson(48, 80));
+  ASSERT_TRUE(d);
+  EXPECT_NEAR(d->estimate, 0.2, 1e-12);
+  EXPECT_NEAR(d->low, 0.0524, 5e-5);
+  EXPECT_NEAR(d->high, 0.3339, 5e-5);
+}
+
 TEST(Ratio, NoneForZeroDenominator) {
   EXPECT_FALSE(Ratio(1.0, 0));
   EXPECT_DOUBLE_EQ(*Ratio(0.2, 7), 0.2 / 7);

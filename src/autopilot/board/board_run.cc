@@ -60,10 +60,10 @@ Result<std::vector<Expectation>> Expect(const std::string& model_file,
 Result<RunReport> RunSketch(const BuildResult& build, const RunOptions& o, exec::ProcessRunner* runner) {
   int64_t start = util::MonotonicMs();
   RunReport report;
-  if (o.features != "ratio") return Error{"usage", "unknown --features '" + o.features + "' (known: ratio)"};
+  if (o.features != "ratio") return Error{errc::kUsage, "unknown --features '" + o.features + "' (known: ratio)"};
   auto samples = LoadScenario(o.scenario_path);
   if (!samples) return samples.error();
-  if (build.model_file.empty()) return Error{"usage", "no model bytes: give --model or a model header with an array"};
+  if (build.model_file.empty()) return Error{errc::kUsage, "no model bytes: give --model or a model header with an array"};
   auto expectations = Expect(build.model_file, *samples, o);
   if (!expectations) return expectations.error();
 

@@ -149,7 +149,7 @@ Result<void> CheckReachableBySandbox(const std::string& dir) {
   for (; !p.empty(); p = p.parent_path()) {
     struct stat st {};
     if (::stat(p.c_str(), &st) == 0 && (st.st_mode & S_IXOTH) == 0) {
-      return Error{"env.misconfigured",
+      return Error{errc::kEnv,
                    "the sandbox user cannot reach " + dir + ": " + p.string() +
                        " is not searchable by others; build under the tool's work root (leave the "
                        "work folder unset) or point AUTOPILOT_BOARD_CACHE at a world-searchable place"};
@@ -167,9 +167,9 @@ namespace {
 Result<void> EnsureToolDir(const std::string& dir, fs::perms mode) {
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) return Error{"io", "cannot create " + dir + ": " + ec.message()};
+  if (ec) return Error{errc::kIo, "cannot create " + dir + ": " + ec.message()};
   fs::permissions(dir, mode, fs::perm_options::replace, ec);
-  if (ec) return Error{"io", "cannot set the mode of " + dir + ": " + ec.message()};
+  if (ec) return Error{errc::kIo, "cannot set the mode of " + dir + ": " + ec.message()};
   return CheckReachableBySandbox(dir);
 }
 }  // namespace
@@ -215,7 +215,7 @@ Result<std::string> EnsureSdk(const Profile& profile, exec::ProcessRunner* runne
     if (!r) return r.error();
     if (r->exit_code != 0) {
       util::RemoveTree(*tmp);
-      return Error{"harness.bug", "board SDK source " + src + " does not compile:\n" + r->stderr_data};
+      return Error{errc::kHarnessBug, "board SDK source " + src + " does not compile:\n" + r->stderr_data};
     }
     objects.push_back(obj);
   }
@@ -224,7 +224,7 @@ Result<std::string> EnsureSdk(const Profile& profile, exec::ProcessRunner* runne
   auto ar_r = RunTool(runner, ar, *tmp, true);
   if (!ar_r || ar_r->exit_code != 0) {
     util::RemoveTree(*tmp);
-    return Error{"harness.bug", "ar failed for the board SDK"};
+    return Error{errc::kHarnessBug, "ar failed for the board SDK"};
   }
   fs::create_directories(*tmp + "/pch", ec);
   std::vector<std::string> pch = {"g++", "-x", "c++-header"};
@@ -236,7 +236,7 @@ Result<std::string> EnsureSdk(const Profile& profile, exec::ProcessRunner* runne
   auto pch_r = RunTool(runner, pch, *tmp, true);
   if (!pch_r || pch_r->exit_code != 0) {
     util::RemoveTree(*tmp);
-    return Error{"harness.bug", "precompiling Arduino.h failed:\n" + (pch_r ? pch_r->stderr_data : pch_r.error().message)};
+    return Error{errc::kHarnessBug, "precompiling Arduino.h failed:\n" + (pch_r ? pch_r->stderr_data : pch_r.error().message)};
   }
   // Later `#include <Arduino.h>` (from libraries) must find a header beside the .gch.
   auto wrap = util::WriteFileAtomic(*tmp + "/pch/Arduino.h", "#include \"" + profile.core_dir + "/Arduino.h\"\n");
@@ -245,7 +245,7 @@ Result<std::string> EnsureSdk(const Profile& profile, exec::ProcessRunner* runne
   MakeReadable(*tmp);
   fs::rename(*tmp, dir, ec);
   if (ec) util::RemoveTree(*tmp);  // another process won the race; its copy is identical
-  if (!util::PathExists(dir + "/libvboard.a")) return Error{"harness.bug", "board SDK cache " + dir + " missing after build"};
+  if (!util::PathExists(dir + "/libvboard.a")) return Error{errc::kHarnessBug, "board SDK cache " + dir + " missing after build"};
   return dir;
 }
 
@@ -254,7 +254,7 @@ Result<BuildResult> BuildSketch(const Profile& profile, const BuildRequest& requ
   int64_t start = util::MonotonicMs();
   BuildResult result;
   auto ino = util::ReadFile(request.sketch_path);
-  if (!ino) return Error{"usage", request.sketch_path + ": cannot read sketch (" + ino.error().message + ")"};
+  if (!ino) return Error{errc::kUsage, request.sketch_path + ": cannot read sketch (" + ino.error().message + ")"};
   auto sdk = EnsureSdk(profile, runner);
   if (!sdk) return sdk.error();
   std::error_code ec;
@@ -288,13 +288,13 @@ Result<BuildResult> BuildSketch(const Profile& profile, const BuildRequest& requ
   std::string header_text;
   if (!request.model_header.empty()) {
     auto h = util::ReadFile(request.model_header);
-    if (!h) return Error{"usage", request.model_header + ": cannot read model header"};
+    if (!h) return Error{errc::kUsage, request.model_header + ": cannot read model header"};
     header_text = *h;
     auto b = ModelBytesFromHeader(header_text);
     if (b) model_bytes = *b;
   } else if (!request.model_tflite.empty()) {
     auto m = util::ReadFile(request.model_tflite);
-    if (!m) return Error{"usage", request.model_tflite + ": cannot read model"};
+    if (!m) return Error{errc::kUsage, request.model_tflite + ": cannot read model"};
     model_bytes.assign(m->begin(), m->end());
     std::string symbol = request.symbol.empty() ? profile.model_symbol : request.symbol;
     std::string length_symbol = request.symbol.empty() ? profile.model_length_symbol : "";

@@ -52,12 +52,12 @@ Result<Profile> LoadProfile(const std::string& name) {
   if (!util::PathExists(path)) {
     std::string known;
     for (const auto& n : ProfileNames()) known += (known.empty() ? "" : ", ") + n;
-    return Error{"usage", "unknown board profile '" + name + "' (known: " + known + ")"};
+    return Error{errc::kUsage, "unknown board profile '" + name + "' (known: " + known + ")"};
   }
   auto text = util::ReadFile(path);
   if (!text) return text.error();
   nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return Error{"env.misconfigured", path + ": not valid JSON"};
+  if (j.is_discarded() || !j.is_object()) return Error{errc::kEnv, path + ": not valid JSON"};
   Profile p;
   std::string sdk = BoardDataDir() + "/sdk";
   try {
@@ -74,7 +74,7 @@ Result<Profile> LoadProfile(const std::string& name) {
       p.model_length_symbol = j["model_header"].value("length_symbol", "");
     }
   } catch (const nlohmann::json::exception& e) {
-    return Error{"env.misconfigured", path + ": " + e.what()};
+    return Error{errc::kEnv, path + ": " + e.what()};
   }
   p.sdk_dir = sdk;
   return p;

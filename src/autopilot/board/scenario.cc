@@ -10,7 +10,7 @@ namespace autopilot::board {
 
 Result<std::vector<ScenarioSample>> LoadScenario(const std::string& path) {
   auto text = util::ReadFile(path);
-  if (!text) return Error{"usage", path + ": cannot read scenario (" + text.error().message + ")"};
+  if (!text) return Error{errc::kUsage, path + ": cannot read scenario (" + text.error().message + ")"};
   std::vector<ScenarioSample> out;
   int line_no = 0;
   for (const auto& raw : util::Split(*text, '\n')) {
@@ -19,7 +19,7 @@ Result<std::vector<ScenarioSample>> LoadScenario(const std::string& path) {
     if (line.empty() || line[0] == '#') continue;
     auto cells = util::Split(line, ',');
     if (cells.size() < 5) {
-      return Error{"usage", path + ":" + std::to_string(line_no) +
+      return Error{errc::kUsage, path + ":" + std::to_string(line_no) +
                                 ": expected red,green,blue,clear,proximity[,label]"};
     }
     char* end = nullptr;
@@ -27,7 +27,7 @@ Result<std::vector<ScenarioSample>> LoadScenario(const std::string& path) {
     std::strtol(first.c_str(), &end, 10);
     if (end == first.c_str()) {
       if (line_no == 1 || out.empty()) continue;  // header
-      return Error{"usage", path + ":" + std::to_string(line_no) + ": not a number: " + first};
+      return Error{errc::kUsage, path + ":" + std::to_string(line_no) + ": not a number: " + first};
     }
     ScenarioSample s;
     int* fields[] = {&s.red, &s.green, &s.blue, &s.clear, &s.proximity};
@@ -36,14 +36,14 @@ Result<std::vector<ScenarioSample>> LoadScenario(const std::string& path) {
       char* stop = nullptr;
       long v = std::strtol(cell.c_str(), &stop, 10);
       if (stop == cell.c_str()) {
-        return Error{"usage", path + ":" + std::to_string(line_no) + ": not a number: " + cell};
+        return Error{errc::kUsage, path + ":" + std::to_string(line_no) + ": not a number: " + cell};
       }
       *fields[i] = static_cast<int>(v);
     }
     if (cells.size() > 5) s.label = util::Trim(cells[5]);
     out.push_back(s);
   }
-  if (out.empty()) return Error{"usage", path + ": scenario has no samples"};
+  if (out.empty()) return Error{errc::kUsage, path + ": scenario has no samples"};
   return out;
 }
 

@@ -1,5 +1,6 @@
 #include "autopilot/cli/app.h"
 
+
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -10,6 +11,7 @@
 
 #include "autopilot/cli/command.h"
 #include "autopilot/cli/output.h"
+#include "autopilot/util/strings.h"
 #include "autopilot/config/project_config.h"
 #include "autopilot/util/files.h"
 
@@ -48,7 +50,7 @@ Result<config::ProjectConfig> LoadConfig(const GlobalOptions& globals) {
   if (path.empty() && util::PathExists("autopilot.yaml")) path = "autopilot.yaml";
   if (path.empty()) return config::DefaultProjectConfig(std::filesystem::current_path().string());
   if (!util::PathExists(path)) {
-    return Error{"config", path + ": configuration file not found"};
+    return Error{errc::kConfig, path + ": configuration file not found"};
   }
   return config::LoadProjectConfig(path);
 }
@@ -60,6 +62,16 @@ Result<std::string> ResolveStorePath(const GlobalOptions& globals, const std::st
   auto cfg = LoadConfig(globals);
   if (!cfg) return cfg.error();
   return cfg->store;
+}
+
+int ExitCodeFor(const Error& error) {
+  const std::string& c = error.code;
+  if (c == errc::kUsage || c == errc::kConfig || util::StartsWith(c, "config.") || util::StartsWith(c, "env.") ||
+      c == errc::kImportMalformed || c == errc::kStoreExists) {
+    return kExitUsage;
+  }
+  if (c == errc::kHarnessBug) return kExitInternal;
+  return kExitFailed;
 }
 
 int Main(int argc, char** argv) {

@@ -49,7 +49,7 @@ nlohmann::ordered_json DiagnosticsJson(const board::BuildResult& b) {
 /// FinishBuild); prints nothing.
 Result<board::BuildResult> Build(const BoardOptions& o) {
   if (o.model_header.empty() == o.model.empty()) {
-    return Error{"usage", "give exactly one of --model-header H or --model M.tflite"};
+    return Error{errc::kUsage, "give exactly one of --model-header H or --model M.tflite"};
   }
   auto profile = board::LoadProfile(o.profile);
   if (!profile) return profile.error();
@@ -89,8 +89,7 @@ int BuildCommand(const GlobalOptions& g, const BoardOptions& o) {
   auto b = Build(o);
   if (b) FinishBuild(o, *b);
   if (!b) {
-    ReportError(g.json, b.error());
-    return b.error().code == "usage" ? kExitUsage : kExitInternal;
+    return ReportFailure(g.json, b.error());
   }
   if (g.json) {
     nlohmann::ordered_json doc{{"compiled", b->compiled}, {"diagnostics", DiagnosticsJson(*b)},
@@ -114,8 +113,7 @@ int RunCommand(const GlobalOptions& g, const BoardOptions& o) {
   };
   if (!b) {
     cleanup();
-    ReportError(g.json, b.error());
-    return b.error().code == "usage" ? kExitUsage : kExitInternal;
+    return ReportFailure(g.json, b.error());
   }
   board::RunReport report;
   if (b->compiled) {
@@ -129,8 +127,7 @@ int RunCommand(const GlobalOptions& g, const BoardOptions& o) {
     auto r = board::RunSketch(*b, ro, &runner);
     if (!r) {
       cleanup();
-      ReportError(g.json, r.error());
-      return r.error().code == "usage" ? kExitUsage : kExitInternal;
+      return ReportFailure(g.json, r.error());
     }
     report = *r;
   } else {
@@ -170,39 +167,33 @@ int RunCommand(const GlobalOptions& g, const BoardOptions& o) {
 /// The SG static layer on one sketch (libclang over the profile's SDK headers).
 int CheckCommand(const GlobalOptions& g, const BoardOptions& o) {
   if (o.model_header.empty() == o.model.empty()) {
-    ReportError(g.json, Error{"usage", "give exactly one of --model-header H or --model M.tflite"});
-    return kExitUsage;
+    return ReportFailure(g.json, Error{errc::kUsage, "give exactly one of --model-header H or --model M.tflite"});
   }
   auto profile = board::LoadProfile(o.profile);
   if (!profile) {
-    ReportError(g.json, profile.error());
-    return kExitUsage;
+    return ReportFailure(g.json, profile.error());
   }
-  Result<validate::SketchModelFacts> facts = Error{"usage", ""};
+  Result<validate::SketchModelFacts> facts = Error{errc::kUsage, ""};
   if (!o.model_header.empty()) {
     auto text = util::ReadFile(o.model_header);
     if (!text) {
-      ReportError(g.json, Error{"usage", o.model_header + ": cannot read model header"});
-      return kExitUsage;
+      return ReportFailure(g.json, Error{errc::kUsage, o.model_header + ": cannot read model header"});
     }
     facts = validate::ModelFactsFromHeader(*text);
   } else {
     facts = validate::ModelFactsFromTflite(o.model, *profile, o.symbol);
   }
   if (!facts) {
-    ReportError(g.json, Error{"usage", facts.error().message});
-    return kExitUsage;
+    return ReportFailure(g.json, Error{errc::kUsage, facts.error().message});
   }
   auto sketch = util::ReadFile(o.sketch);
   if (!sketch) {
-    ReportError(g.json, Error{"usage", o.sketch + ": cannot read sketch"});
-    return kExitUsage;
+    return ReportFailure(g.json, Error{errc::kUsage, o.sketch + ": cannot read sketch"});
   }
   std::string name = std::filesystem::path(o.sketch).filename().string();
   auto r = validate::ValidateSketchStatic(*sketch, *facts, *profile, name);
   if (!r) {
-    ReportError(g.json, r.error());
-    return kExitInternal;
+    return ReportFailure(g.json, r.error());
   }
   if (g.json) {
     auto arr = nlohmann::ordered_json::array();
@@ -225,15 +216,13 @@ int CheckCommand(const GlobalOptions& g, const BoardOptions& o) {
 int StudyModelCommand(const GlobalOptions& g, const std::string& out_dir) {
   auto bytes = tflite::SerializeModel(board::StudyEquivalentModel());
   if (!bytes) {
-    ReportError(g.json, bytes.error());
-    return kExitInternal;
+    return ReportFailure(g.json, bytes.error());
   }
   std::string raw(bytes->begin(), bytes->end());
   auto w1 = util::WriteFileAtomic(out_dir + "/model.tflite", raw);
   auto w2 = util::WriteFileAtomic(out_dir + "/model.h", board::ModelHeaderText(*bytes, "model", ""));
   if (!w1 || !w2) {
-    ReportError(g.json, !w1 ? w1.error() : w2.error());
-    return kExitInternal;
+    return ReportFailure(g.json, !w1 ? w1.error() : w2.error());
   }
   if (g.json) {
     PrintJson({{"model", out_dir + "/model.tflite"}, {"header", out_dir + "/model.h"}, {"bytes", bytes->size()}});

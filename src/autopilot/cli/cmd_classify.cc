@@ -33,7 +33,7 @@ struct Item {
 
 Result<std::string> ReadAll(std::istream& in, const std::string& name) {
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return Error{"io", name + ": read failed"};
+  if (in.bad()) return Error{errc::kIo, name + ": read failed"};
   return text;
 }
 
@@ -47,7 +47,7 @@ Result<std::vector<Item>> CollectInputs(const ClassifyOptions& opt) {
   }
   std::error_code ec;
   if (!fs::exists(opt.input, ec)) {
-    return Error{"usage", opt.input + ": no such file or directory"};
+    return Error{errc::kUsage, opt.input + ": no such file or directory"};
   }
   std::vector<fs::path> paths;
   if (fs::is_directory(opt.input, ec)) {
@@ -55,14 +55,14 @@ Result<std::vector<Item>> CollectInputs(const ClassifyOptions& opt) {
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
       if (it->is_regular_file()) paths.push_back(it->path());
     }
-    if (ec) return Error{"io", opt.input + ": " + ec.message()};
+    if (ec) return Error{errc::kIo, opt.input + ": " + ec.message()};
     std::sort(paths.begin(), paths.end());
   } else {
     paths.emplace_back(opt.input);
   }
   for (const auto& p : paths) {
     std::ifstream in(p, std::ios::binary);
-    if (!in) return Error{"io", p.string() + ": cannot open"};
+    if (!in) return Error{errc::kIo, p.string() + ": cannot open"};
     auto text = ReadAll(in, p.string());
     if (!text) return text.error();
     std::string stage = opt.stage.empty() ? taxonomy::StageFromFileName(p.string()) : opt.stage;
@@ -111,13 +111,11 @@ CommandRunner SetupClassify(CLI::App* sub, GlobalOptions* globals) {
     std::string rules_path = opt->rules.empty() ? taxonomy::DefaultRulesPath() : opt->rules;
     auto classifier = taxonomy::Classifier::FromFile(rules_path);
     if (!classifier) {
-      ReportError(globals->json, classifier.error());
-      return kExitUsage;
+      return ReportFailure(globals->json, classifier.error());
     }
     auto items = CollectInputs(*opt);
     if (!items) {
-      ReportError(globals->json, items.error());
-      return kExitUsage;
+      return ReportFailure(globals->json, items.error());
     }
     size_t unknown = 0;
     nlohmann::ordered_json results = nlohmann::ordered_json::array();

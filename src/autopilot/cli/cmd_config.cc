@@ -61,8 +61,7 @@ CommandRunner SetupConfig(CLI::App* sub, GlobalOptions* globals) {
     if (!file->empty()) g.config_path = *file;
     auto cfg = LoadConfig(g);
     if (!cfg) {
-      ReportError(g.json, cfg.error());
-      return kExitUsage;
+      return ReportFailure(g.json, cfg.error());
     }
     if (g.json) {
       PrintJson(ToJson(*cfg));

@@ -32,8 +32,7 @@ CommandRunner SetupData(CLI::App* sub, GlobalOptions* globals) {
       return kExitOk;
     }
     if (auto w = util::WriteFileAtomic(*output, csv); !w) {
-      ReportError(globals->json, w.error());
-      return kExitFailed;
+      return ReportFailure(globals->json, w.error());
     }
     if (globals->json) PrintJson({{"output", *output}, {"rows", t.rows.size()}, {"seed", *seed}});
     else std::cout << *output << ": " << t.rows.size() << " rows (seed " << *seed << ")\n";

@@ -22,12 +22,11 @@ CommandRunner SetupDoctor(CLI::App* sub, GlobalOptions* globals) {
   return [globals]() -> int {
     auto cfg = LoadConfig(*globals);
     if (!cfg) {
-      ReportError(globals->json, cfg.error());
-      return kExitUsage;
+      return ReportFailure(globals->json, cfg.error());
     }
     doctor::DoctorOptions opts;
     opts.python = cfg->python;
-    opts.node_module_dirs = {std::string(AUTOPILOT_SOURCE_DIR) + "/tools/node/node_modules",
+    opts.node_module_dirs = {util::DataPath("tools/node/node_modules"),
                              "node_modules"};
     if (const char* nm = std::getenv("AUTOPILOT_NODE_MODULES"); nm && *nm) {
       opts.node_module_dirs.insert(opts.node_module_dirs.begin(), nm);

@@ -56,8 +56,7 @@ CommandRunner SetupExtract(CLI::App* sub, GlobalOptions* globals) {
   return [globals, o]() -> int {
     extract::Lang lang;
     if (!extract::ParseLang(o->lang, &lang)) {
-      ReportError(globals->json, Error{"usage", "--lang must be cpp, python or json, not '" + o->lang + "'"});
-      return kExitUsage;
+      return ReportFailure(globals->json, Error{errc::kUsage, "--lang must be cpp, python or json, not '" + o->lang + "'"});
     }
     std::string text;
     if (o->file == "-") {
@@ -65,8 +64,7 @@ CommandRunner SetupExtract(CLI::App* sub, GlobalOptions* globals) {
     } else {
       auto r = util::ReadFile(o->file);
       if (!r) {
-        ReportError(globals->json, Error{"usage", r.error().message});
-        return kExitUsage;
+        return ReportFailure(globals->json, Error{errc::kUsage, r.error().message});
       }
       text = std::move(*r);
     }

@@ -38,26 +38,22 @@ CommandRunner SetupImport(CLI::App* sub, GlobalOptions* globals) {
     const bool json = globals->json || o->json;
     auto path = ResolveStorePath(*globals, o->store);
     if (!path) {
-      ReportError(json, path.error());
-      return kExitUsage;
+      return ReportFailure(json, path.error());
     }
     auto classifier = taxonomy::Classifier::FromFile(o->rules.empty() ? taxonomy::DefaultRulesPath() : o->rules);
     if (!classifier) {
-      ReportError(json, classifier.error());
-      return kExitUsage;
+      return ReportFailure(json, classifier.error());
     }
     auto st = store::RunStore::Open(*path);
     if (!st) {
-      ReportError(json, st.error());
-      return kExitFailed;
+      return ReportFailure(json, st.error());
     }
     importer::LangfuseOptions lo;
     lo.format = o->format;
     lo.classifier = &*classifier;
     auto stats = importer::ImportLangfuseFile(o->file, *st, lo);
     if (!stats) {
-      ReportError(json, stats.error());
-      return stats.error().code == "import.malformed" || stats.error().code == "usage" ? kExitUsage : kExitFailed;
+      return ReportFailure(json, stats.error());
     }
     const auto& s = *stats;
     if (json) {

@@ -49,8 +49,7 @@ struct LlmOptions {
 };
 
 int UsageError(bool json, const std::string& message) {
-  ReportError(json, Error{"usage", message});
-  return kExitUsage;
+  return ReportFailure(json, Error{errc::kUsage, message});
 }
 
 llm::BackendOptions MakeBackendOptions(const LlmOptions& o) {
@@ -84,8 +83,7 @@ int RunChat(const GlobalOptions& g, const LlmOptions& o) {
   }
   auto spec = llm::ParseModelSpec(spec_text, llm::ProcessEnv());
   if (!spec) {
-    ReportError(json, spec.error());
-    return kExitUsage;
+    return ReportFailure(json, spec.error());
   }
   auto sampling = llm::PresetSampling(preset);
   if (!sampling) return UsageError(json, sampling.error().message);
@@ -112,15 +110,13 @@ int RunChat(const GlobalOptions& g, const LlmOptions& o) {
   options.prices = *prices;
   auto backend = llm::MakeBackend(*spec, options);
   if (!backend) {
-    ReportError(json, backend.error());
-    return kExitUsage;
+    return ReportFailure(json, backend.error());
   }
   std::unique_ptr<llm::LlmBackend> client = std::move(*backend);
   if (!o.record.empty()) {
     auto recording = llm::WithRecording(std::move(client), *spec, o.record);
     if (!recording) {
-      ReportError(json, recording.error());
-      return kExitUsage;
+      return ReportFailure(json, recording.error());
     }
     client = std::move(*recording);
   }
@@ -179,16 +175,14 @@ int RunPing(const GlobalOptions& g, const LlmOptions& o) {
   const bool json = g.json || o.json;
   auto spec = llm::ParseModelSpec(o.model, llm::ProcessEnv());
   if (!spec) {
-    ReportError(json, spec.error());
-    return kExitUsage;
+    return ReportFailure(json, spec.error());
   }
   LlmOptions short_limits = o;
   short_limits.timeout_s = std::min(o.timeout_s, 30.0);
   short_limits.idle_timeout_s = std::min(o.idle_timeout_s, 30.0);
   auto backend = llm::MakeBackend(*spec, MakeBackendOptions(short_limits));
   if (!backend) {
-    ReportError(json, backend.error());
-    return kExitUsage;
+    return ReportFailure(json, backend.error());
   }
   auto info = (*backend)->Ping();
   const std::string described = (*backend)->Describe();

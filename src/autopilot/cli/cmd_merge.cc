@@ -29,8 +29,7 @@ CommandRunner SetupMerge(CLI::App* sub, GlobalOptions* globals) {
     mo.force = o->force;
     auto stats = store::MergeStores(o->inputs, o->output, mo);
     if (!stats) {
-      ReportError(globals->json, stats.error());
-      return stats.error().code == "usage" ? kExitUsage : kExitFailed;
+      return ReportFailure(globals->json, stats.error());
     }
     const auto& s = *stats;
     if (globals->json) {

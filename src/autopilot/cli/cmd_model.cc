@@ -44,8 +44,7 @@ struct ModelArgs {
 // Exit code for a failed model operation: bad input files are the checked thing failing (1),
 // bad flags are usage errors (2).
 int Fail(bool json, const Error& e) {
-  ReportError(json, e);
-  return e.code == "usage" ? kExitUsage : kExitFailed;
+  return ReportFailure(json, e);
 }
 
 std::string FormatValue(double v, bool integer) {
@@ -118,7 +117,7 @@ int RunRun(const ModelArgs& a, bool json) {
     }
     if (header) {
       if (rows.empty() && line_no == 1) continue;  // a header row
-      return Fail(json, Error{"data", a.inputs + ":" + std::to_string(line_no) + ": not a row of numbers"});
+      return Fail(json, Error{errc::kData, a.inputs + ":" + std::to_string(line_no) + ": not a row of numbers"});
     }
     Result<void> set = Ok();
     if (a.quantized_input) {
@@ -147,7 +146,7 @@ int RunRun(const ModelArgs& a, bool json) {
 
 int RunHeader(const ModelArgs& a, bool json) {
   if (!tflite::IsCIdentifier(a.symbol)) {
-    return Fail(json, Error{"usage", "--symbol '" + a.symbol + "' is not a C identifier"});
+    return Fail(json, Error{errc::kUsage, "--symbol '" + a.symbol + "' is not a C identifier"});
   }
   auto bytes = util::ReadFile(a.model);
   if (!bytes) return Fail(json, bytes.error());
@@ -165,8 +164,8 @@ int RunHeader(const ModelArgs& a, bool json) {
 }
 
 int RunTrain(const ModelArgs& a, bool json) {
-  if (a.features.empty()) return Fail(json, Error{"usage", "--features is required"});
-  if (a.output.empty()) return Fail(json, Error{"usage", "-o FILE is required"});
+  if (a.features.empty()) return Fail(json, Error{errc::kUsage, "--features is required"});
+  if (a.output.empty()) return Fail(json, Error{errc::kUsage, "-o FILE is required"});
   auto table = tflite::ReadCsv(a.data);
   if (!table) return Fail(json, table.error());
   const auto specs = util::Split(a.features, ',');
@@ -182,7 +181,7 @@ int RunTrain(const ModelArgs& a, bool json) {
   for (const auto& h : util::Split(a.hidden, ',')) {
     char* end = nullptr;
     const long v = std::strtol(h.c_str(), &end, 10);
-    if (h.empty() || *end != '\0' || v <= 0) return Fail(json, Error{"usage", "--hidden takes sizes like 8,5"});
+    if (h.empty() || *end != '\0' || v <= 0) return Fail(json, Error{errc::kUsage, "--hidden takes sizes like 8,5"});
     opt.hidden.push_back(static_cast<int>(v));
   }
   auto r = tflite::TrainMlp(*x, *y, specs, classes, opt);
@@ -199,7 +198,7 @@ int RunTrain(const ModelArgs& a, bool json) {
 }
 
 int RunQuantize(const ModelArgs& a, bool json) {
-  if (a.output.empty()) return Fail(json, Error{"usage", "-o FILE is required"});
+  if (a.output.empty()) return Fail(json, Error{errc::kUsage, "-o FILE is required"});
   auto io = tflite::ParseIoType(a.io);
   if (!io) return Fail(json, io.error());
   auto model = LoadAnyModel(a.model);
@@ -207,7 +206,7 @@ int RunQuantize(const ModelArgs& a, bool json) {
   auto table = tflite::ReadCsv(a.representative);
   if (!table) return Fail(json, table.error());
   const auto specs = FeatureList(a.features, *model);
-  if (specs.empty()) return Fail(json, Error{"usage", "the model names no features: pass --features"});
+  if (specs.empty()) return Fail(json, Error{errc::kUsage, "the model names no features: pass --features"});
   auto x = tflite::ExtractFeatures(*table, specs);
   if (!x) return Fail(json, x.error());
   auto q = tflite::QuantizeModel(*model, *x, *io);
@@ -230,7 +229,7 @@ int RunEval(const ModelArgs& a, bool json) {
   auto table = tflite::ReadCsv(a.data);
   if (!table) return Fail(json, table.error());
   const auto specs = FeatureList(a.features, *model);
-  if (specs.empty()) return Fail(json, Error{"usage", "the model names no features: pass --features"});
+  if (specs.empty()) return Fail(json, Error{errc::kUsage, "the model names no features: pass --features"});
   auto x = tflite::ExtractFeatures(*table, specs);
   if (!x) return Fail(json, x.error());
   std::vector<std::string> classes = tflite::ModelLabels(*model);

@@ -30,13 +30,11 @@ report::Format ChooseFormat(const GlobalOptions& g, const ReportOptions& o) {
 int Run(const GlobalOptions& g, const ReportOptions& o) {
   auto db = report::OpenStoreForReport(o.store);
   if (!db) {
-    ReportError(g.json, db.error());
-    return kExitUsage;
+    return ReportFailure(g.json, db.error());
   }
   auto data = report::Collect(*db, o.store);
   if (!data) {
-    ReportError(g.json, Error{"store", o.store + ": cannot aggregate the run store: " + data.error().message});
-    return kExitFailed;
+    return ReportFailure(g.json, Error{errc::kStore, o.store + ": cannot aggregate the run store: " + data.error().message});
   }
   const report::Format format = ChooseFormat(g, o);
   std::string text = report::Render(*data, format);
@@ -45,8 +43,7 @@ int Run(const GlobalOptions& g, const ReportOptions& o) {
     return std::cout ? kExitOk : kExitFailed;
   }
   if (auto w = util::WriteFileAtomic(o.output, text); !w) {
-    ReportError(g.json, Error{"io", o.output + ": cannot write the report: " + w.error().message});
-    return kExitFailed;
+    return ReportFailure(g.json, Error{errc::kIo, o.output + ": cannot write the report: " + w.error().message});
   }
   if (g.json && format != report::Format::kJson) {
     PrintJson({{"output", o.output}, {"cells", data->cells.size()}, {"runs", data->runs}, {"bytes", text.size()}});

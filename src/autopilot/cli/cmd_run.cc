@@ -52,7 +52,7 @@ Result<StoredRun> LoadStoredRun(store::RunStore& st, int64_t id, const std::stri
   q->Bind(1, id);
   auto row = q->Step();
   if (!row) return row.error();
-  if (!*row) return Error{"usage", "no run " + std::to_string(id) + " in " + store_path};
+  if (!*row) return Error{errc::kUsage, "no run " + std::to_string(id) + " in " + store_path};
   StoredRun r;
   r.key = {q->ColumnText(0), q->ColumnText(1), q->ColumnText(2), q->ColumnText(3), q->ColumnText(4),
            static_cast<int>(q->ColumnInt(5))};
@@ -80,41 +80,34 @@ std::string AdHocSweepName() {
 int Run(const GlobalOptions& g, const RunOptions& o) {
   auto cfg = config::LoadProjectConfig(o.project);
   if (!cfg) {
-    ReportError(g.json, cfg.error());
-    return kExitUsage;
+    return ReportFailure(g.json, cfg.error());
   }
   auto stages = pipeline::ParseStages(o.stages);
   if (!stages) {
-    ReportError(g.json, stages.error());
-    return kExitUsage;
+    return ReportFailure(g.json, stages.error());
   }
   std::string store_path = o.store.empty() ? cfg->store : o.store;
   auto st = store::RunStore::Open(store_path);
   if (!st) {
-    ReportError(g.json, st.error());
-    return kExitUsage;
+    return ReportFailure(g.json, st.error());
   }
   std::optional<StoredRun> stored;
   if (o.resume > 0) {
     auto sr = LoadStoredRun(*st, o.resume, store_path);
     if (!sr) {
-      ReportError(g.json, sr.error());
-      return kExitUsage;
+      return ReportFailure(g.json, sr.error());
     }
     if (sr->status == "passed" || sr->status == "failed" || sr->status == "error") {
-      ReportError(g.json, Error{"usage", "run " + std::to_string(o.resume) + " is finished (" + sr->status +
-                                             "); only an interrupted run can be resumed"});
-      return kExitUsage;
+      return ReportFailure(g.json, Error{errc::kUsage, "run " + std::to_string(o.resume) + " is finished (" +
+                                                       sr->status + "); only an interrupted run can be resumed"});
     }
     if (!o.out.empty() && !sr->out_dir.empty() &&
         std::filesystem::weakly_canonical(o.out) != std::filesystem::weakly_canonical(sr->out_dir)) {
-      ReportError(g.json, Error{"usage", "--out differs from the run's artifact folder " + sr->out_dir});
-      return kExitUsage;
+      return ReportFailure(g.json, Error{errc::kUsage, "--out differs from the run's artifact folder " + sr->out_dir});
     }
     stages = pipeline::ParseStages(sr->key.stage);
     if (!stages) {
-      ReportError(g.json, stages.error());
-      return kExitUsage;
+      return ReportFailure(g.json, stages.error());
     }
     stored = *sr;
   }
@@ -123,23 +116,20 @@ int Run(const GlobalOptions& g, const RunOptions& o) {
   std::unique_ptr<llm::LlmBackend> backend;
   if (needs_llm) {
     if (spec.empty()) {
-      ReportError(g.json, Error{"usage", "no LLM given: pass --llm PROVIDER:MODEL (or replay:FILE), or set llm.model in " +
+      return ReportFailure(g.json, Error{errc::kUsage, "no LLM given: pass --llm PROVIDER:MODEL (or replay:FILE), or set llm.model in " +
                                              o.project});
-      return kExitUsage;
     }
     pipeline::BackendSetup setup;
     setup.record_path = o.record;
     setup.replay_match_tag = !o.strict_replay;
     auto prices = pipeline::LoadPrices("", {cfg->base_dir, "."});
     if (!prices) {
-      ReportError(g.json, Error{"usage", prices.error().message});
-      return kExitUsage;
+      return ReportFailure(g.json, Error{errc::kUsage, prices.error().message});
     }
     setup.prices = *prices;
     auto b = pipeline::OpenBackend(spec, setup);
     if (!b) {
-      ReportError(g.json, b.error());
-      return b.error().code == "usage" || util::StartsWith(b.error().code, "env") ? kExitUsage : kExitFailed;
+      return ReportFailure(g.json, b.error());
     }
     backend = std::move(*b);
     if (util::StartsWith(spec, "replay:") && !o.quiet) {
@@ -176,8 +166,7 @@ int Run(const GlobalOptions& g, const RunOptions& o) {
     return pipeline::RunPipeline(*cfg, backend.get(), po);
   }();
   if (!r) {
-    ReportError(g.json, r.error());
-    return r.error().code == "usage" || r.error().code == "config" ? kExitUsage : kExitFailed;
+    return ReportFailure(g.json, r.error());
   }
   if (g.json) {
     nlohmann::ordered_json doc{{"run_id", r->run_id}, {"passed", r->passed}, {"store", store_path},
@@ -191,6 +180,7 @@ int Run(const GlobalOptions& g, const RunOptions& o) {
                                {"tokens", s.tokens}, {"cost_usd", s.cost_usd}, {"llm_ms", s.llm_ms},
                                {"wall_ms", s.wall_ms}, {"artifacts", s.artifacts}, {"message", s.message}});
     }
+    doc["store_errors"] = r->store_errors;
     PrintJson(doc);
   } else {
     std::vector<std::vector<std::string>> rows;
@@ -206,6 +196,12 @@ int Run(const GlobalOptions& g, const RunOptions& o) {
     std::cerr << "autopilot: interrupted; resume with: autopilot run " << o.project << " --store " << store_path
               << " --resume " << r->run_id << "\n";
     return 130;
+  }
+  if (!r->store_errors.empty()) {
+    // The verdict stands, but the store does not hold all of it: not a success to build on.
+    PrintError(std::to_string(r->store_errors.size()) + " store write(s) failed; the run's record in " + store_path +
+               " is incomplete (first: " + r->store_errors.front() + ")");
+    return kExitFailed;
   }
   return r->passed ? kExitOk : kExitFailed;
 }

@@ -21,8 +21,7 @@ struct RunsOptions {
 int List(const GlobalOptions& g, store::RunStore& s, const RunsOptions& o) {
   auto runs = s.ListRuns(o.limit);
   if (!runs) {
-    ReportError(g.json, runs.error());
-    return kExitFailed;
+    return ReportFailure(g.json, runs.error());
   }
   if (g.json) {
     nlohmann::ordered_json arr = nlohmann::ordered_json::array();
@@ -48,14 +47,12 @@ int Show(const GlobalOptions& g, store::RunStore& s, const RunsOptions& o) {
   auto& db = s.db();
   auto run = db.Prepare("SELECT run_key, status, COALESCE(code,''), started_at, COALESCE(finished_at,'') FROM runs WHERE id = ?");
   if (!run) {
-    ReportError(g.json, run.error());
-    return kExitFailed;
+    return ReportFailure(g.json, run.error());
   }
   run->Bind(1, o.id);
   auto row = run->Step();
   if (!row || !*row) {
-    ReportError(g.json, Error{"usage", "no run with id " + std::to_string(o.id) + " in " + db.path()});
-    return kExitUsage;
+    return ReportFailure(g.json, Error{errc::kUsage, "no run with id " + std::to_string(o.id) + " in " + db.path()});
   }
   nlohmann::ordered_json doc{{"id", o.id}, {"run_key", run->ColumnText(0)}, {"status", run->ColumnText(1)},
                              {"code", run->ColumnText(2)}, {"started_at", run->ColumnText(3)},
@@ -66,8 +63,7 @@ int Show(const GlobalOptions& g, store::RunStore& s, const RunsOptions& o) {
       " COALESCE(l.cost_usd,0), COALESCE(l.retries,0), COALESCE(l.error_code,'')"
       " FROM attempts a LEFT JOIN llm_calls l ON l.attempt_id = a.id WHERE a.run_id = ? ORDER BY a.id");
   if (!att) {
-    ReportError(g.json, att.error());
-    return kExitFailed;
+    return ReportFailure(g.json, att.error());
   }
   att->Bind(1, o.id);
   while (true) {
@@ -134,13 +130,11 @@ CommandRunner SetupRuns(CLI::App* sub, GlobalOptions* globals) {
   return [globals, o]() -> int {
     auto path = ResolveStorePath(*globals, o->store);
     if (!path) {
-      ReportError(globals->json, path.error());
-      return kExitUsage;
+      return ReportFailure(globals->json, path.error());
     }
     auto s = store::RunStore::Open(*path);
     if (!s) {
-      ReportError(globals->json, s.error());
-      return kExitFailed;
+      return ReportFailure(globals->json, s.error());
     }
     return o->action == "show" ? Show(*globals, *s, *o) : List(*globals, *s, *o);
   };

@@ -56,8 +56,7 @@ nlohmann::ordered_json ResultJson(const exec::ProcessResult& r) {
 
 int RunCommand(const GlobalOptions& g, const RunOptions& o) {
   if (o.command.empty()) {
-    ReportError(g.json, Error{"usage", "no command given: autopilot sandbox run [OPTIONS] -- CMD ARGS..."});
-    return kExitUsage;
+    return ReportFailure(g.json, Error{errc::kUsage, "no command given: autopilot sandbox run [OPTIONS] -- CMD ARGS..."});
   }
   exec::ProcessRequest req;
   req.argv = o.command;
@@ -85,8 +84,7 @@ int RunCommand(const GlobalOptions& g, const RunOptions& o) {
   exec::SandboxRunner runner;
   auto r = runner.Run(req);
   if (!r) {
-    ReportError(g.json, r.error());
-    return r.error().code == "usage" ? kExitUsage : kExitInternal;
+    return ReportFailure(g.json, r.error());
   }
   if (g.json) {
     PrintJson(ResultJson(*r));

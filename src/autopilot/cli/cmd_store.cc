@@ -28,13 +28,11 @@ CommandRunner SetupStore(CLI::App* sub, GlobalOptions* globals) {
   return [globals, store_flag, action]() -> int {
     auto path = ResolveStorePath(*globals, *store_flag);
     if (!path) {
-      ReportError(globals->json, path.error());
-      return kExitUsage;
+      return ReportFailure(globals->json, path.error());
     }
     auto store = store::RunStore::Open(*path);
     if (!store) {
-      ReportError(globals->json, store.error());
-      return kExitFailed;
+      return ReportFailure(globals->json, store.error());
     }
     if (*action == "check") {
       auto r = store->CheckIntegrity();
@@ -47,8 +45,7 @@ CommandRunner SetupStore(CLI::App* sub, GlobalOptions* globals) {
     }
     auto i = store->Info();
     if (!i) {
-      ReportError(globals->json, i.error());
-      return kExitFailed;
+      return ReportFailure(globals->json, i.error());
     }
     if (globals->json) {
       nlohmann::ordered_json doc{{"path", i->path},

@@ -31,8 +31,7 @@ struct SweepOptions {
 };
 
 int Usage(bool json, const std::string& message) {
-  ReportError(json, Error{"usage", message});
-  return kExitUsage;
+  return ReportFailure(json, Error{errc::kUsage, message});
 }
 
 std::string Seconds(double s) {
@@ -96,8 +95,7 @@ int Run(const GlobalOptions& g, const SweepOptions& o) {
   const bool json = g.json;
   auto cfg = sweep::LoadSweepConfig(o.file);
   if (!cfg) {
-    ReportError(json, cfg.error());
-    return kExitUsage;
+    return ReportFailure(json, cfg.error());
   }
   sweep::Shard shard;
   if (!o.shard.empty()) {
@@ -107,8 +105,7 @@ int Run(const GlobalOptions& g, const SweepOptions& o) {
   }
   auto project = config::LoadProjectConfig(cfg->project);
   if (!project) {
-    ReportError(json, project.error());
-    return kExitUsage;
+    return ReportFailure(json, project.error());
   }
   std::string store_path = o.store;
   if (store_path.empty()) store_path = cfg->store;
@@ -170,8 +167,7 @@ int Run(const GlobalOptions& g, const SweepOptions& o) {
   }();
   if (bar_shown) pout << "\n";
   if (!summary) {
-    ReportError(json, summary.error());
-    return kExitFailed;
+    return ReportFailure(json, summary.error());
   }
   const auto& s = *summary;
   if (json) {

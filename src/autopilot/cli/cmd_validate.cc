@@ -42,18 +42,15 @@ CommandRunner SetupValidate(CLI::App* sub, GlobalOptions* globals) {
   return [globals, o]() -> int {
     auto cfg = config::LoadProjectConfig(o->project);
     if (!cfg) {
-      ReportError(globals->json, cfg.error());
-      return kExitUsage;
+      return ReportFailure(globals->json, cfg.error());
     }
     auto text = util::ReadFile(o->file);
     if (!text) {
-      ReportError(globals->json, Error{"usage", text.error().message});
-      return kExitUsage;
+      return ReportFailure(globals->json, Error{errc::kUsage, text.error().message});
     }
     auto ref = stage::EnsureReference(*cfg);
     if (!ref) {
-      ReportError(globals->json, ref.error());
-      return ref.error().code == "config" ? kExitUsage : kExitFailed;
+      return ReportFailure(globals->json, ref.error());
     }
     extract::Lang lang = o->stage == "sg" ? extract::Lang::kCpp : extract::Lang::kPython;
     std::string code;

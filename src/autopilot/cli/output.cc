@@ -1,5 +1,7 @@
 #include "autopilot/cli/output.h"
 
+#include "autopilot/cli/app.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -14,6 +16,11 @@ void PrintJson(const nlohmann::ordered_json& doc) {
 
 void PrintError(const std::string& message) {
   std::cerr << "autopilot: error: " << message << "\n";
+}
+
+int ReportFailure(bool json, const Error& error) {
+  ReportError(json, error);
+  return ExitCodeFor(error);
 }
 
 void ReportError(bool json, const Error& error) {

@@ -15,6 +15,10 @@ void PrintJson(const nlohmann::ordered_json& doc);
 void PrintError(const std::string& message);
 /// An error as JSON on stdout ({"error": {"code", "message"}}) when --json, else on stderr.
 void ReportError(bool json, const Error& error);
+
+/// Reports `error` (ReportError) and returns its exit code (ExitCodeFor, app.h): how a command
+/// stops on an error.
+int ReportFailure(bool json, const Error& error);
 /// A plain text table with a header row and aligned columns.
 std::string FormatTable(const std::vector<std::string>& header,
                         const std::vector<std::vector<std::string>>& rows);

@@ -39,7 +39,7 @@ void IssueList::AddNoPosition(const std::string& key, const std::string& message
 Error IssueList::ToError() const {
   std::vector<std::string> lines;
   for (const auto& i : issues_) lines.push_back(i.ToString());
-  return Error{"config", util::Join(lines, "\n")};
+  return Error{errc::kConfig, util::Join(lines, "\n")};
 }
 
 MapReader::MapReader(const YAML::Node& node, std::string path, IssueList* issues)

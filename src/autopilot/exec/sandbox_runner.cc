@@ -737,9 +737,9 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   ReapDeferred();
   const SandboxPolicy& policy = request.policy;
   if (request.argv.empty() || request.argv[0].empty()) {
-    return Error{"usage", "no command given to run"};
+    return Error{errc::kUsage, "no command given to run"};
   }
-  if (policy.timeout_s <= 0) return Error{"usage", "timeout must be positive"};
+  if (policy.timeout_s <= 0) return Error{errc::kUsage, "timeout must be positive"};
 
   ProcessResult result;
   const int64_t start_ms = util::MonotonicMs();
@@ -755,7 +755,7 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   } else {
     struct stat st {};
     if (::stat(workdir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-      return Error{"usage", "working directory '" + workdir + "' does not exist"};
+      return Error{errc::kUsage, "working directory '" + workdir + "' does not exist"};
     }
     char real[PATH_MAX];
     if (::realpath(workdir.c_str(), real)) workdir = real;
@@ -792,7 +792,7 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
     struct stat wst {};
     bool shared_sticky = ::stat(workdir.c_str(), &wst) == 0 && (wst.st_mode & S_ISVTX) && (wst.st_mode & S_IWOTH);
     if (!shared_sticky && wst.st_uid != run_uid && ::chown(workdir.c_str(), run_uid, run_gid) != 0) {
-      return Error{"io", "cannot hand working directory '" + workdir +
+      return Error{errc::kIo, "cannot hand working directory '" + workdir +
                              "' to the sandbox user: " + std::strerror(errno)};
     }
   }
@@ -840,16 +840,16 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
 
   Fd out_r, out_w, err_r, err_w, in_r, in_w, st_r, st_w;
   if (!MakePipe(&out_r, &out_w) || !MakePipe(&err_r, &err_w) || !MakePipe(&st_r, &st_w)) {
-    return Error{"io", std::string("cannot create pipes: ") + std::strerror(errno)};
+    return Error{errc::kIo, std::string("cannot create pipes: ") + std::strerror(errno)};
   }
   if (request.stdin_data.empty()) {
     in_r.Reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   } else if (!MakePipe(&in_r, &in_w)) {
-    return Error{"io", std::string("cannot create pipes: ") + std::strerror(errno)};
+    return Error{errc::kIo, std::string("cannot create pipes: ") + std::strerror(errno)};
   }
 
   thread_local Stacks stacks;
-  if (!stacks.base) return Error{"resource", "cannot map the sandbox stacks"};
+  if (!stacks.base) return Error{errc::kResource, "cannot map the sandbox stacks"};
 
   // Per-run resources: a pooled network namespace (privileged) and a pids cgroup.
   SlotLease lease(policy.isolate_network && !new_user, policy.max_processes);
@@ -865,7 +865,7 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   const int cgroup_fd = levels.cgroup.load() ? slot->cgroup_procs_fd : -1;
   Fd go_r, go_w;
   if (cgroup_fd >= 0 && !MakePipe(&go_r, &go_w)) {
-    return Error{"io", std::string("cannot create pipes: ") + std::strerror(errno)};
+    return Error{errc::kIo, std::string("cannot create pipes: ") + std::strerror(errno)};
   }
   plan.go_fd = go_r.get();
   plan.new_user = new_user;
@@ -944,7 +944,7 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
     }
     return Run(request);
   }
-  if (pid < 0) return Error{"resource", std::string("cannot start the sandbox: ") + std::strerror(clone_errno)};
+  if (pid < 0) return Error{errc::kResource, std::string("cannot start the sandbox: ") + std::strerror(clone_errno)};
 
   // Parent. Also set the group from here so there is no window where a TERM misses it.
   ::setpgid(pid, pid);
@@ -996,7 +996,7 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
       levels.user_ns = false;
       return Run(request);
     }
-    return Error{"env.misconfigured", "sandbox setup failed: " + what};
+    return Error{errc::kEnv, "sandbox setup failed: " + what};
   }
   const int isolation = started.kind == 'R' ? started.text[0] : 0;
   result.network_isolated = (isolation & 1) != 0;

@@ -254,17 +254,17 @@ Result<std::vector<ViewStep>> PlanRunView(const ProcessRequest& request, const s
     return false;
   };
   for (const auto& m : request.mounts) {
-    if (m.source.empty()) return Error{"usage", "a sandbox mount has no source path"};
+    if (m.source.empty()) return Error{errc::kUsage, "a sandbox mount has no source path"};
     char real[PATH_MAX];
     if (!::realpath(m.source.c_str(), real)) {
-      return Error{"usage", "sandbox input '" + m.source + "' does not exist"};
+      return Error{errc::kUsage, "sandbox input '" + m.source + "' does not exist"};
     }
     std::string target = m.target.empty() ? std::string(real)
                          : m.target[0] == '/' ? m.target
                                               : workdir + "/" + m.target;
     target = Normalize(target);
     if (target == "/" || IsSystemPath(target) || target == kOldRoot || Under(target, kOldRoot)) {
-      return Error{"usage", "sandbox input '" + m.source + "' cannot be shown at '" + target +
+      return Error{errc::kUsage, "sandbox input '" + m.source + "' cannot be shown at '" + target +
                                 "': that path belongs to the read-only system view"};
     }
     struct stat st {};

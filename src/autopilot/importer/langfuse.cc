@@ -499,12 +499,12 @@ std::string LangfuseRunKey(const std::string& trace_id) {
 Result<ImportStats> ImportLangfuseFile(const std::string& path, store::RunStore& store,
                                        const LangfuseOptions& options) {
   auto text = util::ReadFile(path);
-  if (!text) return Error{"usage", path + ": cannot read: " + text.error().message};
+  if (!text) return Error{errc::kUsage, path + ": cannot read: " + text.error().message};
   json doc;
   try {
     doc = json::parse(*text);
   } catch (const json::parse_error& e) {
-    return Error{"import.malformed", path + ":" + Position(*text, e.byte == 0 ? 0 : e.byte - 1) +
+    return Error{errc::kImportMalformed, path + ":" + Position(*text, e.byte == 0 ? 0 : e.byte - 1) +
                                          ": not valid JSON: " + e.what()};
   }
   return ImportLangfuse(doc, path, store, options);
@@ -512,7 +512,7 @@ Result<ImportStats> ImportLangfuseFile(const std::string& path, store::RunStore&
 
 Result<ImportStats> ImportLangfuse(const json& doc, const std::string& label, store::RunStore& store,
                                    const LangfuseOptions& options) {
-  if (!options.classifier) return Error{"harness.bug", "ImportLangfuse needs a classifier"};
+  if (!options.classifier) return Error{errc::kHarnessBug, "ImportLangfuse needs a classifier"};
   std::vector<Trace> traces;
   try {
     const json* data = nullptr;
@@ -530,9 +530,9 @@ Result<ImportStats> ImportLangfuse(const json& doc, const std::string& label, st
       traces.push_back(ReadTrace((*data)[i], doc.is_array() ? Sub("$", i) : Sub("$.data", i)));
     }
   } catch (const Malformed& m) {
-    return Error{"import.malformed", label + ": " + m.path + ": " + m.message};
+    return Error{errc::kImportMalformed, label + ": " + m.path + ": " + m.message};
   } catch (const json::exception& e) {
-    return Error{"import.malformed", label + ": " + e.what()};
+    return Error{errc::kImportMalformed, label + ": " + e.what()};
   }
 
   ImportStats stats;

@@ -14,7 +14,7 @@ LlmResult LlmBackend::Complete(const LlmRequest& request, const StreamObserver& 
     r = DoComplete(request, observer);
   } catch (const std::exception& e) {
     // Backends do not throw; this keeps a bug (or bad_alloc) from crossing the module boundary.
-    r.error = Error{"harness.bug", std::string("LLM backend failed unexpectedly: ") + e.what()};
+    r.error = Error{errc::kHarnessBug, std::string("LLM backend failed unexpectedly: ") + e.what()};
   }
   r.request_key = RequestKey(request);
   return r;
@@ -30,7 +30,7 @@ Result<std::unique_ptr<LlmBackend>> MakeBackend(const ModelSpec& spec, BackendOp
     case Provider::kReplay:
       return MakeReplayBackend(spec.model, std::move(options));
   }
-  return Error{"usage", "unsupported provider"};
+  return Error{errc::kUsage, "unsupported provider"};
 }
 
 Result<Sampling> PresetSampling(const std::string& name) {
@@ -42,7 +42,7 @@ Result<Sampling> PresetSampling(const std::string& name) {
     s.top_p = 0.3;
     return s;
   }
-  return Error{"usage", "unknown preset '" + name + "' (presets: " + PresetNames() + ")"};
+  return Error{errc::kUsage, "unknown preset '" + name + "' (presets: " + PresetNames() + ")"};
 }
 
 const char* PresetNames() { return "default, deterministic"; }

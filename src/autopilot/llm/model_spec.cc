@@ -70,7 +70,7 @@ Result<ModelSpec> ParseModelSpec(std::string_view spec_text, const EnvLookup& en
   const std::string text = util::Trim(spec_text);
   const size_t colon = text.find(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
-    return Error{"usage", "invalid model spec '" + text + "': " + kSpecHelp};
+    return Error{errc::kUsage, "invalid model spec '" + text + "': " + kSpecHelp};
   }
   const std::string provider = util::ToLower(text.substr(0, colon));
   std::string rest = text.substr(colon + 1);
@@ -88,7 +88,7 @@ Result<ModelSpec> ParseModelSpec(std::string_view spec_text, const EnvLookup& en
     spec.provider = Provider::kOpenAiCompatible;
   } else {
     std::string hint = util::ClosestMatch(provider, {"openai", "ollama", "openai-compatible", "replay"});
-    return Error{"usage", "unknown provider '" + provider + "' in model spec '" + text + "'" +
+    return Error{errc::kUsage, "unknown provider '" + provider + "' in model spec '" + text + "'" +
                               (hint.empty() ? "" : " (did you mean '" + hint + "'?)") + "; " + kSpecHelp};
   }
   std::string base;
@@ -99,10 +99,10 @@ Result<ModelSpec> ParseModelSpec(std::string_view spec_text, const EnvLookup& en
     base = rest.substr(at + 1);
     rest = rest.substr(0, at);
   } else if (rest.find('@') != std::string::npos) {
-    return Error{"usage", "the base URL in model spec '" + util::RedactUrlCredentials(text) +
+    return Error{errc::kUsage, "the base URL in model spec '" + util::RedactUrlCredentials(text) +
                               "' must start with http:// or https://"};
   }
-  if (rest.empty()) return Error{"usage", "model spec '" + text + "' names no model; " + kSpecHelp};
+  if (rest.empty()) return Error{errc::kUsage, "model spec '" + text + "' names no model; " + kSpecHelp};
   spec.model = rest;
   switch (spec.provider) {
     case Provider::kOpenAi:
@@ -120,7 +120,7 @@ Result<ModelSpec> ParseModelSpec(std::string_view spec_text, const EnvLookup& en
       break;
     case Provider::kOpenAiCompatible:
       if (base.empty()) {
-        return Error{"usage", "openai-compatible needs a base URL: openai-compatible:" + rest +
+        return Error{errc::kUsage, "openai-compatible needs a base URL: openai-compatible:" + rest +
                                   "@http://HOST:PORT/v1"};
       }
       spec.api_key = util::Trim(env("OPENAI_COMPATIBLE_API_KEY"));

@@ -16,7 +16,7 @@ bool IsPattern(const std::string& s) { return s.find_first_of("*?") != std::stri
 
 Result<PriceTable> PriceTable::Load(const std::string& path) {
   auto text = util::ReadFile(path);
-  if (!text) return Error{"config", path + ": cannot read the pricing file: " + text.error().message};
+  if (!text) return Error{errc::kConfig, path + ": cannot read the pricing file: " + text.error().message};
   return Parse(*text, path);
 }
 
@@ -26,21 +26,21 @@ Result<PriceTable> PriceTable::Parse(const std::string& yaml_text, const std::st
   try {
     root = YAML::Load(yaml_text);
   } catch (const YAML::Exception& e) {
-    return Error{"config", label + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg};
+    return Error{errc::kConfig, label + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg};
   }
   const YAML::Node models = root["models"];
   if (!models || !models.IsMap()) {
-    return Error{"config", label + ": expected a 'models' mapping of \"provider:model\" to prices"};
+    return Error{errc::kConfig, label + ": expected a 'models' mapping of \"provider:model\" to prices"};
   }
   for (const auto& entry : models) {
     const std::string key = entry.first.as<std::string>("");
     const YAML::Node v = entry.second;
     const std::string where = label + ":" + std::to_string(entry.first.Mark().line + 1) + ": " + key;
     if (key.find(':') == std::string::npos) {
-      return Error{"config", where + ": keys are \"provider:model\", e.g. \"openai:gpt-4o\""};
+      return Error{errc::kConfig, where + ": keys are \"provider:model\", e.g. \"openai:gpt-4o\""};
     }
     if (!v.IsMap() || !v["input"] || !v["output"]) {
-      return Error{"config", where + ": needs input and output (USD per million tokens)"};
+      return Error{errc::kConfig, where + ": needs input and output (USD per million tokens)"};
     }
     Price p;
     try {
@@ -48,13 +48,13 @@ Result<PriceTable> PriceTable::Parse(const std::string& yaml_text, const std::st
       p.output = v["output"].as<double>();
       if (v["cached_input"]) p.cached_input = v["cached_input"].as<double>();
     } catch (const YAML::Exception&) {
-      return Error{"config", where + ": prices must be numbers (USD per million tokens)"};
+      return Error{errc::kConfig, where + ": prices must be numbers (USD per million tokens)"};
     }
-    if (p.input < 0 || p.output < 0) return Error{"config", where + ": prices cannot be negative"};
+    if (p.input < 0 || p.output < 0) return Error{errc::kConfig, where + ": prices cannot be negative"};
     for (const auto& field : v) {
       const std::string name = field.first.as<std::string>("");
       if (name != "input" && name != "output" && name != "cached_input") {
-        return Error{"config", where + ": unknown field '" + name + "' (input, output, cached_input)"};
+        return Error{errc::kConfig, where + ": unknown field '" + name + "' (input, output, cached_input)"};
       }
     }
     table.Set(key, p);
@@ -122,7 +122,7 @@ std::string FindPricingFile(const std::string& env_value, const std::vector<std:
     const std::string candidate = dir + "/pricing.yaml";
     if (util::PathExists(candidate)) return candidate;
   }
-  const std::string source = std::string(AUTOPILOT_SOURCE_DIR) + "/pricing.yaml";
+  const std::string source = util::DataPath("pricing.yaml");
   return util::PathExists(source) ? source : std::string();
 }
 

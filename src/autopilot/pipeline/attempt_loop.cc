@@ -24,7 +24,7 @@ const validate::LayerResult* FirstFailing(const std::vector<validate::LayerResul
 void Record(const Recorder& rec, const std::string& stage, const Attempt& a) {
   if (rec.observer) rec.observer(stage, a);
   if (!rec.store) return;
-  (void)rec.store->InTransaction([&]() -> Result<void> {
+  auto recorded = rec.store->InTransaction([&]() -> Result<void> {
     auto id = rec.store->BeginAttempt(rec.run_id, stage, a.number);
     if (!id) return id.error();
     store::LlmCallRecord call;
@@ -76,6 +76,7 @@ void Record(const Recorder& rec, const std::string& stage, const Attempt& a) {
     return rec.store->FinishAttempt(*id, a.passed ? "passed" : "failed", a.primary_code, numeric, rule,
                                     a.wall_ms);
   });
+  if (!recorded && rec.on_store_error) rec.on_store_error(recorded.error());
 }
 
 }  // namespace

@@ -72,6 +72,8 @@ struct Recorder {
   store::RunStore* store = nullptr;
   int64_t run_id = 0;
   AttemptObserver observer;
+  /// Told when an attempt cannot be recorded (the stage goes on); optional.
+  std::function<void(const Error&)> on_store_error;
 };
 
 /// The first few distinct diagnostics of the failing layer, as the repair prompt shows them.

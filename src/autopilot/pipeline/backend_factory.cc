@@ -29,7 +29,7 @@ Result<std::unique_ptr<llm::LlmBackend>> OpenBackend(const std::string& spec_tex
                             : [](const std::string& m) { std::cerr << "autopilot: warning: " << m << "\n"; };
   options.prices = setup.prices;
   if (spec->provider == llm::Provider::kReplay) {
-    if (!setup.record_path.empty()) return Error{"usage", "--record cannot be combined with a replay: model"};
+    if (!setup.record_path.empty()) return Error{errc::kUsage, "--record cannot be combined with a replay: model"};
     std::string path = spec->model;
     if (!setup.base_dir.empty() && std::filesystem::path(path).is_relative()) {
       path = (std::filesystem::path(setup.base_dir) / path).lexically_normal().string();

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "autopilot/pipeline/attempt_loop.h"
+#include "autopilot/pipeline/stages.h"
 #include "autopilot/prompt/prompt_set.h"
 #include "autopilot/stage/chains.h"
 #include "autopilot/stage/facts.h"
@@ -29,62 +30,72 @@ bool Requested(const std::vector<std::string>& stages, const std::string& s) {
   return std::find(stages.begin(), stages.end(), s) != stages.end();
 }
 
-/// The train stage: the built-in trainer on the training split, or the provided float model.
-LayerResult TrainStage(const config::ProjectConfig& cfg, const std::string& train_csv, const std::string& test_csv,
-                       const std::string& out_model, std::string* message) {
-  LayerResult layer{"semantic", true, {}, 0};
+/// Runs one LLM stage (or sub-step) through the attempt loop and adds what it did into `rep` and
+/// the run's totals; the last script or sketch is kept in `out` for people to read, whatever the
+/// verdict.
+bool RunLlmStage(const StageSpec& spec, const prompt::PromptLibrary& prompts, const std::string& format,
+                 llm::LlmBackend* backend, const Budget& budget, const Recorder& recorder, const std::string& out,
+                 StageReport* rep, PipelineResult* result) {
   const int64_t t0 = util::MonotonicMs();
-  auto fail = [&](const std::string& code, const std::string& msg) {
-    layer.passed = false;
-    layer.diagnostics.push_back({"semantic", code, msg, "", {}, ""});
-    layer.duration_ms = util::MonotonicMs() - t0;
-    *message = msg;
-    return layer;
-  };
-  if (!cfg.model.float_model.empty()) {
-    const std::string& src = cfg.model.float_model;
-    if (util::EndsWith(src, ".keras")) {
-      auto m = tflite::LoadKerasModel(src);
-      if (!m) return fail("semantic.artifact_invalid", src + ": " + m.error().message);
-      if (auto r = tflite::SaveModel(*m, out_model); !r) return fail("harness.bug", r.error().message);
-    } else {
-      auto m = tflite::LoadModel(src);
-      if (!m) return fail("semantic.artifact_invalid", src + ": " + m.error().message);
-      auto bytes = util::ReadFile(src);
-      if (!bytes || !util::WriteFileAtomic(out_model, *bytes)) return fail("harness.bug", "cannot copy " + src);
-    }
-    *message = "provided float model " + src;
-  } else {
-    auto table = tflite::ReadCsv(train_csv);
-    if (!table) return fail("semantic.artifact_invalid", table.error().message);
-    auto x = tflite::ExtractFeatures(*table, cfg.dataset.feature_names);
-    if (!x) return fail("semantic.artifact_invalid", x.error().message);
-    std::vector<std::string> classes = cfg.dataset.classes;
-    auto y = tflite::ExtractLabels(*table, cfg.dataset.label, &classes);
-    if (!y) return fail("semantic.artifact_invalid", y.error().message);
-    tflite::TrainOptions opts;
-    opts.hidden.assign(cfg.model.hidden.begin(), cfg.model.hidden.end());
-    opts.seed = static_cast<uint64_t>(cfg.model.train_seed);
-    auto trained = tflite::TrainMlp(*x, *y, cfg.dataset.feature_names, classes, opts);
-    if (!trained) return fail("harness.bug", trained.error().message);
-    if (auto r = tflite::SaveModel(trained->model, out_model); !r) return fail("harness.bug", r.error().message);
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "built-in trainer: train accuracy %.3f", trained->train_accuracy);
-    *message = buf;
+  StageOutcome o = RunStage(spec, prompts, format, backend, budget, recorder);
+  // Sub-steps (DP two_step) add up into the stage's report.
+  rep->passed = o.passed;
+  rep->stop_reason = o.stop_reason;
+  rep->attempts += static_cast<int>(o.attempts.size());
+  rep->tokens += o.tokens;
+  rep->cost_usd += o.cost_usd;
+  for (const auto& a : o.attempts) rep->llm_ms += static_cast<int64_t>(a.llm.timing.total_s * 1000);
+  if (!o.passed && !o.attempts.empty()) rep->code = o.attempts.back().primary_code;
+  rep->wall_ms += util::MonotonicMs() - t0;
+  result->tokens += o.tokens;
+  result->cost_usd += o.cost_usd;
+  if (!o.code.empty()) {
+    const std::string ext = spec.stage == "sg" ? ".ino" : spec.lang == extract::Lang::kJson ? ".json" : ".py";
+    std::string name = spec.stage == "sg" ? "sketch/sketch.ino" : spec.stage + (ext == ".py" ? "_script" : "") + ext;
+    if (!o.passed) name = spec.stage + "_last_attempt" + ext;
+    if (util::WriteFileAtomic(out + "/" + name, o.code)) rep->artifacts.push_back(name);
   }
-  auto acc = stage::ModelAccuracy(out_model, test_csv, cfg.dataset.feature_names, cfg.dataset.label,
-                                  cfg.dataset.classes);
-  if (!acc) return fail("semantic.artifact_invalid", "float model does not fit the data: " + acc.error().message);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, ", test accuracy %.3f", *acc);
-  *message += buf;
-  layer.duration_ms = util::MonotonicMs() - t0;
-  return layer;
+  rep->message = o.passed ? "passed after " + std::to_string(rep->attempts) + " attempt(s)"
+                          : "stopped (" + o.stop_reason + ") after " + std::to_string(rep->attempts) +
+                                " attempt(s), last failure " + rep->code;
+  return o.passed;
 }
 
-int64_t CsvRows(const std::string& path) {
-  auto t = tflite::ReadCsv(path);
-  return t ? static_cast<int64_t>(t->rows.size()) : 0;
+/// Records a stage the tool ran itself (train): one attempt with its one layer.
+Result<void> RecordToolAttempt(store::RunStore* st, int64_t run_id, const std::string& stage, const LayerResult& layer,
+                               const StageReport& rep) {
+  return st->InTransaction([&]() -> Result<void> {
+    auto id = st->BeginAttempt(run_id, stage, 1);
+    if (!id) return id.error();
+    store::ValidationRecord v;
+    v.attempt_id = *id;
+    v.layer = layer.layer;
+    v.passed = layer.passed;
+    v.code = rep.code;
+    v.message = rep.message;
+    v.duration_ms = layer.duration_ms;
+    if (auto r = st->RecordValidation(v); !r) return r.error();
+    return st->FinishAttempt(*id, layer.passed ? "passed" : "failed", rep.code, {}, "", rep.wall_ms);
+  });
+}
+
+/// Every requested LLM stage has prompts in `format` (DP's two-step mode: its plan and operation
+/// prompts).
+Result<void> CheckPrompts(const prompt::PromptLibrary& prompts, const std::vector<std::string>& stages,
+                          const std::string& format, bool two_step) {
+  for (const auto& s : stages) {
+    const StageDef* def = FindStage(s);
+    if (!def || !def->prompt_stage) continue;
+    std::vector<std::string> needed = {def->prompt_stage};
+    if (s == "dp" && two_step) needed = {"dp_plan", "dp_op"};
+    for (const auto& p : needed) {
+      if (!prompts.Has(p, format)) {
+        return Error{errc::kUsage, "no '" + format + "' prompts for " + (p == s ? "stage " + s : p + " (DP two_step mode)") +
+                                  " (formats: " + util::Join(prompts.Formats(p), ", ") + ")"};
+      }
+    }
+  }
+  return Ok();
 }
 
 std::string StopStatus(const std::string& stop_reason) {
@@ -109,37 +120,30 @@ Result<void> RememberOutDir(store::RunStore* st, int64_t run_id, const std::stri
   return up->Run();
 }
 
-/// The artifact a stage records when it passes (the proof that it finished).
-const char* StageProof(const std::string& stage) {
-  if (stage == "dp") return "test.csv";
-  if (stage == "train") return "float_model.tflite";
-  if (stage == "mc") return "model_int8.tflite";
-  return "sketch/sketch.ino";
-}
-
 /// Prepares an unfinished run for resumption: the stages whose proof artifact was recorded and is
 /// still in out_dir unchanged are kept (in lifecycle order, each only if the ones before it are);
 /// everything the other stages recorded is removed so that they run again from attempt 1.
 Result<std::vector<std::string>> ResumeRun(store::RunStore* st, int64_t run_id, const std::string& out_dir) {
   std::vector<std::string> kept;
   bool chain_intact = true;
-  for (const char* stage : kAllStages) {
+  for (const StageDef& def : Stages()) {
+    const std::string stage = def.name;
     bool keep = false;
     if (chain_intact) {
       auto q = st->db().Prepare("SELECT sha256 FROM artifacts WHERE run_id = ? AND attempt_id IS NULL AND name = ?");
       if (!q) return q.error();
-      q->Bind(1, run_id).Bind(2, std::string(StageProof(stage)));
+      q->Bind(1, run_id).Bind(2, std::string(def.proof));
       auto row = q->Step();
       if (!row) return row.error();
       if (*row) {
-        auto bytes = util::ReadFile(out_dir + "/" + StageProof(stage));
+        auto bytes = util::ReadFile(out_dir + "/" + def.proof);
         keep = bytes && util::Sha256Hex(*bytes) == q->ColumnText(0);
       }
     }
     // A stage that was never requested has no proof; it does not break the chain.
     auto any = st->db().Prepare("SELECT COUNT(*) FROM attempts WHERE run_id = ? AND (stage = ? OR stage LIKE ?)");
     if (!any) return any.error();
-    any->Bind(1, run_id).Bind(2, std::string(stage)).Bind(3, std::string(stage) + ".%");
+    any->Bind(1, run_id).Bind(2, stage).Bind(3, stage + ".%");
     auto arow = any->Step();
     if (!arow) return arow.error();
     bool ran = *arow && any->ColumnInt(0) > 0;
@@ -150,16 +154,17 @@ Result<std::vector<std::string>> ResumeRun(store::RunStore* st, int64_t run_id, 
     if (ran) chain_intact = false;
   }
   auto body = [&]() -> Result<void> {
-    for (const char* stage : kAllStages) {
+    for (const StageDef& def : Stages()) {
+      const std::string stage = def.name;
       if (std::find(kept.begin(), kept.end(), stage) != kept.end()) continue;
       auto del = st->db().Prepare("DELETE FROM attempts WHERE run_id = ? AND (stage = ? OR stage LIKE ?)");
       if (!del) return del.error();
-      del->Bind(1, run_id).Bind(2, std::string(stage)).Bind(3, std::string(stage) + ".%");
+      del->Bind(1, run_id).Bind(2, stage).Bind(3, stage + ".%");
       if (auto r = del->Run(); !r) return r;
-      static const std::map<std::string, std::vector<std::string>> kOutputs = {
-          {"dp", {"train.csv", "test.csv"}}, {"train", {"float_model.tflite"}},
-          {"mc", {"model_int8.tflite", "model.h"}}, {"sg", {"sketch/sketch.ino"}}};
-      for (const auto& name : kOutputs.at(stage)) {
+      std::vector<std::string> recorded;
+      for (const auto& o : def.outputs) recorded.emplace_back(o.name);
+      recorded.insert(recorded.end(), def.also_recorded.begin(), def.also_recorded.end());
+      for (const auto& name : recorded) {
         auto da = st->db().Prepare("DELETE FROM artifacts WHERE run_id = ? AND attempt_id IS NULL AND name = ?");
         if (!da) return da.error();
         da->Bind(1, run_id).Bind(2, name);
@@ -177,20 +182,26 @@ Result<std::vector<std::string>> ResumeRun(store::RunStore* st, int64_t run_id, 
 
 }  // namespace
 
+std::vector<std::string> StageNames() {
+  std::vector<std::string> names;
+  for (const StageDef& def : Stages()) names.emplace_back(def.name);
+  return names;
+}
+
 Result<std::vector<std::string>> ParseStages(const std::string& list) {
   std::vector<std::string> wanted;
   for (auto& part : util::Split(list, ',')) {
     std::string s = util::ToLower(util::Trim(part));
     if (s.empty()) continue;
     bool known = false;
-    for (const char* k : kAllStages) known = known || s == k;
-    if (!known) return Error{"usage", "unknown stage '" + s + "' (stages: dp, train, mc, sg)"};
+    known = FindStage(s) != nullptr;
+    if (!known) return Error{errc::kUsage, "unknown stage '" + s + "' (stages: " + util::Join(StageNames(), ", ") + ")"};
     wanted.push_back(s);
   }
-  if (wanted.empty()) return Error{"usage", "no stages given (stages: dp, train, mc, sg)"};
+  if (wanted.empty()) return Error{errc::kUsage, "no stages given (stages: " + util::Join(StageNames(), ", ") + ")"};
   std::vector<std::string> ordered;
-  for (const char* k : kAllStages) {
-    if (Requested(wanted, k)) ordered.emplace_back(k);
+  for (const StageDef& def : Stages()) {
+    if (Requested(wanted, def.name)) ordered.emplace_back(def.name);
   }
   return ordered;
 }
@@ -203,22 +214,13 @@ Result<PipelineResult> RunPipeline(const config::ProjectConfig& cfg, llm::LlmBac
   auto sampling = llm::PresetSampling(preset);
   if (!sampling) return sampling.error();
   auto prompts = prompt::PromptLibrary::LoadDefault();
-  if (!prompts) return Error{"env.misconfigured", prompts.error().message};
-  const bool two_step = cfg.dp_mode == "two_step";
-  for (const auto& s : options.stages) {
-    if (s == "train") continue;
-    std::vector<std::string> needed = {s};
-    if (s == "dp" && two_step) needed = {"dp_plan", "dp_op"};
-    for (const auto& p : needed) {
-      if (!prompts->Has(p, format)) {
-        return Error{"usage", "no '" + format + "' prompts for " + (p == s ? "stage " + s : p + " (DP two_step mode)") +
-                                  " (formats: " + util::Join(prompts->Formats(p), ", ") + ")"};
-      }
-    }
-  }
-  bool needs_llm = std::any_of(options.stages.begin(), options.stages.end(),
-                               [](const std::string& s) { return s != "train"; });
-  if (needs_llm && backend == nullptr) return Error{"usage", "an LLM is needed for stages other than train"};
+  if (!prompts) return Error{errc::kEnv, prompts.error().message};
+  if (auto r = CheckPrompts(*prompts, options.stages, format, cfg.dp_mode == "two_step"); !r) return r.error();
+  bool needs_llm = std::any_of(options.stages.begin(), options.stages.end(), [](const std::string& s) {
+    const StageDef* def = FindStage(s);
+    return def && def->prompt_stage;
+  });
+  if (needs_llm && backend == nullptr) return Error{errc::kUsage, "an LLM is needed for stages other than train"};
 
   PipelineResult result;
   bool resuming = false;
@@ -234,7 +236,7 @@ Result<PipelineResult> RunPipeline(const config::ProjectConfig& cfg, llm::LlmBac
     if (!handle) return handle.error();
     if (handle->existed) {
       if (handle->status == "passed" || handle->status == "failed" || handle->status == "error") {
-        return Error{"store.exists", "run " + options.key.ToString() + " is already in the store (" +
+        return Error{errc::kStoreExists, "run " + options.key.ToString() + " is already in the store (" +
                                          handle->status + ")"};
       }
       if (!options.resume) {
@@ -244,8 +246,18 @@ Result<PipelineResult> RunPipeline(const config::ProjectConfig& cfg, llm::LlmBac
     result.run_id = handle->id;
     resuming = options.resume && handle->existed;
   }
+  auto say = [&](const std::string& line) {
+    if (options.progress) options.progress(line);
+  };
+  // A store write that fails (a locked or full store) does not stop the run, but it is never
+  // dropped: it is said, and listed in the result, and `run` exits non-zero for it.
+  auto note_store = [&](const auto& r) {
+    if (r) return;
+    result.store_errors.push_back(r.error().code + ": " + r.error().message);
+    say("store: cannot record (" + r.error().code + "): " + r.error().message);
+  };
   auto finish = [&](const std::string& status, const std::string& code) {
-    if (options.store && result.run_id) (void)options.store->FinishRun(result.run_id, status, code);
+    if (options.store && result.run_id) note_store(options.store->FinishRun(result.run_id, status, code));
   };
 
   auto ref = stage::EnsureReference(cfg);
@@ -264,10 +276,10 @@ Result<PipelineResult> RunPipeline(const config::ProjectConfig& cfg, llm::LlmBac
   std::filesystem::create_directories(result.out_dir, ec);
   if (ec) {
     finish("interrupted", "env.misconfigured");
-    return Error{"io", result.out_dir + ": " + ec.message()};
+    return Error{errc::kIo, result.out_dir + ": " + ec.message()};
   }
 
-  if (options.store && result.run_id) (void)RememberOutDir(options.store, result.run_id, result.out_dir);
+  if (options.store && result.run_id) note_store(RememberOutDir(options.store, result.run_id, result.out_dir));
   std::vector<std::string> kept;  // stages that passed before an interruption, artifacts intact
   if (resuming) {
     auto k = ResumeRun(options.store, result.run_id, result.out_dir);
@@ -277,10 +289,8 @@ Result<PipelineResult> RunPipeline(const config::ProjectConfig& cfg, llm::LlmBac
 
   exec::SandboxRunner default_runner;
   exec::ProcessRunner* runner = options.runner ? options.runner : &default_runner;
-  auto say = [&](const std::string& line) {
-    if (options.progress) options.progress(line);
-  };
-  Recorder recorder{options.store, result.run_id, {}};
+  Recorder recorder{options.store, result.run_id, {}, {}};
+  recorder.on_store_error = [&](const Error& e) { note_store(Result<void>(e)); };
   recorder.observer = [&](const std::string& stage_name, const Attempt& a) {
     std::string verdict = a.passed ? "passed" : "failed";
     for (const auto& l : a.layers) {
@@ -292,9 +302,6 @@ Result<PipelineResult> RunPipeline(const config::ProjectConfig& cfg, llm::LlmBac
     say(stage_name + ": attempt " + std::to_string(a.number) + " " + verdict);
   };
 
-  // Inputs flow from stage to stage; skipped stages take the reference's.
-  std::string train_csv = ref->train_csv, test_csv = ref->test_csv;
-  std::string float_model = ref->float_model, int8_model = ref->int8_model;
   const std::string& out = result.out_dir;
   bool ok = true;
   std::string final_code;
@@ -311,42 +318,37 @@ Result<PipelineResult> RunPipeline(const config::ProjectConfig& cfg, llm::LlmBac
     }
     return b;
   };
-  auto run_llm_stage = [&](StageSpec spec, int64_t attempts, StageReport* rep) {
-    const int64_t t0 = util::MonotonicMs();
-    StageOutcome o = RunStage(spec, *prompts, format, backend, budget_for(attempts), recorder);
-    // Sub-steps (DP two_step) add up into the stage's report.
-    rep->passed = o.passed;
-    rep->stop_reason = o.stop_reason;
-    rep->attempts += static_cast<int>(o.attempts.size());
-    rep->tokens += o.tokens;
-    rep->cost_usd += o.cost_usd;
-    for (const auto& a : o.attempts) rep->llm_ms += static_cast<int64_t>(a.llm.timing.total_s * 1000);
-    if (!o.passed && !o.attempts.empty()) rep->code = o.attempts.back().primary_code;
-    rep->wall_ms += util::MonotonicMs() - t0;
-    result.tokens += o.tokens;
-    result.cost_usd += o.cost_usd;
-    // Keep the last script/sketch for people to read, whatever the verdict.
-    if (!o.code.empty()) {
-      const std::string ext = spec.stage == "sg" ? ".ino" : spec.lang == extract::Lang::kJson ? ".json" : ".py";
-      std::string name = spec.stage == "sg" ? "sketch/sketch.ino" : spec.stage + (ext == ".py" ? "_script" : "") + ext;
-      if (!o.passed) name = spec.stage + "_last_attempt" + ext;
-      if (util::WriteFileAtomic(out + "/" + name, o.code)) rep->artifacts.push_back(name);
-    }
-    rep->message = o.passed ? "passed after " + std::to_string(rep->attempts) + " attempt(s)"
-                            : "stopped (" + o.stop_reason + ") after " + std::to_string(rep->attempts) +
-                                  " attempt(s), last failure " + rep->code;
-    return o.passed;
+  // Inputs flow from stage to stage; skipped stages take the reference's.
+  StageInputs inputs{ref->train_csv, ref->test_csv, ref->float_model, ref->int8_model};
+  const StageDef* current = nullptr;
+  bool published = false;
+  StageRun ctx{cfg, *ref, *sampling, runner, out, inputs, nullptr, nullptr, nullptr, nullptr, say};
+  ctx.run_llm = [&](const StageSpec& spec, int64_t attempts, StageReport* rep) {
+    return RunLlmStage(spec, *prompts, format, backend, budget_for(attempts), recorder, out, rep, &result);
   };
-  auto record_file = [&](const std::string& kind, const std::string& name) {
+  ctx.record_file = [&](const std::string& kind, const std::string& name) {
     if (!options.store || !result.run_id) return;
     auto content = util::ReadFile(out + "/" + name);
-    if (content) (void)options.store->RecordArtifact(result.run_id, std::nullopt, kind, name, *content);
+    if (content) note_store(options.store->RecordArtifact(result.run_id, std::nullopt, kind, name, *content));
+  };
+  ctx.record_tool_attempt = [&](const std::string& stage, const LayerResult& layer, const StageReport& rep) {
+    if (options.store && result.run_id) note_store(RecordToolAttempt(options.store, result.run_id, stage, layer, rep));
+  };
+  ctx.publish = [&](StageReport* rep) {
+    published = true;
+    for (const StageOutput& o : current->outputs) {
+      if (o.feeds) inputs.*o.feeds = out + "/" + o.name;
+      if (std::find(rep->artifacts.begin(), rep->artifacts.end(), o.name) == rep->artifacts.end()) {
+        rep->artifacts.emplace_back(o.name);
+      }
+      ctx.record_file(o.kind, o.name);
+    }
   };
 
-  for (const char* stage_name : kAllStages) {
+  for (const StageDef& def : Stages()) {
     StageReport rep;
-    rep.stage = stage_name;
-    const std::string st = stage_name;
+    rep.stage = def.name;
+    const std::string st = def.name;
     if (!Requested(options.stages, st)) {
       rep.skipped = true;
       rep.passed = true;
@@ -365,9 +367,9 @@ Result<PipelineResult> RunPipeline(const config::ProjectConfig& cfg, llm::LlmBac
       rep.resumed = true;
       rep.stop_reason = "passed";
       rep.message = "passed before the interruption; kept";
-      if (st == "dp") train_csv = out + "/train.csv", test_csv = out + "/test.csv";
-      if (st == "train") float_model = out + "/float_model.tflite";
-      if (st == "mc") int8_model = out + "/model_int8.tflite";
+      for (const StageOutput& o : def.outputs) {
+        if (o.feeds) inputs.*o.feeds = out + "/" + o.name;
+      }
       say(st + ": " + rep.message);
       result.stages.push_back(rep);
       continue;
@@ -382,132 +384,9 @@ Result<PipelineResult> RunPipeline(const config::ProjectConfig& cfg, llm::LlmBac
       continue;
     }
     say(st + ": started");
-    if (st == "dp" && two_step) {
-      // The study's two-step mode: a JSON plan of operations, then one script per operation.
-      std::vector<stage::DpOperation> plan;
-      StageSpec p;
-      p.stage = "dp.plan";
-      p.prompt_stage = "dp_plan";
-      p.lang = extract::Lang::kJson;
-      p.facts = stage::DpPlanFacts(cfg);
-      p.sampling = *sampling;
-      p.validate = [&plan](const std::string& code) {
-        return std::vector<LayerResult>{stage::DpPlanCheck(code, &plan)};
-      };
-      bool step_ok = run_llm_stage(p, cfg.budgets.attempts_dp, &rep);
-      const std::string raw = ref->raw_csv;
-      for (size_t i = 1; step_ok && i <= plan.size(); ++i) {
-        StageSpec op;
-        op.stage = "dp.op" + std::to_string(i);
-        op.prompt_stage = "dp_op";
-        op.lang = extract::Lang::kPython;
-        op.facts = stage::DpOperationFacts(cfg, plan, i);
-        op.sampling = *sampling;
-        const size_t count = plan.size();
-        op.validate = [&cfg, raw, i, count, runner, &out](const std::string& code) {
-          return stage::DpOperationChain(cfg, raw, i, count, code, runner, stage::Keep{out});
-        };
-        say("dp: operation " + std::to_string(i) + "/" + std::to_string(count) + " " + plan[i - 1].name);
-        step_ok = run_llm_stage(op, cfg.budgets.attempts_dp, &rep);
-      }
-      if (step_ok) {
-        rep.message = "passed: plan of " + std::to_string(plan.size()) + " operation(s), " +
-                      std::to_string(rep.attempts) + " attempt(s) in all";
-        train_csv = out + "/train.csv";
-        test_csv = out + "/test.csv";
-        rep.artifacts.insert(rep.artifacts.end(), {"train.csv", "test.csv"});
-        record_file("csv", "train.csv");
-        record_file("csv", "test.csv");
-      }
-    } else if (st == "dp") {
-      StageSpec spec;
-      spec.stage = "dp";
-      spec.lang = extract::Lang::kPython;
-      spec.facts = stage::DpFacts(cfg);
-      spec.sampling = *sampling;
-      const std::string raw = ref->raw_csv;
-      spec.validate = [&cfg, raw, runner, &out](const std::string& code) {
-        return stage::DpChain(cfg, raw, code, runner, stage::Keep{out});
-      };
-      if (run_llm_stage(spec, cfg.budgets.attempts_dp, &rep)) {
-        train_csv = out + "/train.csv";
-        test_csv = out + "/test.csv";
-        rep.artifacts.insert(rep.artifacts.end(), {"train.csv", "test.csv"});
-        record_file("csv", "train.csv");
-        record_file("csv", "test.csv");
-      }
-    } else if (st == "train") {
-      const int64_t t0 = util::MonotonicMs();
-      std::string message;
-      LayerResult layer = TrainStage(cfg, train_csv, test_csv, out + "/float_model.tflite", &message);
-      rep.passed = layer.passed;
-      rep.attempts = 1;
-      rep.stop_reason = layer.passed ? "passed" : "error";
-      if (!layer.passed) rep.code = layer.diagnostics.front().code;
-      rep.message = message;
-      rep.wall_ms = util::MonotonicMs() - t0;
-      if (options.store && result.run_id) {
-        (void)options.store->InTransaction([&]() -> Result<void> {
-          auto id = options.store->BeginAttempt(result.run_id, "train", 1);
-          if (!id) return id.error();
-          store::ValidationRecord v;
-          v.attempt_id = *id;
-          v.layer = "semantic";
-          v.passed = layer.passed;
-          v.code = rep.code;
-          v.message = message;
-          v.duration_ms = layer.duration_ms;
-          if (auto r = options.store->RecordValidation(v); !r) return r.error();
-          return options.store->FinishAttempt(*id, layer.passed ? "passed" : "failed", rep.code, {}, "", rep.wall_ms);
-        });
-      }
-      if (layer.passed) {
-        float_model = out + "/float_model.tflite";
-        rep.artifacts.push_back("float_model.tflite");
-        record_file("tflite", "float_model.tflite");
-      }
-    } else if (st == "mc") {
-      StageSpec spec;
-      spec.stage = "mc";
-      spec.lang = extract::Lang::kPython;
-      spec.facts = stage::McFacts(cfg, CsvRows(train_csv));
-      spec.sampling = *sampling;
-      stage::McInputs in{float_model, train_csv, test_csv};
-      spec.validate = [&cfg, in, runner, &out](const std::string& code) {
-        return stage::McChain(cfg, in, code, runner, stage::Keep{out});
-      };
-      if (run_llm_stage(spec, cfg.budgets.attempts_mc, &rep)) {
-        int8_model = out + "/model_int8.tflite";
-        rep.artifacts.push_back("model_int8.tflite");
-        record_file("tflite", "model_int8.tflite");
-        auto header = stage::ModelHeaderFor(cfg, int8_model);
-        if (header && util::WriteFileAtomic(out + "/model.h", *header)) {
-          rep.artifacts.push_back("model.h");
-          record_file("header", "model.h");
-        }
-      }
-    } else if (st == "sg") {
-      auto facts = stage::SgFacts(cfg, int8_model);
-      if (!facts) {
-        rep.stop_reason = "harness";
-        rep.code = "harness.bug";
-        rep.message = "SG facts: " + facts.error().message;
-      } else {
-        StageSpec spec;
-        spec.stage = "sg";
-        spec.lang = extract::Lang::kCpp;
-        spec.facts = *facts;
-        spec.sampling = *sampling;
-        stage::SgInputs in{int8_model, "", ref->scenario_csv};
-        spec.validate = [&cfg, in, runner, &out](const std::string& code) {
-          return stage::SgChain(cfg, in, code, runner, stage::Keep{out});
-        };
-        if (run_llm_stage(spec, cfg.budgets.attempts_sg, &rep)) {
-          rep.artifacts.push_back("sketch/model.h");
-          record_file("sketch", "sketch/sketch.ino");
-        }
-      }
-    }
+    current = &def;
+    published = false;
+    if (def.run(ctx, &rep) && !published) ctx.publish(&rep);
     say(st + ": " + (rep.passed ? "passed" : "FAILED") + " — " + rep.message);
     if (!rep.passed && rep.stop_reason == "interrupted") {
       rep.code = "harness.interrupted";

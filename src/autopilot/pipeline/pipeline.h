@@ -20,8 +20,8 @@
 
 namespace autopilot::pipeline {
 
-/// Stage names in lifecycle order.
-inline constexpr const char* kAllStages[] = {"dp", "train", "mc", "sg"};
+/// Stage names in lifecycle order (the rows of Stages(), stages.h).
+std::vector<std::string> StageNames();
 
 /// Parses "dp,train,mc,sg" (any subset, any order; returned in lifecycle order). Error code
 /// "usage" naming the unknown stage.
@@ -83,6 +83,8 @@ struct PipelineResult {
   int64_t tokens = 0;
   double cost_usd = 0;
   int64_t wall_ms = 0;
+  /// Store writes that failed ("code: message"); the run went on, but its record is incomplete.
+  std::vector<std::string> store_errors;
 };
 
 /// Runs the requested stages. Errors are for what stops the run before it starts (bad options,

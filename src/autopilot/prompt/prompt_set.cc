@@ -8,21 +8,13 @@
 
 namespace autopilot::prompt {
 
-std::string DataDir() {
-  const char* env = std::getenv("AUTOPILOT_DATA_DIR");
-  if (env && *env) return env;
-#ifdef AUTOPILOT_SOURCE_DIR
-  return AUTOPILOT_SOURCE_DIR;
-#else
-  return ".";
-#endif
-}
+std::string DataDir() { return util::DataDir(); }
 
 Result<PromptLibrary> PromptLibrary::Load(const std::string& root) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_directory(root, ec)) {
-    return Error{"env.misconfigured", root + ": prompt folder not found (set AUTOPILOT_DATA_DIR)"};
+    return Error{errc::kEnv, root + ": prompt folder not found (set AUTOPILOT_DATA_DIR)"};
   }
   PromptLibrary lib;
   for (const auto& stage : fs::directory_iterator(root, ec)) {
@@ -31,18 +23,26 @@ Result<PromptLibrary> PromptLibrary::Load(const std::string& root) {
       if (!fmt.is_directory()) continue;
       FormatTemplates t;
       t.dir = fmt.path().string();
-      for (auto [file, dest] : {std::pair{"system.txt", &t.system}, std::pair{"task.txt", &t.task},
-                                std::pair{"repair.txt", &t.repair}}) {
+      // A format without its own system prompt uses the stage's (formats differ mostly in the
+      // task and repair templates).
+      t.system_path = t.dir + "/system.txt";
+      if (!util::PathExists(t.system_path) && util::PathExists(stage.path().string() + "/system.txt")) {
+        t.system_path = stage.path().string() + "/system.txt";
+      }
+      auto system = util::ReadFile(t.system_path);
+      if (!system) return Error{errc::kEnv, t.system_path + ": missing prompt template"};
+      t.system = std::move(*system);
+      for (auto [file, dest] : {std::pair{"task.txt", &t.task}, std::pair{"repair.txt", &t.repair}}) {
         auto text = util::ReadFile(t.dir + "/" + file);
         if (!text) {
-          return Error{"env.misconfigured", t.dir + "/" + file + ": missing prompt template"};
+          return Error{errc::kEnv, t.dir + "/" + file + ": missing prompt template"};
         }
         *dest = std::move(*text);
       }
       lib.stages_[stage.path().filename().string()][fmt.path().filename().string()] = t;
     }
   }
-  if (lib.stages_.empty()) return Error{"env.misconfigured", root + ": no prompt templates"};
+  if (lib.stages_.empty()) return Error{errc::kEnv, root + ": no prompt templates"};
   return lib;
 }
 
@@ -78,7 +78,7 @@ namespace {
 
 Result<Prompt> RenderPair(const FormatTemplates& t, const std::string& user_template,
                           const std::string& user_name, const nlohmann::json& facts) {
-  auto sys = Render(t.system, facts, t.dir + "/system.txt");
+  auto sys = Render(t.system, facts, t.system_path);
   if (!sys) return sys.error();
   auto user = Render(user_template, facts, t.dir + "/" + user_name);
   if (!user) return user.error();
@@ -91,7 +91,7 @@ Result<Prompt> PromptLibrary::RenderTask(const std::string& stage, const std::st
                                          const nlohmann::json& facts) const {
   const auto* t = Find(stage, format);
   if (!t) {
-    return Error{"env.misconfigured", "no prompt format '" + format + "' for stage '" + stage + "'"};
+    return Error{errc::kEnv, "no prompt format '" + format + "' for stage '" + stage + "'"};
   }
   return RenderPair(*t, t->task, "task.txt", facts);
 }
@@ -100,7 +100,7 @@ Result<Prompt> PromptLibrary::RenderRepair(const std::string& stage, const std::
                                            const nlohmann::json& facts) const {
   const auto* t = Find(stage, format);
   if (!t) {
-    return Error{"env.misconfigured", "no prompt format '" + format + "' for stage '" + stage + "'"};
+    return Error{errc::kEnv, "no prompt format '" + format + "' for stage '" + stage + "'"};
   }
   return RenderPair(*t, t->repair, "repair.txt", facts);
 }

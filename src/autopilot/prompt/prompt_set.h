@@ -28,6 +28,8 @@ struct Prompt {
 /// The templates of one stage in one format.
 struct FormatTemplates {
   std::string dir;
+  /// The system prompt's file: <dir>/system.txt, else the stage's shared <stage>/system.txt.
+  std::string system_path;
   std::string system;
   std::string task;
   std::string repair;
@@ -36,7 +38,8 @@ struct FormatTemplates {
 /// All prompt templates under a root folder.
 class PromptLibrary {
  public:
-  /// Loads every prompts/<stage>/<format>/ folder; each must hold system.txt, task.txt and
+  /// Loads every prompts/<stage>/<format>/ folder; each must hold system.txt (or use the stage's
+  /// prompts/<stage>/system.txt), task.txt and
   /// repair.txt. Errors name the missing file.
   static Result<PromptLibrary> Load(const std::string& root);
   /// The library shipped with the tool ($AUTOPILOT_DATA_DIR/prompts, else the source tree's).

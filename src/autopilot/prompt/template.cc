@@ -118,7 +118,7 @@ Result<void> RenderInto(const std::string& text, size_t begin, size_t end,
     if (t.kind == 0) {
       const json* v = Lookup(stack, t.name);
       if (!v) {
-        return Error{"harness.bug", name + ":" + std::to_string(LineOf(full, t.start)) +
+        return Error{errc::kHarnessBug, name + ":" + std::to_string(LineOf(full, t.start)) +
                                         ": the prompt template uses '{{" + t.name +
                                         "}}' but no such fact was provided"};
       }
@@ -127,12 +127,12 @@ Result<void> RenderInto(const std::string& text, size_t begin, size_t end,
       continue;
     }
     if (t.kind == '/') {
-      return Error{"harness.bug", name + ":" + std::to_string(LineOf(full, t.start)) +
+      return Error{errc::kHarnessBug, name + ":" + std::to_string(LineOf(full, t.start)) +
                                       ": unexpected {{/" + t.name + "}}"};
     }
     Tag close;
     if (!FindClose(text, t.end, t.name, &close)) {
-      return Error{"harness.bug", name + ":" + std::to_string(LineOf(full, t.start)) +
+      return Error{errc::kHarnessBug, name + ":" + std::to_string(LineOf(full, t.start)) +
                                       ": section {{" + std::string(1, t.kind) + t.name +
                                       "}} is never closed"};
     }

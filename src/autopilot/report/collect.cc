@@ -46,7 +46,7 @@ GROUP BY model, format, stage, preset, COALESCE(code, '')
 int64_t AsCount(double total) { return std::llround(total); }
 
 Error UsageError(const std::string& path, const std::string& what) {
-  return Error{"usage", path + ": " + what};
+  return Error{errc::kUsage, path + ": " + what};
 }
 
 std::optional<std::string_view> KnownFamily(std::string_view family) {

@@ -53,7 +53,7 @@ class Scratch {
 
 Result<void> Stage(const std::string& from, const std::string& to) {
   auto bytes = util::ReadFile(from);
-  if (!bytes) return Error{"harness.bug", "cannot read input " + from + ": " + bytes.error().message};
+  if (!bytes) return Error{errc::kHarnessBug, "cannot read input " + from + ": " + bytes.error().message};
   return util::WriteFileAtomic(to, *bytes);
 }
 

@@ -34,10 +34,10 @@ ReferenceArtifacts ReferencePaths(const std::string& dir) {
 
 Result<ReferenceArtifacts> BuildReference(const config::ProjectConfig& p, const std::string& dir) {
   const auto& ds = p.dataset;
-  if (ds.raw_csv.empty()) return Error{"config", "dataset.raw_csv is not set in the project file"};
+  if (ds.raw_csv.empty()) return Error{errc::kConfig, "dataset.raw_csv is not set in the project file"};
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return Error{"io", dir + ": " + ec.message()};
+  if (ec) return Error{errc::kIo, dir + ": " + ec.message()};
   ReferenceArtifacts a = ReferencePaths(dir);
   auto raw_text = util::ReadFile(ds.raw_csv);
   if (!raw_text) return raw_text.error();
@@ -138,7 +138,7 @@ Result<ReferenceArtifacts> BuildReference(const config::ProjectConfig& p, const 
 
 Result<ReferenceArtifacts> EnsureReference(const config::ProjectConfig& cfg) {
   auto raw = util::ReadFile(cfg.dataset.raw_csv);
-  if (!raw) return Error{"config", "dataset.raw_csv: " + raw.error().message};
+  if (!raw) return Error{errc::kConfig, "dataset.raw_csv: " + raw.error().message};
   const auto& d = cfg.dataset;
   const auto& m = cfg.model;
   std::ostringstream key;
@@ -161,7 +161,7 @@ Result<ReferenceArtifacts> EnsureReference(const config::ProjectConfig& cfg) {
   std::filesystem::rename(tmp.str(), dir, ec);
   if (ec) {
     util::RemoveTree(tmp.str());
-    if (!util::PathExists(dir + "/.complete")) return Error{"io", dir + ": " + ec.message()};
+    if (!util::PathExists(dir + "/.complete")) return Error{errc::kIo, dir + ": " + ec.message()};
   }
   return ReferencePaths(dir);
 }

@@ -77,7 +77,7 @@ class Merger {
     auto att = db_.Prepare("ATTACH DATABASE ? AS src");
     if (!att) return att.error();
     att->Bind(1, path);
-    if (auto r = att->Run(); !r) return Error{"store", path + ": cannot open: " + r.error().message};
+    if (auto r = att->Run(); !r) return Error{errc::kStore, path + ": cannot open: " + r.error().message};
     auto result = out_->InTransaction([&] { return Copy(label); });
     (void)db_.Exec("DROP TABLE IF EXISTS temp.take; DROP TABLE IF EXISTS temp.rmap; DROP TABLE IF EXISTS temp.amap");
     (void)db_.Exec("DETACH DATABASE src");
@@ -87,16 +87,16 @@ class Merger {
  private:
   /// An input must be an existing autopilot store this version understands (never created here).
   Result<void> CheckInput(const std::string& path) {
-    if (!util::PathExists(path)) return Error{"usage", path + ": no such store"};
+    if (!util::PathExists(path)) return Error{errc::kUsage, path + ": no such store"};
     auto db = Database::Open(path, /*create=*/false);
-    if (!db) return Error{"store", path + ": cannot open: " + db.error().message};
+    if (!db) return Error{errc::kStore, path + ": cannot open: " + db.error().message};
     auto has = db->QueryInt("SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name IN ('runs','schema_migrations')");
-    if (!has) return Error{"store", path + ": not a readable autopilot store: " + has.error().message};
-    if (*has != 2) return Error{"store", path + ": not an autopilot run store (no runs table)"};
+    if (!has) return Error{errc::kStore, path + ": not a readable autopilot store: " + has.error().message};
+    if (*has != 2) return Error{errc::kStore, path + ": not an autopilot run store (no runs table)"};
     auto v = db->QueryInt("SELECT COALESCE(MAX(version),0) FROM schema_migrations");
     if (!v) return v.error();
     if (*v > LatestSchemaVersion()) {
-      return Error{"store", path + ": store schema version " + std::to_string(*v) +
+      return Error{errc::kStore, path + ": store schema version " + std::to_string(*v) +
                                 " is newer than this autopilot understands; use a newer autopilot"};
     }
     return Ok();
@@ -255,19 +255,19 @@ void RemoveDbFiles(const std::string& path) {
 
 Result<MergeStats> MergeStores(const std::vector<std::string>& inputs, const std::string& output,
                                const MergeOptions& options) {
-  if (inputs.empty()) return Error{"usage", "no input stores given"};
-  if (output.empty()) return Error{"usage", "no output store given (-o FILE)"};
+  if (inputs.empty()) return Error{errc::kUsage, "no input stores given"};
+  if (output.empty()) return Error{errc::kUsage, "no output store given (-o FILE)"};
   std::error_code ec;
   const fs::path out_abs = fs::weakly_canonical(fs::absolute(output), ec);
   std::set<fs::path> seen;
   for (const auto& in : inputs) {
     fs::path abs = fs::weakly_canonical(fs::absolute(in), ec);
-    if (abs == out_abs) return Error{"usage", output + ": the output is also an input; write to a new file"};
-    if (!seen.insert(abs).second) return Error{"usage", in + ": given twice"};
-    if (!util::PathExists(in)) return Error{"usage", in + ": no such store"};
+    if (abs == out_abs) return Error{errc::kUsage, output + ": the output is also an input; write to a new file"};
+    if (!seen.insert(abs).second) return Error{errc::kUsage, in + ": given twice"};
+    if (!util::PathExists(in)) return Error{errc::kUsage, in + ": no such store"};
   }
   if (util::PathExists(output) && !options.force) {
-    return Error{"usage", output + ": already exists; pass --force to replace it"};
+    return Error{errc::kUsage, output + ": already exists; pass --force to replace it"};
   }
 
   const std::string tmp = output + ".merge-" + std::to_string(::getpid());
@@ -280,7 +280,7 @@ Result<MergeStats> MergeStores(const std::vector<std::string>& inputs, const std
     Merger merger(&*out, &stats);
     for (const auto& in : inputs) {
       if (auto r = merger.Add(in, in); !r) {
-        out = Error{"", ""};  // close before removing
+        out = Error{errc::kStore, "closed"};  // close before removing
         RemoveDbFiles(tmp);
         return r.error();
       }
@@ -290,7 +290,7 @@ Result<MergeStats> MergeStores(const std::vector<std::string>& inputs, const std
     // One self-contained file to rename: fold the WAL in and leave WAL mode (Open re-enables it).
     auto mode = out->db().QueryText("PRAGMA journal_mode=DELETE");
     if (!check || !n || !mode) {
-      out = Error{"", ""};
+      out = Error{errc::kStore, "closed"};
       RemoveDbFiles(tmp);
       return !check ? check.error() : !n ? n.error() : mode.error();
     }
@@ -300,7 +300,7 @@ Result<MergeStats> MergeStores(const std::vector<std::string>& inputs, const std
   fs::rename(tmp, output, ec);
   if (ec) {
     RemoveDbFiles(tmp);
-    return Error{"store", output + ": cannot write: " + ec.message()};
+    return Error{errc::kStore, output + ": cannot write: " + ec.message()};
   }
   return stats;
 }

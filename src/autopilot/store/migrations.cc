@@ -103,7 +103,7 @@ Result<void> Migrate(Database* db) {
   auto current = db->QueryInt("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
   if (!current) return current.error();
   if (*current > LatestSchemaVersion()) {
-    return Error{"store", db->path() + ": store schema version " + std::to_string(*current) +
+    return Error{errc::kStore, db->path() + ": store schema version " + std::to_string(*current) +
                               " is newer than this autopilot understands (" +
                               std::to_string(LatestSchemaVersion()) +
                               "); use a newer autopilot to open it"};
@@ -113,7 +113,7 @@ Result<void> Migrate(Database* db) {
     Transaction tx(db);
     if (!tx.begun()) return tx.begun().error();
     if (auto r = db->Exec(m.sql); !r) {
-      return Error{"store", "migration " + std::to_string(m.version) + " (" + m.name +
+      return Error{errc::kStore, "migration " + std::to_string(m.version) + " (" + m.name +
                                 ") failed: " + r.error().message};
     }
     auto ins = db->Prepare(

@@ -40,26 +40,26 @@ std::string RunKey::ToString() const {
 }
 
 Result<RunStore> RunStore::Open(const std::string& path) {
-  if (path.empty()) return Error{"usage", "no store path given"};
+  if (path.empty()) return Error{errc::kUsage, "no store path given"};
   std::error_code ec;
   auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  if (ec) return Error{"store", parent.string() + ": cannot create directory: " + ec.message()};
+  if (ec) return Error{errc::kStore, parent.string() + ": cannot create directory: " + ec.message()};
   auto db = Database::Open(path, /*create=*/true);
   if (!db) return db.error();
   // WAL: readers never block the writer, and a killed writer leaves the last commit intact.
   auto mode = db->QueryText("PRAGMA journal_mode=WAL");
   if (!mode) return mode.error();
   if (*mode != "wal") {
-    return Error{"store", path + ": cannot enable WAL journal (got '" + *mode +
+    return Error{errc::kStore, path + ": cannot enable WAL journal (got '" + *mode +
                               "'); is the file on a network filesystem?"};
   }
   if (auto r = db->Exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"); !r) return r.error();
   auto quick = db->QueryText("PRAGMA quick_check");
   if (!quick) {
-    return Error{"store", path + ": not a readable autopilot store: " + quick.error().message};
+    return Error{errc::kStore, path + ": not a readable autopilot store: " + quick.error().message};
   }
-  if (*quick != "ok") return Error{"store", path + ": store is damaged: " + *quick};
+  if (*quick != "ok") return Error{errc::kStore, path + ": store is damaged: " + *quick};
   if (auto r = Migrate(&*db); !r) return r.error();
   return RunStore(std::move(*db));
 }
@@ -100,7 +100,7 @@ Result<void> RunStore::FinishRun(int64_t run_id, const std::string& status,
   if (!st) return st.error();
   st->Bind(1, status).Bind(2, NullIfEmpty(code)).Bind(3, util::NowRfc3339()).Bind(4, run_id);
   if (auto r = st->Run(); !r) return r;
-  if (db_.Changes() != 1) return Error{"store", "no run with id " + std::to_string(run_id)};
+  if (db_.Changes() != 1) return Error{errc::kStore, "no run with id " + std::to_string(run_id)};
   return Ok();
 }
 
@@ -114,7 +114,7 @@ Result<void> RunStore::ResetRun(int64_t run_id) {
       st->Bind(1, run_id);
       if (auto r = st->Run(); !r) return r;
     }
-    if (db_.Changes() != 1) return Error{"store", "no run with id " + std::to_string(run_id)};
+    if (db_.Changes() != 1) return Error{errc::kStore, "no run with id " + std::to_string(run_id)};
     return Ok();
   });
 }
@@ -143,7 +143,7 @@ Result<void> RunStore::FinishAttempt(int64_t attempt_id, const std::string& stat
   }
   st->Bind(4, NullIfEmpty(rule)).Bind(5, wall_ms).Bind(6, util::NowRfc3339()).Bind(7, attempt_id);
   if (auto r = st->Run(); !r) return r;
-  if (db_.Changes() != 1) return Error{"store", "no attempt with id " + std::to_string(attempt_id)};
+  if (db_.Changes() != 1) return Error{errc::kStore, "no attempt with id " + std::to_string(attempt_id)};
   return Ok();
 }
 
@@ -245,13 +245,13 @@ Result<StoreInfo> RunStore::Info() {
 Result<void> RunStore::CheckIntegrity() {
   auto ic = db_.QueryText("PRAGMA integrity_check");
   if (!ic) return ic.error();
-  if (*ic != "ok") return Error{"store", db_.path() + ": integrity check failed: " + *ic};
+  if (*ic != "ok") return Error{errc::kStore, db_.path() + ": integrity check failed: " + *ic};
   auto fk = db_.Prepare("PRAGMA foreign_key_check");
   if (!fk) return fk.error();
   auto row = fk->Step();
   if (!row) return row.error();
   if (*row) {
-    return Error{"store", db_.path() + ": dangling reference in table " + fk->ColumnText(0) +
+    return Error{errc::kStore, db_.path() + ": dangling reference in table " + fk->ColumnText(0) +
                               " (row " + std::to_string(fk->ColumnInt(1)) + ")"};
   }
   return Ok();

@@ -6,7 +6,7 @@ namespace autopilot::store {
 namespace {
 
 Error SqlError(sqlite3* db, const std::string& what) {
-  return Error{"store", what + ": " + (db ? sqlite3_errmsg(db) : "out of memory")};
+  return Error{errc::kStore, what + ": " + (db ? sqlite3_errmsg(db) : "out of memory")};
 }
 
 }  // namespace
@@ -114,7 +114,7 @@ Result<void> Database::Exec(const std::string& sql) {
   if (rc != SQLITE_OK) {
     std::string text = msg ? msg : sqlite3_errstr(rc);
     sqlite3_free(msg);
-    return Error{"store", path_ + ": " + text};
+    return Error{errc::kStore, path_ + ": " + text};
   }
   return Ok();
 }

@@ -32,11 +32,11 @@ const std::string& ProviderOf(const Cell& c) {
 }
 
 /// Removes an unfinished run (and, by cascade, what it recorded) so that a rerun redoes the cell.
-void DropUnfinished(store::RunStore& s, const store::RunKey& key) {
+Result<void> DropUnfinished(store::RunStore& s, const store::RunKey& key) {
   auto st = s.db().Prepare("DELETE FROM runs WHERE run_key = ? AND status NOT IN ('passed','failed','error')");
-  if (!st) return;
+  if (!st) return st.error();
   st->Bind(1, key.ToString());
-  (void)st->Run();
+  return st->Run();
 }
 
 /// The scheduler's shared state; every field is guarded by `mu`.
@@ -203,9 +203,14 @@ Result<SweepSummary> RunSweep(const std::string& sweep_name, const std::vector<C
         out = CellOutcome{"error", false, "harness.bug", 0, 0, 0, 0, "run failed: unknown exception"};
       }
       if (out.wall_ms == 0) out.wall_ms = util::MonotonicMs() - t0;
-      if (!out.recorded) DropUnfinished(*s, cell.key);
+      Result<void> dropped = out.recorded ? Result<void>(Ok()) : DropUnfinished(*s, cell.key);
 
       lk.lock();
+      if (!dropped) {
+        // The unfinished row stays; a rerun still redoes it (it is not finished), but say so.
+        sum.store_errors.push_back(cell.key.ToString() + ": cannot remove the unfinished run: " +
+                                   dropped.error().message);
+      }
       --sh.active[provider];
       --sh.in_flight;
       ++sum.ran;
@@ -249,7 +254,7 @@ Result<SweepSummary> RunSweep(const std::string& sweep_name, const std::vector<C
   std::vector<std::thread> threads;
   for (int64_t i = 0; i < workers; ++i) threads.emplace_back(worker);
   for (auto& t : threads) t.join();
-  if (!open_error.empty()) return Error{"store", open_error};
+  if (!open_error.empty()) return Error{errc::kStore, open_error};
 
   // Without workers (nothing to run) a stop reason may still apply, e.g. an interrupt.
   sum.not_started = sh.pending.size() - sh.started;

@@ -77,6 +77,7 @@ struct SweepSummary {
   int64_t wall_ms = 0;
 
   size_t unrecorded = 0;        ///< runs of this invocation that did not finish (errors)
+  std::vector<std::string> store_errors;  ///< store writes of the scheduler itself that failed
 
   /// Every planned cell is finished in the store.
   bool complete() const { return not_started == 0 && unrecorded == 0; }

@@ -233,7 +233,7 @@ Result<SweepConfig> ParseSweepConfig(const std::string& text, const std::string&
 
 std::vector<std::string> NormaliseStages(const std::string& list, std::string* error) {
   std::set<std::string> wanted;
-  std::vector<std::string> known(std::begin(pipeline::kAllStages), std::end(pipeline::kAllStages));
+  std::vector<std::string> known = pipeline::StageNames();
   for (const auto& part : util::Split(list, ',')) {
     std::string s = util::Trim(part);
     if (s.empty()) continue;
@@ -287,7 +287,7 @@ std::vector<Cell> PlanCells(const SweepConfig& config) {
 
 Result<Shard> ParseShard(const std::string& text) {
   size_t slash = text.find('/');
-  auto bad = Error{"usage", "--shard '" + text + "': expected I/N with 1 <= I <= N, e.g. 2/4"};
+  auto bad = Error{errc::kUsage, "--shard '" + text + "': expected I/N with 1 <= I <= N, e.g. 2/4"};
   if (slash == std::string::npos) return bad;
   std::string a = text.substr(0, slash), b = text.substr(slash + 1);
   auto all_digits = [](const std::string& s) {

@@ -1,4 +1,5 @@
 #include "autopilot/taxonomy/classifier.h"
+#include "autopilot/util/files.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -20,7 +21,7 @@ Result<Classifier> Classifier::FromFile(const std::string& path) {
   auto rules = LoadRules(path);
   if (!rules) return rules.error();
   Classifier c(std::move(*rules));
-  if (!c.builder_->ok()) return Error{"config", path + ": " + c.builder_->error()};
+  if (!c.builder_->ok()) return Error{errc::kConfig, path + ": " + c.builder_->error()};
   return c;
 }
 
@@ -28,7 +29,7 @@ Result<Classifier> Classifier::FromString(const std::string& yaml, const std::st
   auto rules = ParseRules(yaml, name);
   if (!rules) return rules.error();
   Classifier c(std::move(*rules));
-  if (!c.builder_->ok()) return Error{"config", name + ": " + c.builder_->error()};
+  if (!c.builder_->ok()) return Error{errc::kConfig, name + ": " + c.builder_->error()};
   return c;
 }
 
@@ -70,11 +71,7 @@ Verdict Classifier::Classify(const Evidence& ev) const {
   return v;
 }
 
-std::string DefaultRulesPath() {
-  const char* env = std::getenv("AUTOPILOT_RULES");
-  if (env && *env) return env;
-  return std::string(AUTOPILOT_SOURCE_DIR) + "/taxonomy/rules.yaml";
-}
+std::string DefaultRulesPath() { return util::DataPath("taxonomy/rules.yaml"); }
 
 std::string StageFromFileName(const std::string& file_name) {
   std::string base = std::filesystem::path(file_name).filename().string();

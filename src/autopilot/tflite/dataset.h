@@ -8,7 +8,9 @@
 
 namespace autopilot::tflite {
 
-/// A CSV file: header plus rows of cells (no quoting; the project's data files need none).
+/// A CSV file: header plus rows of cells. Read as RFC 4180 (what pandas' to_csv writes): quoted
+/// fields may hold commas, line breaks and doubled quotes; unquoted cells are trimmed; blank lines
+/// are skipped; a UTF-8 byte order mark is ignored. Errors (code "data") name file:line.
 struct Table {
   std::vector<std::string> header;
   std::vector<std::vector<std::string>> rows;
@@ -17,6 +19,7 @@ struct Table {
 
 Result<Table> ReadCsv(const std::string& path);
 Result<Table> ParseCsv(const std::string& text, const std::string& name);
+/// Writes RFC 4180: a cell with a comma, quote, line break or outer white space is quoted.
 std::string FormatCsv(const Table& table);
 
 /// Evaluates feature specs per row. A spec is a column name (`red`) or a ratio

@@ -122,29 +122,29 @@ Result<std::optional<Array>> ReadFloatDataset(hid_t group, const std::string& na
                                               const std::string& where) {
   if (H5Lexists(group, name.c_str(), H5P_DEFAULT) <= 0) return std::optional<Array>{};
   H5Handle ds(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose);
-  if (!ds.ok()) return Error{"", where + " is not a dataset"};
+  if (!ds.ok()) return Error{errc::kModelInvalid, where + " is not a dataset"};
   H5Handle type(H5Dget_type(ds.get()), H5Tclose);
   if (!type.ok() || H5Tget_class(type.get()) != H5T_FLOAT) {
-    return Error{"", where + " does not hold floating-point values"};
+    return Error{errc::kModelInvalid, where + " does not hold floating-point values"};
   }
   H5Handle space(H5Dget_space(ds.get()), H5Sclose);
   const int rank = space.ok() ? H5Sget_simple_extent_ndims(space.get()) : -1;
-  if (rank < 0 || rank > 4) return Error{"", where + " has an unreadable shape"};
+  if (rank < 0 || rank > 4) return Error{errc::kModelInvalid, where + " has an unreadable shape"};
   Array a;
   a.dims.resize(static_cast<size_t>(rank));
   if (rank > 0 && H5Sget_simple_extent_dims(space.get(), a.dims.data(), nullptr) != rank) {
-    return Error{"", where + " has an unreadable shape"};
+    return Error{errc::kModelInvalid, where + " has an unreadable shape"};
   }
   hsize_t count = 1;
   for (hsize_t d : a.dims) {
     if (d == 0 || d > static_cast<hsize_t>(kMaxWeights) || count * d > static_cast<hsize_t>(kMaxWeights)) {
-      return Error{"", where + " is empty or too large"};
+      return Error{errc::kModelInvalid, where + " is empty or too large"};
     }
     count *= d;
   }
   a.values.resize(static_cast<size_t>(count));
   if (H5Dread(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, a.values.data()) < 0) {
-    return Error{"", where + " cannot be read"};
+    return Error{errc::kModelInvalid, where + " cannot be read"};
   }
   return std::optional<Array>(std::move(a));
 }
@@ -195,7 +195,7 @@ Result<std::optional<int64_t>> FlatWidth(const json& shape, const std::string& w
   if (!shape.is_array()) return std::optional<int64_t>{};
   if (shape.size() != 2 || !shape[1].is_number_integer() || shape[1].get<int64_t>() <= 0 ||
       shape[1].get<int64_t>() > kMaxUnits) {
-    return Error{"", what + " " + shape.dump() +
+    return Error{errc::kModelInvalid, what + " " + shape.dump() +
                          " is not a flat [batch, features] vector; only Dense networks on flat inputs are supported"};
   }
   return std::optional<int64_t>(shape[1].get<int64_t>());
@@ -208,15 +208,15 @@ struct Parsed {
 
 Result<Parsed> ParseConfig(const std::string& text) {
   const json root = json::parse(text, nullptr, false);
-  if (root.is_discarded() || !root.is_object()) return Error{"", "config.json is not a JSON object"};
+  if (root.is_discarded() || !root.is_object()) return Error{errc::kModelInvalid, "config.json is not a JSON object"};
   const std::string cls = root.value("class_name", std::string());
   if (cls != "Sequential") {
-    return Error{"", "the model is a '" + (cls.empty() ? std::string("?") : cls) +
+    return Error{errc::kModelInvalid, "the model is a '" + (cls.empty() ? std::string("?") : cls) +
                          "', not a Sequential; only Sequential models of Dense layers are supported"};
   }
   if (!root.contains("config") || !root["config"].is_object() || !root["config"].contains("layers") ||
       !root["config"]["layers"].is_array()) {
-    return Error{"", "config.json has no config.layers list"};
+    return Error{errc::kModelInvalid, "config.json has no config.layers list"};
   }
   Parsed p;
   auto note_width = [&](const json& shape, const std::string& what) -> Result<void> {
@@ -237,7 +237,7 @@ Result<Parsed> ParseConfig(const std::string& text) {
   for (const json& layer : root["config"]["layers"]) {
     ++index;
     if (!layer.is_object() || !layer.contains("class_name") || !layer["class_name"].is_string()) {
-      return Error{"", "layer " + std::to_string(index) + " in config.json has no class_name"};
+      return Error{errc::kModelInvalid, "layer " + std::to_string(index) + " in config.json has no class_name"};
     }
     const json cfg = layer.contains("config") && layer["config"].is_object() ? layer["config"] : json::object();
     Step s;
@@ -252,30 +252,30 @@ Result<Parsed> ParseConfig(const std::string& text) {
     const std::string policy = cfg.contains("dtype") ? DTypePolicyName(cfg["dtype"]) : "";
     if (policy.find("int8") != std::string::npos || policy.find("int4") != std::string::npos ||
         policy.find("float8") != std::string::npos) {
-      return Error{"", Describe(s) + " is already quantized (dtype policy '" + policy +
+      return Error{errc::kModelInvalid, Describe(s) + " is already quantized (dtype policy '" + policy +
                            "'); save the float model instead"};
     }
     if (s.class_name == "InputLayer" || s.class_name == "Dropout") continue;
     if (s.class_name == "Dense") {
       if (!cfg.contains("units") || !cfg["units"].is_number_integer() || cfg["units"].get<int64_t>() <= 0 ||
           cfg["units"].get<int64_t>() > kMaxUnits) {
-        return Error{"", Describe(s) + " has no valid config.units"};
+        return Error{errc::kModelInvalid, Describe(s) + " has no valid config.units"};
       }
       s.units = cfg["units"].get<int64_t>();
       s.use_bias = !cfg.contains("use_bias") || !cfg["use_bias"].is_boolean() || cfg["use_bias"].get<bool>();
       auto act = ActivationName(cfg.contains("activation") ? cfg["activation"] : json());
-      if (!act) return Error{"", Describe(s) + " has an activation autopilot cannot read"};
+      if (!act) return Error{errc::kModelInvalid, Describe(s) + " has an activation autopilot cannot read"};
       s.activation = *act;
       s.dense_index = dense_count++;
       s.kind = Step::Kind::kDense;
     } else if (s.class_name == "Activation") {
       auto act = ActivationName(cfg.contains("activation") ? cfg["activation"] : json());
-      if (!act) return Error{"", Describe(s) + " has an activation autopilot cannot read"};
+      if (!act) return Error{errc::kModelInvalid, Describe(s) + " has an activation autopilot cannot read"};
       s.activation = *act;
       s.kind = Step::Kind::kActivation;
     } else if (s.class_name == "Softmax") {
       if (cfg.contains("axis") && !(cfg["axis"].is_number_integer() && cfg["axis"].get<int64_t>() == -1)) {
-        return Error{"", Describe(s) + ": only softmax over the last axis is supported"};
+        return Error{errc::kModelInvalid, Describe(s) + ": only softmax over the last axis is supported"};
       }
       s.activation = "softmax";
       s.kind = Step::Kind::kActivation;
@@ -286,17 +286,17 @@ Result<Parsed> ParseConfig(const std::string& text) {
       const bool plain_threshold = !cfg.contains("threshold") ||
                                    (cfg["threshold"].is_number() && cfg["threshold"].get<double>() == 0.0);
       if (!plain_slope || !plain_threshold || !(mv.is_null() || (mv.is_number() && mv.get<double>() == 6.0))) {
-        return Error{"", Describe(s) + ": only ReLU() and ReLU(max_value=6) are supported"};
+        return Error{errc::kModelInvalid, Describe(s) + ": only ReLU() and ReLU(max_value=6) are supported"};
       }
       s.activation = mv.is_null() ? "relu" : "relu6";
       s.kind = Step::Kind::kActivation;
     } else {
-      return Error{"", Describe(s) + " is not supported; autopilot converts Sequential models of Dense "
+      return Error{errc::kModelInvalid, Describe(s) + " is not supported; autopilot converts Sequential models of Dense "
                                      "layers (with InputLayer, Dropout, Activation, Softmax, ReLU)"};
     }
     p.steps.push_back(std::move(s));
   }
-  if (dense_count == 0) return Error{"", "the model has no Dense layer"};
+  if (dense_count == 0) return Error{errc::kModelInvalid, "the model has no Dense layer"};
   return p;
 }
 
@@ -328,19 +328,19 @@ Result<DenseWeights> LoadDense(hid_t file, const Step& s, int64_t expected_in) {
   if (group_path.empty()) {
     std::string looked;
     for (const auto& c : candidates) looked += (looked.empty() ? "" : ", ") + c;
-    return Error{"", Describe(s) + ": no weights in model.weights.h5 (looked for " + looked + ")"};
+    return Error{errc::kModelInvalid, Describe(s) + ": no weights in model.weights.h5 (looked for " + looked + ")"};
   }
   H5Handle group(H5Gopen2(file, group_path.c_str(), H5P_DEFAULT), H5Gclose);
-  if (!group.ok()) return Error{"", Describe(s) + ": " + group_path + " in model.weights.h5 is not a group"};
+  if (!group.ok()) return Error{errc::kModelInvalid, Describe(s) + ": " + group_path + " in model.weights.h5 is not a group"};
   auto kernel = ReadFloatDataset(group.get(), "0", group_path + "/0");
-  if (!kernel) return Error{"", Describe(s) + ": " + kernel.error().message};
-  if (!*kernel) return Error{"", Describe(s) + ": " + group_path + "/0 (the kernel) is missing"};
+  if (!kernel) return Error{errc::kModelInvalid, Describe(s) + ": " + kernel.error().message};
+  if (!*kernel) return Error{errc::kModelInvalid, Describe(s) + ": " + group_path + "/0 (the kernel) is missing"};
   const Array& k = **kernel;
   if (k.dims.size() != 2 || k.dims[1] != static_cast<hsize_t>(s.units) ||
       (expected_in > 0 && k.dims[0] != static_cast<hsize_t>(expected_in))) {
     const std::string want = "[" + (expected_in > 0 ? std::to_string(expected_in) : std::string("in")) + ", " +
                              std::to_string(s.units) + "]";
-    return Error{"", Describe(s) + ": kernel " + group_path + "/0 has shape " + ShapeText(k.dims) +
+    return Error{errc::kModelInvalid, Describe(s) + ": kernel " + group_path + "/0 has shape " + ShapeText(k.dims) +
                          ", expected " + want};
   }
   DenseWeights w;
@@ -352,10 +352,10 @@ Result<DenseWeights> LoadDense(hid_t file, const Step& s, int64_t expected_in) {
   }
   if (s.use_bias) {
     auto bias = ReadFloatDataset(group.get(), "1", group_path + "/1");
-    if (!bias) return Error{"", Describe(s) + ": " + bias.error().message};
-    if (!*bias) return Error{"", Describe(s) + ": " + group_path + "/1 (the bias) is missing"};
+    if (!bias) return Error{errc::kModelInvalid, Describe(s) + ": " + bias.error().message};
+    if (!*bias) return Error{errc::kModelInvalid, Describe(s) + ": " + group_path + "/1 (the bias) is missing"};
     if ((*bias)->dims.size() != 1 || (*bias)->dims[0] != static_cast<hsize_t>(s.units)) {
-      return Error{"", Describe(s) + ": bias " + group_path + "/1 has shape " + ShapeText((*bias)->dims) +
+      return Error{errc::kModelInvalid, Describe(s) + ": bias " + group_path + "/1 has shape " + ShapeText((*bias)->dims) +
                            ", expected [" + std::to_string(s.units) + "]"};
     }
     w.bias = std::move((*bias)->values);
@@ -372,7 +372,7 @@ Result<Model> BuildModel(hid_t file, const Parsed& p) {
     if (s.kind == Step::Kind::kActivation && s.activation == "linear") continue;
     if (s.kind == Step::Kind::kActivation && (s.activation == "relu" || s.activation == "relu6")) {
       if (steps.empty() || steps.back().kind != Step::Kind::kDense || steps.back().activation != "linear") {
-        return Error{"", Describe(s) + ": a " + s.activation + " must directly follow a Dense layer without activation"};
+        return Error{errc::kModelInvalid, Describe(s) + ": a " + s.activation + " must directly follow a Dense layer without activation"};
       }
       steps.back().activation = s.activation;
       continue;
@@ -388,9 +388,9 @@ Result<Model> BuildModel(hid_t file, const Parsed& p) {
     if (act == "softmax") code = op::kSoftmax;
     else if (act == "sigmoid") code = op::kLogistic;
     else if (act == "tanh") code = op::kTanh;
-    else return Error{"", Describe(s) + ": activation '" + act + "' is not supported (use linear, relu, relu6, "
+    else return Error{errc::kModelInvalid, Describe(s) + ": activation '" + act + "' is not supported (use linear, relu, relu6, "
                                        "softmax, sigmoid or tanh)"};
-    if (cur < 0) return Error{"", Describe(s) + ": an activation before the first Dense layer is not supported"};
+    if (cur < 0) return Error{errc::kModelInvalid, Describe(s) + ": an activation before the first Dense layer is not supported"};
     const int32_t out = mb.AddTensor(s.name + "/" + act, DType::kFloat32, {1, static_cast<int32_t>(width)});
     OpOptions o;
     if (code == op::kSoftmax) o.beta = 1.0f;

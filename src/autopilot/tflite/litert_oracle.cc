@@ -10,17 +10,9 @@
 namespace autopilot::tflite {
 namespace {
 
-std::string ScriptPath() {
-  const char* env = std::getenv("AUTOPILOT_LITERT_SCRIPT");
-  if (env && *env) return env;
-  return std::string(AUTOPILOT_SOURCE_DIR) + "/tools/litert/litert_run.mjs";
-}
+std::string ScriptPath() { return util::DataPath("tools/litert/litert_run.mjs"); }
 
-std::string NodeDir() {
-  const char* env = std::getenv("AUTOPILOT_NODE_DIR");
-  if (env && *env) return env;
-  return std::string(AUTOPILOT_SOURCE_DIR) + "/tools/node";
-}
+std::string NodeDir() { return util::DataPath("tools/node"); }
 
 }  // namespace
 

@@ -57,7 +57,7 @@ Result<IoType> ParseIoType(const std::string& s) {
   if (s == "int8") return IoType::kInt8;
   if (s == "uint8") return IoType::kUInt8;
   if (s == "float" || s == "float32") return IoType::kFloat;
-  return Error{"usage", "--io must be int8, uint8 or float, not '" + s + "'"};
+  return Error{errc::kUsage, "--io must be int8, uint8 or float, not '" + s + "'"};
 }
 
 Result<Model> QuantizeModel(const Model& fm, const std::vector<std::vector<float>>& rep, IoType io) {

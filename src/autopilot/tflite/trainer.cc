@@ -42,12 +42,12 @@ std::vector<std::string> ModelLabels(const Model& model) {
 Result<TrainResult> TrainMlp(const std::vector<std::vector<float>>& x, const std::vector<int>& y,
                              const std::vector<std::string>& feature_specs,
                              const std::vector<std::string>& classes, const TrainOptions& opt) {
-  if (x.empty() || x.size() != y.size()) return Error{"data", "no training rows"};
+  if (x.empty() || x.size() != y.size()) return Error{errc::kData, "no training rows"};
   const int n_in = static_cast<int>(x[0].size());
   const int n_classes = static_cast<int>(classes.size());
-  if (n_in == 0 || n_classes < 2) return Error{"data", "need at least one feature and two classes"};
+  if (n_in == 0 || n_classes < 2) return Error{errc::kData, "need at least one feature and two classes"};
   for (int h : opt.hidden) {
-    if (h <= 0 || h > 4096) return Error{"usage", "hidden layer sizes must be 1..4096"};
+    if (h <= 0 || h > 4096) return Error{errc::kUsage, "hidden layer sizes must be 1..4096"};
   }
   // Standardize features (folded into the first layer afterwards).
   std::vector<double> mean(static_cast<size_t>(n_in), 0.0), sd(static_cast<size_t>(n_in), 0.0);

@@ -15,10 +15,10 @@ namespace autopilot::util {
 
 Result<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{"io", path + ": cannot open: " + std::strerror(errno)};
+  if (!in) return Error{errc::kIo, path + ": cannot open: " + std::strerror(errno)};
   std::ostringstream ss;
   ss << in.rdbuf();
-  if (in.bad()) return Error{"io", path + ": read failed"};
+  if (in.bad()) return Error{errc::kIo, path + ": read failed"};
   return ss.str();
 }
 
@@ -26,15 +26,15 @@ Result<void> WriteFileAtomic(const std::string& path, const std::string& content
   std::string tmp = path + ".tmp." + std::to_string(getpid());
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return Error{"io", tmp + ": cannot create: " + std::strerror(errno)};
+    if (!out) return Error{errc::kIo, tmp + ": cannot create: " + std::strerror(errno)};
     out.write(content.data(), static_cast<std::streamsize>(content.size()));
     out.flush();
-    if (!out) return Error{"io", tmp + ": write failed"};
+    if (!out) return Error{errc::kIo, tmp + ": write failed"};
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::string msg = std::strerror(errno);
     std::remove(tmp.c_str());
-    return Error{"io", path + ": cannot replace: " + msg};
+    return Error{errc::kIo, path + ": cannot replace: " + msg};
   }
   return Ok();
 }
@@ -49,7 +49,7 @@ Result<std::string> MakeTempDir(const std::string& prefix, const std::string& ba
   std::vector<char> buf(templ.begin(), templ.end());
   buf.push_back('\0');
   if (!mkdtemp(buf.data())) {
-    return Error{"io", "cannot create a temporary directory under " + root + ": " +
+    return Error{errc::kIo, "cannot create a temporary directory under " + root + ": " +
                            std::strerror(errno)};
   }
   return std::string(buf.data());
@@ -69,5 +69,17 @@ bool IsExecutableFile(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
 }
+
+std::string DataDir() {
+  const char* env = std::getenv("AUTOPILOT_DATA_DIR");
+  if (env && *env) return env;
+#ifdef AUTOPILOT_SOURCE_DIR
+  return AUTOPILOT_SOURCE_DIR;
+#else
+  return ".";
+#endif
+}
+
+std::string DataPath(const std::string& relative) { return DataDir() + "/" + relative; }
 
 }  // namespace autopilot::util

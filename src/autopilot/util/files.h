@@ -15,6 +15,13 @@ Result<std::string> MakeTempDir(const std::string& prefix, const std::string& ba
 /// Removes a directory tree; errors are ignored (best-effort cleanup).
 void RemoveTree(const std::string& path);
 bool PathExists(const std::string& path);
+
+/// The one folder the tool reads its data from (prompts/, taxonomy/rules.yaml, board/,
+/// pricing.yaml, python/, tools/): $AUTOPILOT_DATA_DIR when set, else the source tree it was
+/// built from.
+std::string DataDir();
+/// DataDir() + "/" + relative.
+std::string DataPath(const std::string& relative);
 bool IsExecutableFile(const std::string& path);
 
 }  // namespace autopilot::util

@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 #include <variant>
+#include "autopilot/util/error_codes.h"
 
 namespace autopilot {
 

@@ -506,7 +506,7 @@ Result<SketchModelFacts> ModelFactsFromHeader(const std::string& header_text) {
   facts.header_text = header_text;
   static const std::regex kArray(R"((\w+)\s*\[\s*\w*\s*\]\s*(?:__attribute__\s*\(\(.*?\)\)\s*)?=)");
   std::smatch m;
-  if (!std::regex_search(header_text, m, kArray)) return Error{"usage", "the model header defines no array"};
+  if (!std::regex_search(header_text, m, kArray)) return Error{errc::kUsage, "the model header defines no array"};
   facts.symbol = m[1].str();
   auto bytes = board::ModelBytesFromHeader(header_text);
   if (!bytes) return bytes.error();
@@ -526,7 +526,7 @@ Result<SketchModelFacts> ModelFactsFromHeader(const std::string& header_text) {
 Result<SketchModelFacts> ModelFactsFromTflite(const std::string& tflite_path, const board::Profile& profile,
                                               const std::string& symbol) {
   auto text = util::ReadFile(tflite_path);
-  if (!text) return Error{"usage", tflite_path + ": cannot read model"};
+  if (!text) return Error{errc::kUsage, tflite_path + ": cannot read model"};
   std::vector<uint8_t> bytes(text->begin(), text->end());
   std::string sym = symbol.empty() ? profile.model_symbol : symbol;
   std::string len = symbol.empty() ? profile.model_length_symbol : "";
@@ -569,7 +569,7 @@ Result<LayerResult> ValidateSketchStatic(const std::string& sketch_text, const S
   CXErrorCode err = clang_parseTranslationUnit2(h.index, cpp_path.c_str(), argv.data(),
                                                 static_cast<int>(argv.size()), nullptr, 0, options, &h.tu);
   if (err != CXError_Success || !h.tu) {
-    return Error{"harness.bug", "libclang could not parse " + sketch_name + " (error " + std::to_string(err) + ")"};
+    return Error{errc::kHarnessBug, "libclang could not parse " + sketch_name + " (error " + std::to_string(err) + ")"};
   }
 
   auto add = [&](const std::string& code, const std::string& message, int line, const std::string& hint) {
