@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 
+#include "autopilot/tflite/model_validate.h"
 #include "autopilot/tflite/quant_math.h"
 
 namespace autopilot::tflite {
@@ -1014,11 +1015,15 @@ Result<Interpreter> Interpreter::Create(Model model) {
     for (const auto& n : unsupported) list += (list.empty() ? "" : ", ") + n;
     return Error{"ml.op_unsupported", "the model uses operators the autopilot interpreter does not support: " + list};
   }
+  for (const Tensor& t : sg.tensors) {
+    if (t.sparse) return Error{"ml.op_unsupported", "sparse tensor '" + t.name + "' is not supported"};
+    if (t.quant.custom) return Error{"ml.op_unsupported", "custom quantization of '" + t.name + "' is not supported"};
+  }
+  // The kernels index tensors and read constant buffers without further checks.
+  if (auto r = ValidateModel(g.model); !r) return r.error();
   g.data.resize(sg.tensors.size());
   for (size_t i = 0; i < sg.tensors.size(); ++i) {
     const Tensor& t = sg.tensors[i];
-    if (t.sparse) return Error{"ml.op_unsupported", "sparse tensor '" + t.name + "' is not supported"};
-    if (t.quant.custom) return Error{"ml.op_unsupported", "custom quantization of '" + t.name + "' is not supported"};
     const size_t esize = DTypeSize(t.type);
     const int64_t n = ElementCount(t.shape);
     const auto& buf = g.model.buffers[t.buffer].data;

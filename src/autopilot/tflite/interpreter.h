@@ -20,7 +20,8 @@ std::vector<std::string> SupportedOps();
 /// quantization) up front, so Invoke() cannot fail on a model it accepted.
 class Interpreter {
  public:
-  /// Errors: `ml.op_unsupported` naming the operators it cannot run, `ml.dtype_mismatch`,
+  /// Errors: `ml.op_unsupported` naming the operators it cannot run, ValidateModel's
+  /// (`ml.schema_mismatch`, `ml.dtype_mismatch`) for a malformed model, `ml.dtype_mismatch`,
   /// `ml.shape_mismatch`.
   static Result<Interpreter> Create(Model model);
 
