@@ -1065,6 +1065,25 @@ std::string TflmResolverCall(int32_t builtin_code) {
   return k ? k->tflm_resolver : "";
 }
 
+namespace {
+
+// The tensor index of input i once it is known to exist and to take `count` values.
+Result<int32_t> CheckedInput(const Graph& g, size_t i, size_t count) {
+  if (i >= g.sg().inputs.size()) {
+    return Error{"ml.shape_mismatch", "no input " + std::to_string(i)};
+  }
+  const int32_t idx = g.sg().inputs[i];
+  const Tensor& t = g.T(idx);
+  const int64_t n = ElementCount(t.shape);
+  if (static_cast<int64_t>(count) != n) {
+    return Error{"ml.shape_mismatch", "input '" + t.name + "' takes " + std::to_string(n) +
+                                          " values, got " + std::to_string(count)};
+  }
+  return idx;
+}
+
+}  // namespace
+
 struct Interpreter::Impl {
   Graph g;
   std::vector<Prepared> ops;
@@ -1165,14 +1184,10 @@ Result<void> Interpreter::SetInputBytes(size_t i, std::span<const uint8_t> bytes
 }
 
 Result<void> Interpreter::SetInputFloat(size_t i, std::span<const float> values) {
-  if (i >= InputCount()) return Error{"ml.shape_mismatch", "no input " + std::to_string(i)};
-  const int32_t idx = InputIndex(i);
+  auto checked = CheckedInput(impl_->g, i, values.size());
+  if (!checked) return checked.error();
+  const int32_t idx = *checked;
   const Tensor& t = TensorInfo(idx);
-  const int64_t n = ElementCount(t.shape);
-  if (static_cast<int64_t>(values.size()) != n) {
-    return Error{"ml.shape_mismatch", "input '" + t.name + "' takes " + std::to_string(n) +
-                                          " values, got " + std::to_string(values.size())};
-  }
   auto& dst = impl_->g.data[static_cast<size_t>(idx)];
   if (t.type == DType::kFloat32) {
     std::memcpy(dst.data(), values.data(), values.size() * sizeof(float));
@@ -1194,14 +1209,10 @@ Result<void> Interpreter::SetInputFloat(size_t i, std::span<const float> values)
 }
 
 Result<void> Interpreter::SetInputRaw(size_t i, std::span<const double> values) {
-  if (i >= InputCount()) return Error{"ml.shape_mismatch", "no input " + std::to_string(i)};
-  const int32_t idx = InputIndex(i);
+  auto checked = CheckedInput(impl_->g, i, values.size());
+  if (!checked) return checked.error();
+  const int32_t idx = *checked;
   const Tensor& t = TensorInfo(idx);
-  const int64_t n = ElementCount(t.shape);
-  if (static_cast<int64_t>(values.size()) != n) {
-    return Error{"ml.shape_mismatch", "input '" + t.name + "' takes " + std::to_string(n) +
-                                          " values, got " + std::to_string(values.size())};
-  }
   if (t.type == DType::kFloat32) {
     std::vector<float> f(values.begin(), values.end());
     return SetInputFloat(i, f);
