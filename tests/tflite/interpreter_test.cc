@@ -85,6 +85,25 @@ TEST(tflite_Interpreter, UnsupportedOpsAreNamedNotSkipped) {
   EXPECT_NE(interp.error().message.find("SUB"), std::string::npos);
 }
 
+TEST(tflite_Interpreter, SupportedOpsAndResolverCallsComeFromTheKernelTable) {
+  EXPECT_EQ(SupportedOps(),
+            (std::vector<std::string>{"ADD", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D",
+                                      "DEPTHWISE_CONV_2D", "DEQUANTIZE", "FULLY_CONNECTED",
+                                      "LOGISTIC", "MAX_POOL_2D", "MEAN", "MUL", "PAD", "QUANTIZE",
+                                      "RELU", "RELU6", "RESHAPE", "SOFTMAX", "TANH"}));
+  const auto table = SupportedOpTable();
+  EXPECT_EQ(table.size(), SupportedOps().size());
+  for (const SupportedOp& op : table) {
+    EXPECT_EQ(op.name, OpName(op.builtin_code));
+    EXPECT_EQ(TflmResolverCall(op.builtin_code), op.tflm_resolver);
+    EXPECT_EQ(op.tflm_resolver.rfind("Add", 0), 0u) << op.tflm_resolver;
+  }
+  EXPECT_EQ(TflmResolverCall(op::kFullyConnected), "AddFullyConnected");
+  EXPECT_EQ(TflmResolverCall(op::kAveragePool2D), "AddAveragePool2D");
+  EXPECT_EQ(TflmResolverCall(41 /* SUB */), "");
+  EXPECT_EQ(TflmResolverCall(op::kCustom), "");
+}
+
 TEST(tflite_Interpreter, RejectsWrongInputSizeAndDtypeMismatch) {
   ModelBuilder b;
   const int32_t in = b.AddTensor("in", DType::kFloat32, {1, 3});

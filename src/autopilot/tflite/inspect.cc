@@ -1,7 +1,6 @@
 #include "autopilot/tflite/inspect.h"
 
 #include <algorithm>
-#include <map>
 #include <sstream>
 
 #include "autopilot/tflite/interpreter.h"
@@ -11,17 +10,7 @@ namespace {
 
 std::string ResolverCall(int32_t code, const std::string& custom) {
   if (code == op::kCustom) return "AddCustom(\"" + custom + "\")";
-  static const std::map<int32_t, std::string> kNames = {
-      {op::kAdd, "AddAdd"}, {op::kAveragePool2D, "AddAveragePool2D"},
-      {op::kConcatenation, "AddConcatenation"}, {op::kConv2D, "AddConv2D"},
-      {op::kDepthwiseConv2D, "AddDepthwiseConv2D"}, {op::kDequantize, "AddDequantize"},
-      {op::kFullyConnected, "AddFullyConnected"}, {op::kLogistic, "AddLogistic"},
-      {op::kMaxPool2D, "AddMaxPool2D"}, {op::kMul, "AddMul"}, {op::kPad, "AddPad"},
-      {op::kQuantize, "AddQuantize"}, {op::kRelu, "AddRelu"}, {op::kRelu6, "AddRelu6"},
-      {op::kReshape, "AddReshape"}, {op::kSoftmax, "AddSoftmax"}, {op::kTanh, "AddTanh"},
-      {op::kMean, "AddMean"}};
-  auto it = kNames.find(code);
-  if (it != kNames.end()) return it->second;
+  if (std::string call = TflmResolverCall(code); !call.empty()) return call;
   // Other operators: TFLM's naming is the CamelCase of the schema name.
   std::string name = OpName(code), out = "Add";
   bool upper = true;

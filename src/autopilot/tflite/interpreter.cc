@@ -1,5 +1,6 @@
-// Interpreter: Create() prepares every operator (checks and precomputed fixed-point parameters,
-// as TFLite's Prepare does); Invoke() runs the kernels in order.
+// Interpreter: Create() validates the model, then prepares every operator (checks and
+// precomputed fixed-point parameters, as TFLite's Prepare does) through one table of kernels;
+// Invoke() runs the kernels in order.
 
 #include "autopilot/tflite/interpreter.h"
 
@@ -7,9 +8,10 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <map>
 #include <set>
+#include <type_traits>
 
+#include "autopilot/tflite/model_validate.h"
 #include "autopilot/tflite/quant_math.h"
 
 namespace autopilot::tflite {
@@ -21,106 +23,56 @@ struct OpState {
   int32_t code = 0;
   std::vector<int32_t> mult;  // output multipliers (per channel or one)
   std::vector<int> shift;
-  QuantRange act{};           // quantized clamp range
-  float fmin = 0, fmax = 0;   // float clamp range
+  QuantRange act{};          // quantized clamp range
+  float fmin = 0, fmax = 0;  // float clamp range
   int32_t in_offset = 0, in2_offset = 0, filter_offset = 0, out_offset = 0;
-  int32_t m1 = 0, m2 = 0;     // ADD input multipliers
+  int32_t m1 = 0, m2 = 0;  // ADD input multipliers
   int s1 = 0, s2 = 0;
   int left_shift = 0;
-  std::vector<float> exp_table;     // SOFTMAX
-  std::vector<uint8_t> lut;         // LOGISTIC / TANH, indexed by the byte of the input
-  int pad_h = 0, pad_w = 0;         // CONV / POOL
-  std::vector<int32_t> pads;        // PAD: before/after per dimension
-  std::vector<int32_t> axes;        // MEAN
+  std::vector<float> exp_table;  // SOFTMAX
+  std::vector<uint8_t> lut;      // LOGISTIC / TANH, indexed by the byte of the input
+  int pad_h = 0, pad_w = 0;      // CONV / POOL
+  std::vector<int32_t> pads;     // PAD: before/after per dimension
+  std::vector<int32_t> axes;     // MEAN
   int32_t mean_bias = 0;
-  bool quantized = false;
-  bool same_params = false;
 };
 
+/// The model and one storage per tensor.
 struct Graph {
   Model model;
-  std::vector<std::vector<uint8_t>> data;  // one storage per tensor
-  std::vector<OpState> ops;
+  std::vector<std::vector<uint8_t>> data;
 
   const SubGraph& sg() const { return model.subgraphs[0]; }
   const Tensor& T(int32_t i) const { return sg().tensors[static_cast<size_t>(i)]; }
   template <typename V>
-  V* D(int32_t i) { return reinterpret_cast<V*>(data[static_cast<size_t>(i)].data()); }
+  V* D(int32_t i) {
+    return reinterpret_cast<V*>(data[static_cast<size_t>(i)].data());
+  }
   template <typename V>
-  const V* D(int32_t i) const { return reinterpret_cast<const V*>(data[static_cast<size_t>(i)].data()); }
+  const V* D(int32_t i) const {
+    return reinterpret_cast<const V*>(data[static_cast<size_t>(i)].data());
+  }
   int64_t N(int32_t i) const { return ElementCount(T(i).shape); }
 };
 
-float Scale(const Tensor& t) { return t.quant.scale.empty() ? 0.0f : t.quant.scale[0]; }
+float Scale(const Tensor& t) {
+  return t.quant.scale.empty() ? 0.0f : t.quant.scale[0];
+}
 int32_t Zp(const Tensor& t) {
   return t.quant.zero_point.empty() ? 0 : static_cast<int32_t>(t.quant.zero_point[0]);
 }
-bool Is8Bit(DType d) { return d == DType::kInt8 || d == DType::kUInt8; }
-int Dim(const Tensor& t, int i) { return t.shape[static_cast<size_t>(i)]; }
+bool Is8Bit(DType d) {
+  return d == DType::kInt8 || d == DType::kUInt8;
+}
+int Dim(const Tensor& t, int i) {
+  return t.shape[static_cast<size_t>(i)];
+}
+bool HasInput(const Operator& op, size_t i) {
+  return op.inputs.size() > i && op.inputs[i] >= 0;
+}
 
 Error OpError(const std::string& code, const OpState& s, size_t index, const std::string& what) {
   return Error{code, "operator " + std::to_string(index) + " (" + OpName(s.code) + "): " + what};
-}
-
-// ---- FULLY_CONNECTED ------------------------------------------------------------------------
-
-template <typename T, typename W>
-void EvalFcQuant(Graph& g, const OpState& s) {
-  const Operator& op = *s.op;
-  const Tensor& w = g.T(op.inputs[1]);
-  const int n_out = Dim(w, 0), depth = Dim(w, 1);
-  const int64_t batches = g.N(op.inputs[0]) / depth;
-  const T* in = g.D<T>(op.inputs[0]);
-  const W* wd = g.D<W>(op.inputs[1]);
-  const int32_t* bias = op.inputs.size() > 2 && op.inputs[2] >= 0 ? g.D<int32_t>(op.inputs[2]) : nullptr;
-  T* out = g.D<T>(op.outputs[0]);
-  for (int64_t b = 0; b < batches; ++b) {
-    for (int c = 0; c < n_out; ++c) {
-      int32_t acc = 0;
-      for (int k = 0; k < depth; ++k) {
-        acc += (static_cast<int32_t>(wd[c * depth + k]) + s.filter_offset) *
-               (static_cast<int32_t>(in[b * depth + k]) + s.in_offset);
-      }
-      if (bias) acc += bias[c];
-      const size_t ch = s.mult.size() > 1 ? static_cast<size_t>(c) : 0;
-      acc = MultiplyByQuantizedMultiplier(acc, s.mult[ch], s.shift[ch]) + s.out_offset;
-      out[b * n_out + c] = static_cast<T>(std::clamp(acc, s.act.min, s.act.max));
-    }
-  }
-}
-
-void EvalFcFloat(Graph& g, const OpState& s) {
-  const Operator& op = *s.op;
-  const Tensor& w = g.T(op.inputs[1]);
-  const int n_out = Dim(w, 0), depth = Dim(w, 1);
-  const int64_t batches = g.N(op.inputs[0]) / depth;
-  const float* in = g.D<float>(op.inputs[0]);
-  const float* wd = g.D<float>(op.inputs[1]);
-  const float* bias = op.inputs.size() > 2 && op.inputs[2] >= 0 ? g.D<float>(op.inputs[2]) : nullptr;
-  float* out = g.D<float>(op.outputs[0]);
-  for (int64_t b = 0; b < batches; ++b) {
-    for (int c = 0; c < n_out; ++c) {
-      float total = 0.0f;
-      for (int k = 0; k < depth; ++k) total += in[b * depth + k] * wd[c * depth + k];
-      if (bias) total += bias[c];
-      out[b * n_out + c] = std::clamp(total, s.fmin, s.fmax);
-    }
-  }
-}
-
-// Output multipliers of a convolution-like op: input_scale * filter_scale[c] / output_scale.
-void ConvMultipliers(const Tensor& in, const Tensor& w, const Tensor& out, OpState* s) {
-  for (float fs : w.quant.scale) {
-    const double real = static_cast<double>(Scale(in)) * static_cast<double>(fs) /
-                        static_cast<double>(Scale(out));
-    QuantizedMultiplier q = QuantizeMultiplier(real);
-    s->mult.push_back(q.multiplier);
-    s->shift.push_back(q.shift);
-  }
-  s->in_offset = -Zp(in);
-  s->filter_offset = w.quant.PerChannel() ? 0 : -Zp(w);
-  s->out_offset = Zp(out);
-  s->act = QuantizedActivationRange(s->op->options.activation, out.type, Scale(out), Zp(out));
 }
 
 // Checks shared by quantized tensors: parameters present, one per tensor unless allowed.
@@ -132,23 +84,84 @@ Result<void> NeedQuant(const Tensor& t, const std::string& role) {
   return Ok();
 }
 
-// ---- helpers for NHWC kernels ---------------------------------------------------------------
-
-int ComputeOutSize(Padding p, int image, int filter, int stride, int dilation) {
-  const int effective = (filter - 1) * dilation + 1;
-  if (stride <= 0) return 0;
-  return p == Padding::kSame ? (image + stride - 1) / stride : (image + stride - effective) / stride;
+/// Calls f(e, idx) for every index `idx` of `shape` in row-major order; `e` is its flat position.
+template <typename F>
+void ForEachIndex(const std::vector<int32_t>& shape, F&& f) {
+  const size_t rank = shape.size();
+  const int64_t n = ElementCount(shape);
+  std::vector<int32_t> idx(rank, 0);
+  for (int64_t e = 0; e < n; ++e) {
+    f(e, static_cast<const std::vector<int32_t>&>(idx));
+    for (size_t d = rank; d-- > 0;) {
+      if (++idx[d] < shape[d]) break;
+      idx[d] = 0;
+    }
+  }
 }
-int ComputePadding(int stride, int dilation, int in, int filter, int out) {
-  const int effective = (filter - 1) * dilation + 1;
-  const int total = std::max(0, (out - 1) * stride + effective - in);
-  return total / 2;
+
+// ---- accumulation: float kernels sum floats, quantized kernels int32 with zero-point offsets ----
+
+template <typename T>
+inline constexpr bool kIsFloat = std::is_same_v<T, float>;
+
+/// Accumulator (and bias) type of a kernel over T.
+template <typename T>
+using Acc = std::conditional_t<kIsFloat<T>, float, int32_t>;
+
+/// One input × weight term; quantized values are first shifted by their zero points.
+template <typename T>
+Acc<T> Product(T in, T w, const OpState& s) {
+  if constexpr (kIsFloat<T>) {
+    return in * w;
+  } else {
+    return (static_cast<int32_t>(w) + s.filter_offset) * (static_cast<int32_t>(in) + s.in_offset);
+  }
+}
+
+/// The stored value of output channel c from its accumulator: clamped by the fused activation,
+/// requantized with the channel's multiplier first when quantized.
+template <typename T>
+T Output(Acc<T> acc, const OpState& s, int c) {
+  if constexpr (kIsFloat<T>) {
+    return std::clamp(acc, s.fmin, s.fmax);
+  } else {
+    const size_t ch = s.mult.size() > 1 ? static_cast<size_t>(c) : 0;
+    acc = MultiplyByQuantizedMultiplier(acc, s.mult[ch], s.shift[ch]) + s.out_offset;
+    return static_cast<T>(std::clamp(acc, s.act.min, s.act.max));
+  }
+}
+
+template <typename T>
+const Acc<T>* Bias(Graph& g, const Operator& op) {
+  return HasInput(op, 2) ? g.D<Acc<T>>(op.inputs[2]) : nullptr;
+}
+
+// ---- FULLY_CONNECTED ------------------------------------------------------------------------
+
+template <typename T>
+void EvalFc(Graph& g, const OpState& s) {
+  const Operator& op = *s.op;
+  const Tensor& w = g.T(op.inputs[1]);
+  const int n_out = Dim(w, 0), depth = Dim(w, 1);
+  const int64_t batches = g.N(op.inputs[0]) / depth;
+  const T* in = g.D<T>(op.inputs[0]);
+  const T* wd = g.D<T>(op.inputs[1]);
+  const Acc<T>* bias = Bias<T>(g, op);
+  T* out = g.D<T>(op.outputs[0]);
+  for (int64_t b = 0; b < batches; ++b) {
+    for (int c = 0; c < n_out; ++c) {
+      Acc<T> acc = 0;
+      for (int k = 0; k < depth; ++k) acc += Product(in[b * depth + k], wd[c * depth + k], s);
+      if (bias) acc += bias[c];
+      out[b * n_out + c] = Output<T>(acc, s, c);
+    }
+  }
 }
 
 // ---- CONV_2D / DEPTHWISE_CONV_2D ------------------------------------------------------------
 
-template <typename T, typename W, bool kDepthwise>
-void EvalConvQuant(Graph& g, const OpState& s) {
+template <typename T, bool kDepthwise>
+void EvalConv(Graph& g, const OpState& s) {
   const Operator& op = *s.op;
   const Tensor &ti = g.T(op.inputs[0]), &tw = g.T(op.inputs[1]), &to = g.T(op.outputs[0]);
   const int batches = Dim(ti, 0), ih = Dim(ti, 1), iw = Dim(ti, 2), ic = Dim(ti, 3);
@@ -157,8 +170,8 @@ void EvalConvQuant(Graph& g, const OpState& s) {
   const int filter_in = kDepthwise ? 1 : Dim(tw, 3);
   const OpOptions& o = op.options;
   const T* in = g.D<T>(op.inputs[0]);
-  const W* wd = g.D<W>(op.inputs[1]);
-  const int32_t* bias = op.inputs.size() > 2 && op.inputs[2] >= 0 ? g.D<int32_t>(op.inputs[2]) : nullptr;
+  const T* wd = g.D<T>(op.inputs[1]);
+  const Acc<T>* bias = Bias<T>(g, op);
   T* out = g.D<T>(op.outputs[0]);
   const int groups = kDepthwise ? 1 : ic / filter_in;
   const int per_group = oc / groups;
@@ -167,80 +180,44 @@ void EvalConvQuant(Graph& g, const OpState& s) {
       for (int x = 0; x < ow; ++x)
         for (int c = 0; c < oc; ++c) {
           const int in_y0 = y * o.stride_h - s.pad_h, in_x0 = x * o.stride_w - s.pad_w;
-          int32_t acc = 0;
+          Acc<T> acc = 0;
           for (int ky = 0; ky < fh; ++ky) {
             const int iy = in_y0 + ky * o.dilation_h;
             if (iy < 0 || iy >= ih) continue;
             for (int kx = 0; kx < fw; ++kx) {
               const int ix = in_x0 + kx * o.dilation_w;
               if (ix < 0 || ix >= iw) continue;
+              const T* pixel = in + ((b * ih + iy) * iw + ix) * ic;
               if constexpr (kDepthwise) {
-                const int in_c = c / o.depth_multiplier;
-                const int32_t iv = in[((b * ih + iy) * iw + ix) * ic + in_c];
-                const int32_t wv = wd[(ky * fw + kx) * oc + c];
-                acc += (wv + s.filter_offset) * (iv + s.in_offset);
+                acc += Product(pixel[c / o.depth_multiplier], wd[(ky * fw + kx) * oc + c], s);
               } else {
                 const int g0 = (c / per_group) * filter_in;
                 for (int k = 0; k < filter_in; ++k) {
-                  const int32_t iv = in[((b * ih + iy) * iw + ix) * ic + g0 + k];
-                  const int32_t wv = wd[((c * fh + ky) * fw + kx) * filter_in + k];
-                  acc += (wv + s.filter_offset) * (iv + s.in_offset);
+                  acc += Product(pixel[g0 + k], wd[((c * fh + ky) * fw + kx) * filter_in + k], s);
                 }
               }
             }
           }
           if (bias) acc += bias[c];
-          const size_t ch = s.mult.size() > 1 ? static_cast<size_t>(c) : 0;
-          acc = MultiplyByQuantizedMultiplier(acc, s.mult[ch], s.shift[ch]) + s.out_offset;
-          out[((b * oh + y) * ow + x) * oc + c] = static_cast<T>(std::clamp(acc, s.act.min, s.act.max));
-        }
-}
-
-template <bool kDepthwise>
-void EvalConvFloat(Graph& g, const OpState& s) {
-  const Operator& op = *s.op;
-  const Tensor &ti = g.T(op.inputs[0]), &tw = g.T(op.inputs[1]), &to = g.T(op.outputs[0]);
-  const int batches = Dim(ti, 0), ih = Dim(ti, 1), iw = Dim(ti, 2), ic = Dim(ti, 3);
-  const int fh = Dim(tw, 1), fw = Dim(tw, 2);
-  const int oh = Dim(to, 1), ow = Dim(to, 2), oc = Dim(to, 3);
-  const int filter_in = kDepthwise ? 1 : Dim(tw, 3);
-  const OpOptions& o = op.options;
-  const float* in = g.D<float>(op.inputs[0]);
-  const float* wd = g.D<float>(op.inputs[1]);
-  const float* bias = op.inputs.size() > 2 && op.inputs[2] >= 0 ? g.D<float>(op.inputs[2]) : nullptr;
-  float* out = g.D<float>(op.outputs[0]);
-  const int groups = kDepthwise ? 1 : ic / filter_in;
-  const int per_group = oc / groups;
-  for (int b = 0; b < batches; ++b)
-    for (int y = 0; y < oh; ++y)
-      for (int x = 0; x < ow; ++x)
-        for (int c = 0; c < oc; ++c) {
-          const int in_y0 = y * o.stride_h - s.pad_h, in_x0 = x * o.stride_w - s.pad_w;
-          float acc = 0.0f;
-          for (int ky = 0; ky < fh; ++ky) {
-            const int iy = in_y0 + ky * o.dilation_h;
-            if (iy < 0 || iy >= ih) continue;
-            for (int kx = 0; kx < fw; ++kx) {
-              const int ix = in_x0 + kx * o.dilation_w;
-              if (ix < 0 || ix >= iw) continue;
-              if constexpr (kDepthwise) {
-                acc += in[((b * ih + iy) * iw + ix) * ic + c / o.depth_multiplier] *
-                       wd[(ky * fw + kx) * oc + c];
-              } else {
-                const int g0 = (c / per_group) * filter_in;
-                for (int k = 0; k < filter_in; ++k) {
-                  acc += in[((b * ih + iy) * iw + ix) * ic + g0 + k] *
-                         wd[((c * fh + ky) * fw + kx) * filter_in + k];
-                }
-              }
-            }
-          }
-          if (bias) acc += bias[c];
-          out[((b * oh + y) * ow + x) * oc + c] = std::clamp(acc, s.fmin, s.fmax);
+          out[((b * oh + y) * ow + x) * oc + c] = Output<T>(acc, s, c);
         }
 }
 
 // ---- pooling --------------------------------------------------------------------------------
+
+/// A pooled value from the window's max or sum over `count` elements.
+template <typename T, bool kMax>
+T PoolOutput(Acc<T> acc, int32_t count, const OpState& s) {
+  if constexpr (kIsFloat<T>) {
+    if (!kMax) acc = count > 0 ? acc / static_cast<float>(count) : 0.0f;
+    return std::clamp(acc, s.fmin, s.fmax);
+  } else {
+    if (!kMax && count > 0) {
+      acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+    }
+    return static_cast<T>(std::clamp(acc, s.act.min, s.act.max));
+  }
+}
 
 template <typename T, bool kMax>
 void EvalPool(Graph& g, const OpState& s) {
@@ -258,97 +235,69 @@ void EvalPool(Graph& g, const OpState& s) {
           const int y0 = y * o.stride_h - s.pad_h, x0 = x * o.stride_w - s.pad_w;
           const int fy0 = std::max(0, -y0), fy1 = std::min(o.filter_h, ih - y0);
           const int fx0 = std::max(0, -x0), fx1 = std::min(o.filter_w, iw - x0);
-          T& dst = out[((b * oh + y) * ow + x) * ch + c];
-          if constexpr (std::is_same_v<T, float>) {
-            float acc = kMax ? std::numeric_limits<float>::lowest() : 0.0f;
-            int count = 0;
-            for (int fy = fy0; fy < fy1; ++fy)
-              for (int fx = fx0; fx < fx1; ++fx) {
-                const float v = in[((b * ih + y0 + fy) * iw + x0 + fx) * ch + c];
-                acc = kMax ? std::max(acc, v) : acc + v;
-                ++count;
-              }
-            if (!kMax) acc = count > 0 ? acc / static_cast<float>(count) : 0.0f;
-            dst = std::clamp(acc, s.fmin, s.fmax);
-          } else {
-            int32_t acc = kMax ? std::numeric_limits<T>::lowest() : 0;
-            int32_t count = 0;
-            for (int fy = fy0; fy < fy1; ++fy)
-              for (int fx = fx0; fx < fx1; ++fx) {
-                const int32_t v = in[((b * ih + y0 + fy) * iw + x0 + fx) * ch + c];
-                acc = kMax ? std::max(acc, v) : acc + v;
-                ++count;
-              }
-            if (!kMax && count > 0) {
-              acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+          Acc<T> acc = kMax ? static_cast<Acc<T>>(std::numeric_limits<T>::lowest()) : Acc<T>(0);
+          int32_t count = 0;
+          for (int fy = fy0; fy < fy1; ++fy)
+            for (int fx = fx0; fx < fx1; ++fx) {
+              const Acc<T> v = in[((b * ih + y0 + fy) * iw + x0 + fx) * ch + c];
+              acc = kMax ? std::max(acc, v) : acc + v;
+              ++count;
             }
-            dst = static_cast<T>(std::clamp(acc, s.act.min, s.act.max));
-          }
+          out[((b * oh + y) * ow + x) * ch + c] = PoolOutput<T, kMax>(acc, count, s);
         }
 }
 
 // ---- element-wise with broadcasting ---------------------------------------------------------
 
-// Offsets into two broadcast inputs for every output element (row-major).
-void BroadcastOffsets(const std::vector<int32_t>& a, const std::vector<int32_t>& b,
-                      const std::vector<int32_t>& out, std::vector<int64_t>* oa,
-                      std::vector<int64_t>* ob) {
-  const size_t rank = out.size();
-  auto strides = [&](const std::vector<int32_t>& s) {
-    std::vector<int64_t> st(rank, 0);
-    int64_t stride = 1;
-    for (size_t i = 0; i < s.size(); ++i) {
-      const size_t d = s.size() - 1 - i, od = rank - 1 - i;
-      st[od] = s[d] == 1 ? 0 : stride;
-      stride *= s[d];
-    }
-    return st;
-  };
-  const auto sa = strides(a), sb = strides(b);
-  const int64_t n = ElementCount(out);
-  oa->resize(static_cast<size_t>(n));
-  ob->resize(static_cast<size_t>(n));
-  std::vector<int32_t> idx(rank, 0);
-  for (int64_t e = 0; e < n; ++e) {
-    int64_t pa = 0, pb = 0;
-    for (size_t d = 0; d < rank; ++d) {
-      pa += idx[d] * sa[d];
-      pb += idx[d] * sb[d];
-    }
-    (*oa)[static_cast<size_t>(e)] = pa;
-    (*ob)[static_cast<size_t>(e)] = pb;
-    for (size_t d = rank; d-- > 0;) {
-      if (++idx[d] < out[d]) break;
-      idx[d] = 0;
-    }
+/// Row-major strides of `shape` aligned to the trailing dimensions of a rank-`rank` output;
+/// broadcast (size-1) dimensions get stride 0.
+std::vector<int64_t> BroadcastStrides(const std::vector<int32_t>& shape, size_t rank) {
+  std::vector<int64_t> st(rank, 0);
+  int64_t stride = 1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    const size_t d = shape.size() - 1 - i, od = rank - 1 - i;
+    st[od] = shape[d] == 1 ? 0 : stride;
+    stride *= shape[d];
+  }
+  return st;
+}
+
+template <typename T, bool kMul>
+T BinaryElement(T a, T b, const OpState& s) {
+  if constexpr (kIsFloat<T>) {
+    const float v = kMul ? a * b : a + b;
+    return std::clamp(v, s.fmin, s.fmax);
+  } else if constexpr (kMul) {
+    const int32_t v1 = s.in_offset + a, v2 = s.in2_offset + b;
+    const int32_t r = MultiplyByQuantizedMultiplier(v1 * v2, s.mult[0], s.shift[0]) + s.out_offset;
+    return static_cast<T>(std::clamp(r, s.act.min, s.act.max));
+  } else {
+    const int32_t v1 = (s.in_offset + a) * (1 << s.left_shift);
+    const int32_t v2 = (s.in2_offset + b) * (1 << s.left_shift);
+    const int32_t x1 = MultiplyByQuantizedMultiplier(v1, s.m1, s.s1);
+    const int32_t x2 = MultiplyByQuantizedMultiplier(v2, s.m2, s.s2);
+    const int32_t r = MultiplyByQuantizedMultiplier(x1 + x2, s.mult[0], s.shift[0]) + s.out_offset;
+    return static_cast<T>(std::clamp(r, s.act.min, s.act.max));
   }
 }
 
 template <typename T, bool kMul>
 void EvalBinary(Graph& g, const OpState& s) {
   const Operator& op = *s.op;
-  std::vector<int64_t> oa, ob;
-  BroadcastOffsets(g.T(op.inputs[0]).shape, g.T(op.inputs[1]).shape, g.T(op.outputs[0]).shape, &oa, &ob);
+  const auto& out_shape = g.T(op.outputs[0]).shape;
+  const auto sa = BroadcastStrides(g.T(op.inputs[0]).shape, out_shape.size());
+  const auto sb = BroadcastStrides(g.T(op.inputs[1]).shape, out_shape.size());
   const T* a = g.D<T>(op.inputs[0]);
   const T* b = g.D<T>(op.inputs[1]);
   T* out = g.D<T>(op.outputs[0]);
-  for (size_t i = 0; i < oa.size(); ++i) {
-    if constexpr (std::is_same_v<T, float>) {
-      const float v = kMul ? a[oa[i]] * b[ob[i]] : a[oa[i]] + b[ob[i]];
-      out[i] = std::clamp(v, s.fmin, s.fmax);
-    } else if constexpr (kMul) {
-      const int32_t v1 = s.in_offset + a[oa[i]], v2 = s.in2_offset + b[ob[i]];
-      const int32_t r = MultiplyByQuantizedMultiplier(v1 * v2, s.mult[0], s.shift[0]) + s.out_offset;
-      out[i] = static_cast<T>(std::clamp(r, s.act.min, s.act.max));
-    } else {
-      const int32_t v1 = (s.in_offset + a[oa[i]]) * (1 << s.left_shift);
-      const int32_t v2 = (s.in2_offset + b[ob[i]]) * (1 << s.left_shift);
-      const int32_t x1 = MultiplyByQuantizedMultiplier(v1, s.m1, s.s1);
-      const int32_t x2 = MultiplyByQuantizedMultiplier(v2, s.m2, s.s2);
-      const int32_t r = MultiplyByQuantizedMultiplier(x1 + x2, s.mult[0], s.shift[0]) + s.out_offset;
-      out[i] = static_cast<T>(std::clamp(r, s.act.min, s.act.max));
+  ForEachIndex(out_shape, [&](int64_t e, const std::vector<int32_t>& idx) {
+    int64_t pa = 0, pb = 0;
+    for (size_t d = 0; d < idx.size(); ++d) {
+      pa += idx[d] * sa[d];
+      pb += idx[d] * sb[d];
     }
-  }
+    out[e] = BinaryElement<T, kMul>(a[pa], b[pb], s);
+  });
 }
 
 // ---- activations ----------------------------------------------------------------------------
@@ -378,8 +327,8 @@ void EvalSoftmaxQuant(Graph& g, const OpState& s) {
       } else {
         q = static_cast<int32_t>(std::round(p)) + s.out_offset;
       }
-      out[j] = static_cast<T>(std::clamp<int32_t>(q, std::numeric_limits<T>::lowest(),
-                                                 std::numeric_limits<T>::max()));
+      out[j] = static_cast<T>(
+          std::clamp<int32_t>(q, std::numeric_limits<T>::lowest(), std::numeric_limits<T>::max()));
     }
   }
 }
@@ -401,43 +350,43 @@ void EvalSoftmaxFloat(Graph& g, const OpState& s) {
     }
     for (int j = 0; j < depth; ++j) out[j] /= sum;
   }
-  (void)s;
+}
+
+/// Applies `f` to every element of the operator's first input into its first output.
+template <typename In, typename Out, typename F>
+void Map(Graph& g, const OpState& s, F&& f) {
+  const int64_t n = g.N(s.op->inputs[0]);
+  const In* in = g.D<In>(s.op->inputs[0]);
+  Out* out = g.D<Out>(s.op->outputs[0]);
+  for (int64_t i = 0; i < n; ++i) out[i] = f(in[i]);
 }
 
 template <typename T>
 void EvalLut(Graph& g, const OpState& s) {
-  const int64_t n = g.N(s.op->inputs[0]);
-  const T* in = g.D<T>(s.op->inputs[0]);
-  T* out = g.D<T>(s.op->outputs[0]);
-  for (int64_t i = 0; i < n; ++i) {
-    out[i] = static_cast<T>(s.lut[static_cast<uint8_t>(in[i])]);
-  }
+  Map<T, T>(g, s, [&](T v) { return static_cast<T>(s.lut[static_cast<uint8_t>(v)]); });
 }
 
+/// Float LOGISTIC, TANH, or RELU/RELU6 (a clamp to the prepared range).
+template <int32_t kCode>
 void EvalUnaryFloat(Graph& g, const OpState& s) {
-  const int64_t n = g.N(s.op->inputs[0]);
-  const float* in = g.D<float>(s.op->inputs[0]);
-  float* out = g.D<float>(s.op->outputs[0]);
-  for (int64_t i = 0; i < n; ++i) {
-    const float v = in[i];
-    switch (s.code) {
-      case op::kLogistic: out[i] = 1.0f / (1.0f + std::exp(-v)); break;
-      case op::kTanh: out[i] = std::tanh(v); break;
-      default: out[i] = std::clamp(v, s.fmin, s.fmax); break;  // RELU, RELU6
+  Map<float, float>(g, s, [&](float v) {
+    if constexpr (kCode == op::kLogistic) {
+      return 1.0f / (1.0f + std::exp(-v));
+    } else if constexpr (kCode == op::kTanh) {
+      return std::tanh(v);
+    } else {
+      return std::clamp(v, s.fmin, s.fmax);
     }
-  }
+  });
 }
 
 template <typename T>
 void EvalReluQuant(Graph& g, const OpState& s) {
-  const int64_t n = g.N(s.op->inputs[0]);
-  const T* in = g.D<T>(s.op->inputs[0]);
-  T* out = g.D<T>(s.op->outputs[0]);
-  for (int64_t i = 0; i < n; ++i) {
-    const int32_t v = s.out_offset +
-                      MultiplyByQuantizedMultiplier(in[i] + s.in_offset, s.mult[0], s.shift[0]);
-    out[i] = static_cast<T>(std::clamp(v, s.act.min, s.act.max));
-  }
+  Map<T, T>(g, s, [&](T x) {
+    const int32_t v =
+        s.out_offset + MultiplyByQuantizedMultiplier(x + s.in_offset, s.mult[0], s.shift[0]);
+    return static_cast<T>(std::clamp(v, s.act.min, s.act.max));
+  });
 }
 
 // ---- QUANTIZE / DEQUANTIZE / RESHAPE --------------------------------------------------------
@@ -448,26 +397,20 @@ void EvalQuantizeFloat(Graph& g, const OpState& s) {
   const float scale = Scale(to);
   const int32_t zp = Zp(to);
   const QuantRange r = TypeRange(to.type);
-  const int64_t n = g.N(s.op->inputs[0]);
-  const float* in = g.D<float>(s.op->inputs[0]);
-  Out* out = g.D<Out>(s.op->outputs[0]);
-  for (int64_t i = 0; i < n; ++i) {
-    const int32_t q = static_cast<int32_t>(std::round(in[i] / scale)) + zp;
-    out[i] = static_cast<Out>(std::clamp(q, r.min, r.max));
-  }
+  Map<float, Out>(g, s, [&](float x) {
+    const int32_t q = static_cast<int32_t>(std::round(x / scale)) + zp;
+    return static_cast<Out>(std::clamp(q, r.min, r.max));
+  });
 }
 
 template <typename In, typename Out>
 void EvalRequantize(Graph& g, const OpState& s) {
   const QuantRange r = TypeRange(g.T(s.op->outputs[0]).type);
-  const int64_t n = g.N(s.op->inputs[0]);
-  const In* in = g.D<In>(s.op->inputs[0]);
-  Out* out = g.D<Out>(s.op->outputs[0]);
-  for (int64_t i = 0; i < n; ++i) {
+  Map<In, Out>(g, s, [&](In x) {
     const int32_t v =
-        MultiplyByQuantizedMultiplier(in[i] + s.in_offset, s.mult[0], s.shift[0]) + s.out_offset;
-    out[i] = static_cast<Out>(std::clamp(v, r.min, r.max));
-  }
+        MultiplyByQuantizedMultiplier(x + s.in_offset, s.mult[0], s.shift[0]) + s.out_offset;
+    return static_cast<Out>(std::clamp(v, r.min, r.max));
+  });
 }
 
 template <typename In>
@@ -475,10 +418,7 @@ void EvalDequantize(Graph& g, const OpState& s) {
   const Tensor& ti = g.T(s.op->inputs[0]);
   const double scale = static_cast<double>(Scale(ti));
   const int32_t zp = Zp(ti);
-  const int64_t n = g.N(s.op->inputs[0]);
-  const In* in = g.D<In>(s.op->inputs[0]);
-  float* out = g.D<float>(s.op->outputs[0]);
-  for (int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(scale * (in[i] - zp));
+  Map<In, float>(g, s, [&](In x) { return static_cast<float>(scale * (x - zp)); });
 }
 
 void EvalCopy(Graph& g, const OpState& s) {
@@ -492,26 +432,19 @@ void EvalCopy(Graph& g, const OpState& s) {
 template <typename T>
 void EvalPad(Graph& g, const OpState& s) {
   const Tensor &ti = g.T(s.op->inputs[0]), &to = g.T(s.op->outputs[0]);
-  const size_t rank = ti.shape.size();
   const T* in = g.D<T>(s.op->inputs[0]);
   T* out = g.D<T>(s.op->outputs[0]);
-  const int64_t n = ElementCount(to.shape);
-  const T fill = std::is_same_v<T, float> ? T(0) : static_cast<T>(s.out_offset);
-  std::vector<int32_t> idx(rank, 0);
-  for (int64_t e = 0; e < n; ++e) {
+  const T fill = kIsFloat<T> ? T(0) : static_cast<T>(s.out_offset);
+  ForEachIndex(to.shape, [&](int64_t e, const std::vector<int32_t>& idx) {
     bool inside = true;
     int64_t src = 0;
-    for (size_t d = 0; d < rank; ++d) {
+    for (size_t d = 0; d < idx.size(); ++d) {
       const int32_t id = idx[d] - s.pads[2 * d];
       if (id < 0 || id >= ti.shape[d]) inside = false;
       src = src * ti.shape[d] + id;
     }
     out[e] = inside ? in[src] : fill;
-    for (size_t d = rank; d-- > 0;) {
-      if (++idx[d] < to.shape[d]) break;
-      idx[d] = 0;
-    }
-  }
+  });
 }
 
 template <typename T>
@@ -530,7 +463,7 @@ void EvalConcat(Graph& g, const OpState& s) {
       const int64_t chunk = ti.shape[static_cast<size_t>(axis)] * inner;
       const T* in = g.D<T>(idx) + o * chunk;
       for (int64_t i = 0; i < chunk; ++i) {
-        if constexpr (std::is_same_v<T, float>) {
+        if constexpr (kIsFloat<T>) {
           *out++ = std::clamp(in[i], s.fmin, s.fmax);
         } else {
           *out++ = in[i];
@@ -548,25 +481,20 @@ void EvalMean(Graph& g, const OpState& s) {
   for (int32_t a : s.axes) reduced[static_cast<size_t>(a)] = true;
   const int64_t n_out = ElementCount(to.shape);
   int64_t count = 1;
-  for (size_t d = 0; d < rank; ++d) if (reduced[d]) count *= ti.shape[d];
-  std::vector<std::conditional_t<std::is_same_v<T, float>, float, int32_t>> acc(static_cast<size_t>(n_out), 0);
+  for (size_t d = 0; d < rank; ++d)
+    if (reduced[d]) count *= ti.shape[d];
+  std::vector<Acc<T>> acc(static_cast<size_t>(n_out), 0);
   const T* in = g.D<T>(s.op->inputs[0]);
-  std::vector<int32_t> idx(rank, 0);
-  const int64_t n_in = ElementCount(ti.shape);
-  for (int64_t e = 0; e < n_in; ++e) {
+  ForEachIndex(ti.shape, [&](int64_t e, const std::vector<int32_t>& idx) {
     int64_t dst = 0;
     for (size_t d = 0; d < rank; ++d) {
       if (!reduced[d]) dst = dst * ti.shape[d] + idx[d];
     }
     acc[static_cast<size_t>(dst)] += in[e];
-    for (size_t d = rank; d-- > 0;) {
-      if (++idx[d] < ti.shape[d]) break;
-      idx[d] = 0;
-    }
-  }
+  });
   T* out = g.D<T>(s.op->outputs[0]);
   for (int64_t i = 0; i < n_out; ++i) {
-    if constexpr (std::is_same_v<T, float>) {
+    if constexpr (kIsFloat<T>) {
       out[i] = acc[static_cast<size_t>(i)] / static_cast<float>(count);
     } else {
       const QuantRange r = TypeRange(to.type);
@@ -581,407 +509,580 @@ void EvalMean(Graph& g, const OpState& s) {
 
 using EvalFn = void (*)(Graph&, const OpState&);
 
-struct Prepared {
-  OpState state;
-  EvalFn eval = nullptr;
-};
+/// What an operator's Prepare works on: the operator, its first input and output, and the state
+/// it fills for Eval.
+struct PrepareContext {
+  const Graph& g;
+  const Operator& op;
+  size_t index;
+  OpState& s;
+  const Tensor& in;
+  const Tensor& out;
+  DType t;  // type of the first input
+  bool q;   // the first input is int8/uint8
 
-Result<Prepared> Prepare(const Graph& g, const Operator& op, size_t index) {
-  Prepared p;
-  OpState& s = p.state;
-  s.op = &op;
-  s.code = op.builtin_code;
-  auto fail = [&](const std::string& code, const std::string& what) -> Result<Prepared> {
+  Error Fail(const std::string& code, const std::string& what) const {
     return OpError(code, s, index, what);
-  };
-  auto need_inputs = [&](size_t n) { return op.inputs.size() >= n && !op.outputs.empty(); };
-  if (op.outputs.empty() || op.inputs.empty() || op.inputs[0] < 0) {
-    return fail("ml.shape_mismatch", "has no input or no output");
   }
-  const Tensor& in = g.T(op.inputs[0]);
-  const Tensor& out = g.T(op.outputs[0]);
-  const DType t = in.type;
-  const bool q = Is8Bit(t);
-  s.quantized = q;
-  FloatActivationRange(op.options.activation, &s.fmin, &s.fmax);
-  auto type_is = [&](const Tensor& x, std::initializer_list<DType> ok) {
-    return std::find(ok.begin(), ok.end(), x.type) != ok.end();
-  };
-  auto same_type = [&]() -> Result<void> {
+  bool Has(size_t i) const { return HasInput(op, i); }
+  const Tensor& Input(size_t i) const { return g.T(op.inputs[i]); }
+  int64_t N(int32_t tensor) const { return g.N(tensor); }
+  bool SameShapeCount() const { return N(op.inputs[0]) == N(op.outputs[0]); }
+  bool SameQuant(const Tensor& a, const Tensor& b) const {
+    return Scale(a) == Scale(b) && Zp(a) == Zp(b);
+  }
+
+  /// Input and output share one supported type, with quantization parameters when 8-bit.
+  Result<void> SameType() const {
     if (out.type != t) {
-      return OpError("ml.dtype_mismatch", s, index,
-                     "input is " + DTypeName(t) + " but output is " + DTypeName(out.type));
+      return Fail("ml.dtype_mismatch",
+                  "input is " + DTypeName(t) + " but output is " + DTypeName(out.type));
     }
-    if (!type_is(in, {DType::kFloat32, DType::kInt8, DType::kUInt8})) {
-      return OpError("ml.dtype_mismatch", s, index, DTypeName(t) + " tensors are not supported");
+    if (t != DType::kFloat32 && !q) {
+      return Fail("ml.dtype_mismatch", DTypeName(t) + " tensors are not supported");
     }
     if (q) {
       if (auto r = NeedQuant(in, "input"); !r) return r.error();
       if (auto r = NeedQuant(out, "output"); !r) return r.error();
     }
     return Ok();
-  };
-  if (op.options.activation == Activation::kTanh || op.options.activation == Activation::kSignBit) {
-    return fail("ml.op_unsupported", "fused activation " + ActivationName(op.options.activation) +
-                                         " is not supported");
   }
+};
 
-  switch (op.builtin_code) {
-    case op::kFullyConnected: {
-      if (!need_inputs(2) || op.inputs[1] < 0) return fail("ml.shape_mismatch", "needs input and weights");
-      if (auto r = same_type(); !r) return r.error();
-      const Tensor& w = g.T(op.inputs[1]);
-      if (w.shape.size() != 2) return fail("ml.shape_mismatch", "weights must be 2-D");
-      const int depth = w.shape[1], n_out = w.shape[0];
-      if (depth <= 0 || g.N(op.inputs[0]) % depth != 0) {
-        return fail("ml.shape_mismatch", "input size is not a multiple of the weights' depth");
-      }
-      if (g.N(op.outputs[0]) != g.N(op.inputs[0]) / depth * n_out) {
-        return fail("ml.shape_mismatch", "output size does not match batches x units");
-      }
-      const bool has_bias = op.inputs.size() > 2 && op.inputs[2] >= 0;
-      if (has_bias && g.N(op.inputs[2]) != n_out) return fail("ml.shape_mismatch", "bias size != units");
-      if (!q) {
-        if (w.type != DType::kFloat32) return fail("ml.dtype_mismatch", "float FC needs float weights (hybrid models are not supported)");
-        if (has_bias && g.T(op.inputs[2]).type != DType::kFloat32) return fail("ml.dtype_mismatch", "float FC needs a float bias");
-        p.eval = EvalFcFloat;
-        break;
-      }
-      if (w.type != t) return fail("ml.dtype_mismatch", DTypeName(t) + " FC needs " + DTypeName(t) + " weights, got " + DTypeName(w.type));
-      if (auto r = NeedQuant(w, "weights"); !r) return r.error();
-      if (w.quant.PerChannel() && (w.quant.quantized_dimension != 0 || t != DType::kInt8)) {
-        return fail("ml.dtype_mismatch", "per-channel weights must be int8 along dimension 0");
-      }
-      if (has_bias && g.T(op.inputs[2]).type != DType::kInt32) return fail("ml.dtype_mismatch", "quantized FC needs an int32 bias");
-      ConvMultipliers(in, w, out, &s);
-      p.eval = t == DType::kInt8 ? EvalFcQuant<int8_t, int8_t> : EvalFcQuant<uint8_t, uint8_t>;
-      break;
-    }
-    case op::kConv2D:
-    case op::kDepthwiseConv2D: {
-      const bool dw = op.builtin_code == op::kDepthwiseConv2D;
-      if (!need_inputs(2) || op.inputs[1] < 0) return fail("ml.shape_mismatch", "needs input and filter");
-      if (auto r = same_type(); !r) return r.error();
-      const Tensor& w = g.T(op.inputs[1]);
-      if (in.shape.size() != 4 || w.shape.size() != 4 || out.shape.size() != 4) {
-        return fail("ml.shape_mismatch", "input, filter and output must be 4-D (NHWC)");
-      }
-      const OpOptions& o = op.options;
-      if (o.stride_w <= 0 || o.stride_h <= 0 || o.dilation_w <= 0 || o.dilation_h <= 0) {
-        return fail("ml.shape_mismatch", "strides and dilations must be positive");
-      }
-      const int oc = out.shape[3], ic = in.shape[3];
-      if (dw) {
-        if (w.shape[0] != 1 || w.shape[3] != oc || o.depth_multiplier <= 0 || ic * o.depth_multiplier != oc) {
-          return fail("ml.shape_mismatch", "depthwise filter must be [1,H,W,in*multiplier]");
-        }
-      } else if (w.shape[0] != oc || w.shape[3] <= 0 || ic % w.shape[3] != 0 || oc % (ic / w.shape[3]) != 0) {
-        return fail("ml.shape_mismatch", "filter must be [out,H,W,in]");
-      }
-      const int oh = ComputeOutSize(o.padding, in.shape[1], w.shape[1], o.stride_h, o.dilation_h);
-      const int ow = ComputeOutSize(o.padding, in.shape[2], w.shape[2], o.stride_w, o.dilation_w);
-      if (out.shape[0] != in.shape[0] || out.shape[1] != oh || out.shape[2] != ow) {
-        return fail("ml.shape_mismatch", "output shape does not match the convolution");
-      }
-      s.pad_h = ComputePadding(o.stride_h, o.dilation_h, in.shape[1], w.shape[1], oh);
-      s.pad_w = ComputePadding(o.stride_w, o.dilation_w, in.shape[2], w.shape[2], ow);
-      const bool has_bias = op.inputs.size() > 2 && op.inputs[2] >= 0;
-      if (has_bias && g.N(op.inputs[2]) != oc) return fail("ml.shape_mismatch", "bias size != output channels");
-      if (!q) {
-        if (w.type != DType::kFloat32) return fail("ml.dtype_mismatch", "float convolution needs float weights");
-        p.eval = dw ? EvalConvFloat<true> : EvalConvFloat<false>;
-        break;
-      }
-      if (w.type != t) return fail("ml.dtype_mismatch", "filter type must equal the input type");
-      if (auto r = NeedQuant(w, "filter"); !r) return r.error();
-      if (w.quant.PerChannel() && (w.quant.quantized_dimension != (dw ? 3 : 0) || t != DType::kInt8)) {
-        return fail("ml.dtype_mismatch", "per-channel filter must be int8 along the output channel");
-      }
-      if (has_bias && g.T(op.inputs[2]).type != DType::kInt32) return fail("ml.dtype_mismatch", "quantized convolution needs an int32 bias");
-      ConvMultipliers(in, w, out, &s);
-      if (dw) {
-        p.eval = t == DType::kInt8 ? EvalConvQuant<int8_t, int8_t, true> : EvalConvQuant<uint8_t, uint8_t, true>;
-      } else {
-        p.eval = t == DType::kInt8 ? EvalConvQuant<int8_t, int8_t, false> : EvalConvQuant<uint8_t, uint8_t, false>;
-      }
-      break;
-    }
-    case op::kMaxPool2D:
-    case op::kAveragePool2D: {
-      if (auto r = same_type(); !r) return r.error();
-      const OpOptions& o = op.options;
-      if (in.shape.size() != 4 || out.shape.size() != 4) return fail("ml.shape_mismatch", "pooling needs 4-D tensors");
-      if (o.stride_w <= 0 || o.stride_h <= 0 || o.filter_w <= 0 || o.filter_h <= 0) {
-        return fail("ml.shape_mismatch", "filter and stride must be positive");
-      }
-      const int oh = ComputeOutSize(o.padding, in.shape[1], o.filter_h, o.stride_h, 1);
-      const int ow = ComputeOutSize(o.padding, in.shape[2], o.filter_w, o.stride_w, 1);
-      if (out.shape[0] != in.shape[0] || out.shape[1] != oh || out.shape[2] != ow || out.shape[3] != in.shape[3]) {
-        return fail("ml.shape_mismatch", "output shape does not match the pooling");
-      }
-      s.pad_h = ComputePadding(o.stride_h, 1, in.shape[1], o.filter_h, oh);
-      s.pad_w = ComputePadding(o.stride_w, 1, in.shape[2], o.filter_w, ow);
-      if (q) {
-        if (Scale(in) != Scale(out) || Zp(in) != Zp(out)) {
-          return fail("ml.dtype_mismatch", "quantized pooling needs equal input and output parameters");
-        }
-        s.act = QuantizedActivationRange(o.activation, t, Scale(out), Zp(out));
-      }
-      const bool mx = op.builtin_code == op::kMaxPool2D;
-      if (t == DType::kFloat32) p.eval = mx ? EvalPool<float, true> : EvalPool<float, false>;
-      else if (t == DType::kInt8) p.eval = mx ? EvalPool<int8_t, true> : EvalPool<int8_t, false>;
-      else p.eval = mx ? EvalPool<uint8_t, true> : EvalPool<uint8_t, false>;
-      break;
-    }
-    case op::kAdd:
-    case op::kMul: {
-      if (!need_inputs(2) || op.inputs[1] < 0) return fail("ml.shape_mismatch", "needs two inputs");
-      if (auto r = same_type(); !r) return r.error();
-      const Tensor& in2 = g.T(op.inputs[1]);
-      if (in2.type != t) return fail("ml.dtype_mismatch", "both inputs must have the same type");
-      // Output shape must be the broadcast of the inputs.
-      const size_t rank = std::max(in.shape.size(), in2.shape.size());
-      if (out.shape.size() != rank || rank > 6) return fail("ml.shape_mismatch", "output rank does not match the broadcast");
-      for (size_t i = 0; i < rank; ++i) {
-        auto dim = [&](const Tensor& x) {
-          return i + x.shape.size() >= rank ? x.shape[i + x.shape.size() - rank] : 1;
-        };
-        const int a = dim(in), b = dim(in2);
-        if (a != b && a != 1 && b != 1) return fail("ml.shape_mismatch", "inputs cannot be broadcast");
-        if (out.shape[i] != std::max(a, b)) return fail("ml.shape_mismatch", "output shape does not match the broadcast");
-      }
-      const bool mul = op.builtin_code == op::kMul;
-      if (!q) {
-        p.eval = mul ? EvalBinary<float, true> : EvalBinary<float, false>;
-        break;
-      }
-      if (auto r = NeedQuant(in2, "second input"); !r) return r.error();
-      s.in_offset = -Zp(in);
-      s.in2_offset = -Zp(in2);
-      s.out_offset = Zp(out);
-      s.act = QuantizedActivationRange(op.options.activation, t, Scale(out), Zp(out));
-      if (mul) {
-        const double real = static_cast<double>(Scale(in)) * static_cast<double>(Scale(in2)) /
-                            static_cast<double>(Scale(out));
-        QuantizedMultiplier m = QuantizeMultiplier(real);
-        s.mult = {m.multiplier};
-        s.shift = {m.shift};
-        p.eval = t == DType::kInt8 ? EvalBinary<int8_t, true> : EvalBinary<uint8_t, true>;
-      } else {
-        s.left_shift = 20;
-        const double twice_max = static_cast<double>(2.0f * std::max(Scale(in), Scale(in2)));
-        const QuantizedMultiplier a = QuantizeMultiplier(static_cast<double>(Scale(in)) / twice_max);
-        const QuantizedMultiplier b = QuantizeMultiplier(static_cast<double>(Scale(in2)) / twice_max);
-        const QuantizedMultiplier o = QuantizeMultiplier(
-            twice_max / static_cast<double>(static_cast<float>(1 << s.left_shift) * Scale(out)));
-        s.m1 = a.multiplier;
-        s.s1 = a.shift;
-        s.m2 = b.multiplier;
-        s.s2 = b.shift;
-        s.mult = {o.multiplier};
-        s.shift = {o.shift};
-        p.eval = t == DType::kInt8 ? EvalBinary<int8_t, false> : EvalBinary<uint8_t, false>;
-      }
-      break;
-    }
-    case op::kSoftmax: {
-      if (auto r = same_type(); !r) return r.error();
-      if (in.shape.empty() || g.N(op.inputs[0]) != g.N(op.outputs[0]) || in.shape.back() <= 0) {
-        return fail("ml.shape_mismatch", "output must have the input's shape");
-      }
-      if (!q) {
-        p.eval = EvalSoftmaxFloat;
-        break;
-      }
-      const int32_t want_zp = t == DType::kInt8 ? -128 : 0;
-      if (Zp(out) != want_zp || std::fabs(Scale(out) - 1.0f / 256) > 0.001f / 256) {
-        return fail("ml.dtype_mismatch", "quantized softmax output must have scale 1/256 and zero point " +
-                                             std::to_string(want_zp));
-      }
-      s.out_offset = Zp(out);
-      s.exp_table.resize(256);
-      const float scale = -Scale(in) * op.options.beta;
-      for (int v = 0; v <= 255; ++v) s.exp_table[static_cast<size_t>(255 - v)] = std::exp(scale * static_cast<float>(v));
-      p.eval = t == DType::kInt8 ? EvalSoftmaxQuant<int8_t> : EvalSoftmaxQuant<uint8_t>;
-      break;
-    }
-    case op::kLogistic:
-    case op::kTanh: {
-      if (auto r = same_type(); !r) return r.error();
-      if (g.N(op.inputs[0]) != g.N(op.outputs[0])) return fail("ml.shape_mismatch", "output must have the input's shape");
-      if (!q) {
-        p.eval = EvalUnaryFloat;
-        break;
-      }
-      const bool logistic = op.builtin_code == op::kLogistic;
-      const QuantRange r = TypeRange(t);
-      const float in_scale = Scale(in), inverse = 1.0f / Scale(out);
-      const int32_t in_zp = Zp(in), out_zp = Zp(out);
-      s.lut.resize(256);
-      for (int32_t v = r.min; v <= r.max; ++v) {
-        const float x = in_scale * static_cast<float>(v - in_zp);
-        const float y = logistic ? 1.0f / (1.0f + std::exp(-x)) : std::tanh(x);
-        const float rescaled = std::round(y * inverse);
-        const int32_t qv = std::clamp(static_cast<int32_t>(rescaled + static_cast<float>(out_zp)), r.min, r.max);
-        s.lut[static_cast<uint8_t>(v)] = static_cast<uint8_t>(qv);
-      }
-      p.eval = t == DType::kInt8 ? EvalLut<int8_t> : EvalLut<uint8_t>;
-      break;
-    }
-    case op::kRelu:
-    case op::kRelu6: {
-      if (auto r = same_type(); !r) return r.error();
-      if (g.N(op.inputs[0]) != g.N(op.outputs[0])) return fail("ml.shape_mismatch", "output must have the input's shape");
-      const Activation a = op.builtin_code == op::kRelu ? Activation::kRelu : Activation::kRelu6;
-      if (!q) {
-        FloatActivationRange(a, &s.fmin, &s.fmax);
-        p.eval = EvalUnaryFloat;
-        break;
-      }
-      const QuantizedMultiplier m = QuantizeMultiplier(static_cast<double>(Scale(in)) / static_cast<double>(Scale(out)));
-      s.mult = {m.multiplier};
-      s.shift = {m.shift};
-      s.in_offset = -Zp(in);
-      s.out_offset = Zp(out);
-      s.act = QuantizedActivationRange(a, t, Scale(out), Zp(out));
-      p.eval = t == DType::kInt8 ? EvalReluQuant<int8_t> : EvalReluQuant<uint8_t>;
-      break;
-    }
-    case op::kQuantize: {
-      if (g.N(op.inputs[0]) != g.N(op.outputs[0])) return fail("ml.shape_mismatch", "output must have the input's shape");
-      if (!Is8Bit(out.type)) return fail("ml.dtype_mismatch", "output must be int8 or uint8, got " + DTypeName(out.type));
-      if (auto r = NeedQuant(out, "output"); !r) return r.error();
-      if (t == DType::kFloat32) {
-        p.eval = out.type == DType::kInt8 ? EvalQuantizeFloat<int8_t> : EvalQuantizeFloat<uint8_t>;
-        break;
-      }
-      if (!q) return fail("ml.dtype_mismatch", "input must be float32, int8 or uint8, got " + DTypeName(t));
-      if (auto r = NeedQuant(in, "input"); !r) return r.error();
-      const QuantizedMultiplier m = QuantizeMultiplier(static_cast<double>(Scale(in)) / static_cast<double>(Scale(out)));
-      s.mult = {m.multiplier};
-      s.shift = {m.shift};
-      s.in_offset = -Zp(in);
-      s.out_offset = Zp(out);
-      if (t == DType::kInt8) p.eval = out.type == DType::kInt8 ? EvalRequantize<int8_t, int8_t> : EvalRequantize<int8_t, uint8_t>;
-      else p.eval = out.type == DType::kInt8 ? EvalRequantize<uint8_t, int8_t> : EvalRequantize<uint8_t, uint8_t>;
-      break;
-    }
-    case op::kDequantize: {
-      if (g.N(op.inputs[0]) != g.N(op.outputs[0])) return fail("ml.shape_mismatch", "output must have the input's shape");
-      if (!q || out.type != DType::kFloat32) return fail("ml.dtype_mismatch", "needs an int8/uint8 input and a float32 output");
-      if (auto r = NeedQuant(in, "input"); !r) return r.error();
-      p.eval = t == DType::kInt8 ? EvalDequantize<int8_t> : EvalDequantize<uint8_t>;
-      break;
-    }
-    case op::kReshape: {
-      if (out.type != t) return fail("ml.dtype_mismatch", "output type must equal the input type");
-      if (g.N(op.inputs[0]) != g.N(op.outputs[0])) return fail("ml.shape_mismatch", "reshape must keep the element count");
-      if (q && (Scale(in) != Scale(out) || Zp(in) != Zp(out))) {
-        return fail("ml.dtype_mismatch", "reshape needs equal input and output quantization");
-      }
-      p.eval = EvalCopy;
-      break;
-    }
-    case op::kPad: {
-      if (auto r = same_type(); !r) return r.error();
-      if (!need_inputs(2) || op.inputs[1] < 0) return fail("ml.shape_mismatch", "needs paddings");
-      const Tensor& pt = g.T(op.inputs[1]);
-      const size_t rank = in.shape.size();
-      const auto& pb = g.data[static_cast<size_t>(op.inputs[1])];
-      if (pt.type != DType::kInt32 || pt.buffer == 0 || g.N(op.inputs[1]) != static_cast<int64_t>(2 * rank) ||
-          pb.size() != 8 * rank) {
-        return fail("ml.shape_mismatch", "paddings must be a constant int32 [rank,2] tensor");
-      }
-      s.pads.resize(2 * rank);
-      std::memcpy(s.pads.data(), pb.data(), pb.size());
-      if (out.shape.size() != rank) return fail("ml.shape_mismatch", "output rank must equal input rank");
-      for (size_t d = 0; d < rank; ++d) {
-        if (s.pads[2 * d] < 0 || s.pads[2 * d + 1] < 0 ||
-            out.shape[d] != in.shape[d] + s.pads[2 * d] + s.pads[2 * d + 1]) {
-          return fail("ml.shape_mismatch", "output shape does not match the paddings");
-        }
-      }
-      if (q && (Scale(in) != Scale(out) || Zp(in) != Zp(out))) {
-        return fail("ml.dtype_mismatch", "quantized PAD needs equal input and output quantization");
-      }
-      s.out_offset = Zp(out);
-      p.eval = t == DType::kFloat32 ? EvalPad<float> : t == DType::kInt8 ? EvalPad<int8_t> : EvalPad<uint8_t>;
-      break;
-    }
-    case op::kConcatenation: {
-      if (auto r = same_type(); !r) return r.error();
-      const int rank = static_cast<int>(out.shape.size());
-      const int axis = op.options.axis < 0 ? op.options.axis + rank : op.options.axis;
-      if (axis < 0 || axis >= rank) return fail("ml.shape_mismatch", "axis out of range");
-      int64_t total = 0;
-      for (int32_t idx : op.inputs) {
-        if (idx < 0) return fail("ml.shape_mismatch", "missing input");
-        const Tensor& x = g.T(idx);
-        if (x.type != t || static_cast<int>(x.shape.size()) != rank) return fail("ml.shape_mismatch", "inputs must share type and rank");
-        for (int d = 0; d < rank; ++d) {
-          if (d != axis && x.shape[static_cast<size_t>(d)] != out.shape[static_cast<size_t>(d)]) {
-            return fail("ml.shape_mismatch", "inputs differ outside the axis");
-          }
-        }
-        total += x.shape[static_cast<size_t>(axis)];
-        if (q && (Scale(x) != Scale(out) || Zp(x) != Zp(out))) {
-          return fail("ml.dtype_mismatch", "quantized inputs must share the output's quantization");
-        }
-      }
-      if (total != out.shape[static_cast<size_t>(axis)]) return fail("ml.shape_mismatch", "output size along the axis");
-      p.eval = t == DType::kFloat32 ? EvalConcat<float> : t == DType::kInt8 ? EvalConcat<int8_t> : EvalConcat<uint8_t>;
-      break;
-    }
-    case op::kMean: {
-      if (auto r = same_type(); !r) return r.error();
-      if (!need_inputs(2) || op.inputs[1] < 0) return fail("ml.shape_mismatch", "needs axes");
-      const Tensor& at = g.T(op.inputs[1]);
-      const auto& ab = g.data[static_cast<size_t>(op.inputs[1])];
-      if (at.type != DType::kInt32 || at.buffer == 0) return fail("ml.shape_mismatch", "axes must be a constant int32 tensor");
-      const int rank = static_cast<int>(in.shape.size());
-      std::set<int32_t> axes;
-      for (size_t i = 0; i < ab.size() / 4; ++i) {
-        int32_t a;
-        std::memcpy(&a, ab.data() + 4 * i, 4);
-        if (a < 0) a += rank;
-        if (a < 0 || a >= rank) return fail("ml.shape_mismatch", "axis out of range");
-        axes.insert(a);
-      }
-      s.axes.assign(axes.begin(), axes.end());
-      int64_t kept = 1, count = 1;
-      for (int d = 0; d < rank; ++d) {
-        if (axes.count(d)) count *= in.shape[static_cast<size_t>(d)];
-        else kept *= in.shape[static_cast<size_t>(d)];
-      }
-      if (g.N(op.outputs[0]) != kept || count <= 0) return fail("ml.shape_mismatch", "output shape does not match the reduction");
-      if (!q) {
-        p.eval = EvalMean<float>;
-        break;
-      }
-      // Integer mean as TFLite's quantized mean: sum * in_scale / (count * out_scale) + bias.
-      const float real = Scale(in) / (static_cast<float>(count) * Scale(out));
-      const QuantizedMultiplier m = QuantizeMultiplier(static_cast<double>(real));
-      s.mult = {m.multiplier};
-      s.shift = {m.shift};
-      float temp = static_cast<float>(Zp(in)) * Scale(in) / Scale(out);
-      temp = temp > 0 ? temp + 0.5f : temp - 0.5f;
-      s.mean_bias = Zp(out) - static_cast<int32_t>(temp);
-      p.eval = t == DType::kInt8 ? EvalMean<int8_t> : EvalMean<uint8_t>;
-      break;
-    }
-    default:
-      return fail("ml.op_unsupported", "not supported by the autopilot interpreter");
+/// The Eval a Prepare picked (a struct because Result of a function pointer trips -Wshadow).
+struct Eval {
+  EvalFn fn = nullptr;
+};
+
+using PrepareFn = Result<Eval> (*)(PrepareContext&);
+
+/// The Eval for a tensor type: float32, int8 or uint8.
+Eval ByType(DType t, EvalFn f32, EvalFn i8, EvalFn u8) {
+  return {t == DType::kFloat32 ? f32 : t == DType::kInt8 ? i8 : u8};
+}
+
+QuantizedMultiplier Ratio(float num, float den) {
+  return QuantizeMultiplier(static_cast<double>(num) / static_cast<double>(den));
+}
+
+// Output multipliers of a convolution-like op: input_scale * filter_scale[c] / output_scale.
+void ConvMultipliers(const Tensor& in, const Tensor& w, const Tensor& out, OpState* s) {
+  for (float fs : w.quant.scale) {
+    const double real =
+        static_cast<double>(Scale(in)) * static_cast<double>(fs) / static_cast<double>(Scale(out));
+    QuantizedMultiplier q = QuantizeMultiplier(real);
+    s->mult.push_back(q.multiplier);
+    s->shift.push_back(q.shift);
   }
+  s->in_offset = -Zp(in);
+  s->filter_offset = w.quant.PerChannel() ? 0 : -Zp(w);
+  s->out_offset = Zp(out);
+  s->act = QuantizedActivationRange(s->op->options.activation, out.type, Scale(out), Zp(out));
+}
+
+int ComputeOutSize(Padding p, int image, int filter, int stride, int dilation) {
+  const int effective = (filter - 1) * dilation + 1;
+  if (stride <= 0) return 0;
+  return p == Padding::kSame ? (image + stride - 1) / stride
+                             : (image + stride - effective) / stride;
+}
+int ComputePadding(int stride, int dilation, int in, int filter, int out) {
+  const int effective = (filter - 1) * dilation + 1;
+  const int total = std::max(0, (out - 1) * stride + effective - in);
+  return total / 2;
+}
+
+Result<Eval> PrepareFullyConnected(PrepareContext& c) {
+  if (!c.Has(1)) return c.Fail("ml.shape_mismatch", "needs input and weights");
+  if (auto r = c.SameType(); !r) return r.error();
+  const Tensor& w = c.Input(1);
+  if (w.shape.size() != 2) return c.Fail("ml.shape_mismatch", "weights must be 2-D");
+  const int depth = w.shape[1], n_out = w.shape[0];
+  const int64_t n_in = c.N(c.op.inputs[0]);
+  if (depth <= 0 || n_in % depth != 0) {
+    return c.Fail("ml.shape_mismatch", "input size is not a multiple of the weights' depth");
+  }
+  if (c.N(c.op.outputs[0]) != n_in / depth * n_out) {
+    return c.Fail("ml.shape_mismatch", "output size does not match batches x units");
+  }
+  const bool has_bias = c.Has(2);
+  if (has_bias && c.N(c.op.inputs[2]) != n_out) {
+    return c.Fail("ml.shape_mismatch", "bias size != units");
+  }
+  if (!c.q) {
+    if (w.type != DType::kFloat32) {
+      return c.Fail("ml.dtype_mismatch",
+                    "float FC needs float weights (hybrid models are not supported)");
+    }
+    if (has_bias && c.Input(2).type != DType::kFloat32) {
+      return c.Fail("ml.dtype_mismatch", "float FC needs a float bias");
+    }
+    return Eval{EvalFc<float>};
+  }
+  if (w.type != c.t) {
+    return c.Fail("ml.dtype_mismatch", DTypeName(c.t) + " FC needs " + DTypeName(c.t) +
+                                           " weights, got " + DTypeName(w.type));
+  }
+  if (auto r = NeedQuant(w, "weights"); !r) return r.error();
+  if (w.quant.PerChannel() && (w.quant.quantized_dimension != 0 || c.t != DType::kInt8)) {
+    return c.Fail("ml.dtype_mismatch", "per-channel weights must be int8 along dimension 0");
+  }
+  if (has_bias && c.Input(2).type != DType::kInt32) {
+    return c.Fail("ml.dtype_mismatch", "quantized FC needs an int32 bias");
+  }
+  ConvMultipliers(c.in, w, c.out, &c.s);
+  return ByType(c.t, nullptr, EvalFc<int8_t>, EvalFc<uint8_t>);
+}
+
+template <bool kDepthwise>
+Result<Eval> PrepareConv(PrepareContext& c) {
+  if (!c.Has(1)) return c.Fail("ml.shape_mismatch", "needs input and filter");
+  if (auto r = c.SameType(); !r) return r.error();
+  const Tensor &in = c.in, &out = c.out, &w = c.Input(1);
+  if (in.shape.size() != 4 || w.shape.size() != 4 || out.shape.size() != 4) {
+    return c.Fail("ml.shape_mismatch", "input, filter and output must be 4-D (NHWC)");
+  }
+  const OpOptions& o = c.op.options;
+  if (o.stride_w <= 0 || o.stride_h <= 0 || o.dilation_w <= 0 || o.dilation_h <= 0) {
+    return c.Fail("ml.shape_mismatch", "strides and dilations must be positive");
+  }
+  const int oc = out.shape[3], ic = in.shape[3];
+  if (kDepthwise) {
+    if (w.shape[0] != 1 || w.shape[3] != oc || o.depth_multiplier <= 0 ||
+        ic * o.depth_multiplier != oc) {
+      return c.Fail("ml.shape_mismatch", "depthwise filter must be [1,H,W,in*multiplier]");
+    }
+  } else if (w.shape[0] != oc || w.shape[3] <= 0 || ic % w.shape[3] != 0 ||
+             oc % (ic / w.shape[3]) != 0) {
+    return c.Fail("ml.shape_mismatch", "filter must be [out,H,W,in]");
+  }
+  const int oh = ComputeOutSize(o.padding, in.shape[1], w.shape[1], o.stride_h, o.dilation_h);
+  const int ow = ComputeOutSize(o.padding, in.shape[2], w.shape[2], o.stride_w, o.dilation_w);
+  if (out.shape[0] != in.shape[0] || out.shape[1] != oh || out.shape[2] != ow) {
+    return c.Fail("ml.shape_mismatch", "output shape does not match the convolution");
+  }
+  c.s.pad_h = ComputePadding(o.stride_h, o.dilation_h, in.shape[1], w.shape[1], oh);
+  c.s.pad_w = ComputePadding(o.stride_w, o.dilation_w, in.shape[2], w.shape[2], ow);
+  const bool has_bias = c.Has(2);
+  if (has_bias && c.N(c.op.inputs[2]) != oc) {
+    return c.Fail("ml.shape_mismatch", "bias size != output channels");
+  }
+  if (!c.q) {
+    if (w.type != DType::kFloat32) {
+      return c.Fail("ml.dtype_mismatch", "float convolution needs float weights");
+    }
+    return Eval{EvalConv<float, kDepthwise>};
+  }
+  if (w.type != c.t) return c.Fail("ml.dtype_mismatch", "filter type must equal the input type");
+  if (auto r = NeedQuant(w, "filter"); !r) return r.error();
+  if (w.quant.PerChannel() &&
+      (w.quant.quantized_dimension != (kDepthwise ? 3 : 0) || c.t != DType::kInt8)) {
+    return c.Fail("ml.dtype_mismatch", "per-channel filter must be int8 along the output channel");
+  }
+  if (has_bias && c.Input(2).type != DType::kInt32) {
+    return c.Fail("ml.dtype_mismatch", "quantized convolution needs an int32 bias");
+  }
+  ConvMultipliers(in, w, out, &c.s);
+  return ByType(c.t, nullptr, EvalConv<int8_t, kDepthwise>, EvalConv<uint8_t, kDepthwise>);
+}
+
+template <bool kMax>
+Result<Eval> PreparePool(PrepareContext& c) {
+  if (auto r = c.SameType(); !r) return r.error();
+  const Tensor &in = c.in, &out = c.out;
+  const OpOptions& o = c.op.options;
+  if (in.shape.size() != 4 || out.shape.size() != 4) {
+    return c.Fail("ml.shape_mismatch", "pooling needs 4-D tensors");
+  }
+  if (o.stride_w <= 0 || o.stride_h <= 0 || o.filter_w <= 0 || o.filter_h <= 0) {
+    return c.Fail("ml.shape_mismatch", "filter and stride must be positive");
+  }
+  const int oh = ComputeOutSize(o.padding, in.shape[1], o.filter_h, o.stride_h, 1);
+  const int ow = ComputeOutSize(o.padding, in.shape[2], o.filter_w, o.stride_w, 1);
+  if (out.shape[0] != in.shape[0] || out.shape[1] != oh || out.shape[2] != ow ||
+      out.shape[3] != in.shape[3]) {
+    return c.Fail("ml.shape_mismatch", "output shape does not match the pooling");
+  }
+  c.s.pad_h = ComputePadding(o.stride_h, 1, in.shape[1], o.filter_h, oh);
+  c.s.pad_w = ComputePadding(o.stride_w, 1, in.shape[2], o.filter_w, ow);
+  if (c.q) {
+    if (!c.SameQuant(in, out)) {
+      return c.Fail("ml.dtype_mismatch",
+                    "quantized pooling needs equal input and output parameters");
+    }
+    c.s.act = QuantizedActivationRange(o.activation, c.t, Scale(out), Zp(out));
+  }
+  return ByType(c.t, EvalPool<float, kMax>, EvalPool<int8_t, kMax>, EvalPool<uint8_t, kMax>);
+}
+
+// Checks shared by ADD and MUL: two inputs of one type whose broadcast is the output shape.
+Result<void> CheckBroadcast(PrepareContext& c) {
+  if (!c.Has(1)) return c.Fail("ml.shape_mismatch", "needs two inputs");
+  if (auto r = c.SameType(); !r) return r.error();
+  const Tensor &in = c.in, &in2 = c.Input(1), &out = c.out;
+  if (in2.type != c.t) return c.Fail("ml.dtype_mismatch", "both inputs must have the same type");
+  const size_t rank = std::max(in.shape.size(), in2.shape.size());
+  if (out.shape.size() != rank || rank > 6) {
+    return c.Fail("ml.shape_mismatch", "output rank does not match the broadcast");
+  }
+  for (size_t i = 0; i < rank; ++i) {
+    auto dim = [&](const Tensor& x) {
+      return i + x.shape.size() >= rank ? x.shape[i + x.shape.size() - rank] : 1;
+    };
+    const int a = dim(in), b = dim(in2);
+    if (a != b && a != 1 && b != 1)
+      return c.Fail("ml.shape_mismatch", "inputs cannot be broadcast");
+    if (out.shape[i] != std::max(a, b)) {
+      return c.Fail("ml.shape_mismatch", "output shape does not match the broadcast");
+    }
+  }
+  if (!c.q) return Ok();
+  if (auto r = NeedQuant(in2, "second input"); !r) return r.error();
+  c.s.in_offset = -Zp(in);
+  c.s.in2_offset = -Zp(in2);
+  c.s.out_offset = Zp(out);
+  c.s.act = QuantizedActivationRange(c.op.options.activation, c.t, Scale(out), Zp(out));
+  return Ok();
+}
+
+Result<Eval> PrepareAdd(PrepareContext& c) {
+  if (auto r = CheckBroadcast(c); !r) return r.error();
+  if (!c.q) return Eval{EvalBinary<float, false>};
+  const float s1 = Scale(c.in), s2 = Scale(c.Input(1));
+  c.s.left_shift = 20;
+  const double twice_max = static_cast<double>(2.0f * std::max(s1, s2));
+  const QuantizedMultiplier a = QuantizeMultiplier(static_cast<double>(s1) / twice_max);
+  const QuantizedMultiplier b = QuantizeMultiplier(static_cast<double>(s2) / twice_max);
+  const QuantizedMultiplier o = QuantizeMultiplier(
+      twice_max / static_cast<double>(static_cast<float>(1 << c.s.left_shift) * Scale(c.out)));
+  c.s.m1 = a.multiplier;
+  c.s.s1 = a.shift;
+  c.s.m2 = b.multiplier;
+  c.s.s2 = b.shift;
+  c.s.mult = {o.multiplier};
+  c.s.shift = {o.shift};
+  return ByType(c.t, nullptr, EvalBinary<int8_t, false>, EvalBinary<uint8_t, false>);
+}
+
+Result<Eval> PrepareMul(PrepareContext& c) {
+  if (auto r = CheckBroadcast(c); !r) return r.error();
+  if (!c.q) return Eval{EvalBinary<float, true>};
+  const double real = static_cast<double>(Scale(c.in)) * static_cast<double>(Scale(c.Input(1))) /
+                      static_cast<double>(Scale(c.out));
+  const QuantizedMultiplier m = QuantizeMultiplier(real);
+  c.s.mult = {m.multiplier};
+  c.s.shift = {m.shift};
+  return ByType(c.t, nullptr, EvalBinary<int8_t, true>, EvalBinary<uint8_t, true>);
+}
+
+Result<Eval> PrepareSoftmax(PrepareContext& c) {
+  if (auto r = c.SameType(); !r) return r.error();
+  if (c.in.shape.empty() || !c.SameShapeCount() || c.in.shape.back() <= 0) {
+    return c.Fail("ml.shape_mismatch", "output must have the input's shape");
+  }
+  if (!c.q) return Eval{EvalSoftmaxFloat};
+  const int32_t want_zp = c.t == DType::kInt8 ? -128 : 0;
+  if (Zp(c.out) != want_zp || std::fabs(Scale(c.out) - 1.0f / 256) > 0.001f / 256) {
+    return c.Fail(
+        "ml.dtype_mismatch",
+        "quantized softmax output must have scale 1/256 and zero point " + std::to_string(want_zp));
+  }
+  c.s.out_offset = Zp(c.out);
+  c.s.exp_table.resize(256);
+  const float scale = -Scale(c.in) * c.op.options.beta;
+  for (int v = 0; v <= 255; ++v) {
+    c.s.exp_table[static_cast<size_t>(255 - v)] = std::exp(scale * static_cast<float>(v));
+  }
+  return ByType(c.t, nullptr, EvalSoftmaxQuant<int8_t>, EvalSoftmaxQuant<uint8_t>);
+}
+
+// LOGISTIC and TANH: float directly, 8-bit through a 256-entry table of the function.
+template <int32_t kCode>
+Result<Eval> PrepareSigmoidLike(PrepareContext& c) {
+  if (auto r = c.SameType(); !r) return r.error();
+  if (!c.SameShapeCount()) return c.Fail("ml.shape_mismatch", "output must have the input's shape");
+  if (!c.q) return Eval{EvalUnaryFloat<kCode>};
+  const QuantRange r = TypeRange(c.t);
+  const float in_scale = Scale(c.in), inverse = 1.0f / Scale(c.out);
+  const int32_t in_zp = Zp(c.in), out_zp = Zp(c.out);
+  c.s.lut.resize(256);
+  for (int32_t v = r.min; v <= r.max; ++v) {
+    const float x = in_scale * static_cast<float>(v - in_zp);
+    const float y = kCode == op::kLogistic ? 1.0f / (1.0f + std::exp(-x)) : std::tanh(x);
+    const float rescaled = std::round(y * inverse);
+    const int32_t qv =
+        std::clamp(static_cast<int32_t>(rescaled + static_cast<float>(out_zp)), r.min, r.max);
+    c.s.lut[static_cast<uint8_t>(v)] = static_cast<uint8_t>(qv);
+  }
+  return ByType(c.t, nullptr, EvalLut<int8_t>, EvalLut<uint8_t>);
+}
+
+template <int32_t kCode>
+Result<Eval> PrepareRelu(PrepareContext& c) {
+  if (auto r = c.SameType(); !r) return r.error();
+  if (!c.SameShapeCount()) return c.Fail("ml.shape_mismatch", "output must have the input's shape");
+  const Activation a = kCode == op::kRelu ? Activation::kRelu : Activation::kRelu6;
+  if (!c.q) {
+    FloatActivationRange(a, &c.s.fmin, &c.s.fmax);
+    return Eval{EvalUnaryFloat<kCode>};
+  }
+  const QuantizedMultiplier m = Ratio(Scale(c.in), Scale(c.out));
+  c.s.mult = {m.multiplier};
+  c.s.shift = {m.shift};
+  c.s.in_offset = -Zp(c.in);
+  c.s.out_offset = Zp(c.out);
+  c.s.act = QuantizedActivationRange(a, c.t, Scale(c.out), Zp(c.out));
+  return ByType(c.t, nullptr, EvalReluQuant<int8_t>, EvalReluQuant<uint8_t>);
+}
+
+Result<Eval> PrepareQuantize(PrepareContext& c) {
+  const DType ot = c.out.type;
+  if (!c.SameShapeCount()) return c.Fail("ml.shape_mismatch", "output must have the input's shape");
+  if (!Is8Bit(ot)) {
+    return c.Fail("ml.dtype_mismatch", "output must be int8 or uint8, got " + DTypeName(ot));
+  }
+  if (auto r = NeedQuant(c.out, "output"); !r) return r.error();
+  if (c.t == DType::kFloat32) {
+    return Eval{ot == DType::kInt8 ? EvalQuantizeFloat<int8_t> : EvalQuantizeFloat<uint8_t>};
+  }
+  if (!c.q) {
+    return c.Fail("ml.dtype_mismatch",
+                  "input must be float32, int8 or uint8, got " + DTypeName(c.t));
+  }
+  if (auto r = NeedQuant(c.in, "input"); !r) return r.error();
+  const QuantizedMultiplier m = Ratio(Scale(c.in), Scale(c.out));
+  c.s.mult = {m.multiplier};
+  c.s.shift = {m.shift};
+  c.s.in_offset = -Zp(c.in);
+  c.s.out_offset = Zp(c.out);
+  if (c.t == DType::kInt8) {
+    return Eval{ot == DType::kInt8 ? EvalRequantize<int8_t, int8_t>
+                                   : EvalRequantize<int8_t, uint8_t>};
+  }
+  return Eval{ot == DType::kInt8 ? EvalRequantize<uint8_t, int8_t>
+                                 : EvalRequantize<uint8_t, uint8_t>};
+}
+
+Result<Eval> PrepareDequantize(PrepareContext& c) {
+  if (!c.SameShapeCount()) return c.Fail("ml.shape_mismatch", "output must have the input's shape");
+  if (!c.q || c.out.type != DType::kFloat32) {
+    return c.Fail("ml.dtype_mismatch", "needs an int8/uint8 input and a float32 output");
+  }
+  if (auto r = NeedQuant(c.in, "input"); !r) return r.error();
+  return ByType(c.t, nullptr, EvalDequantize<int8_t>, EvalDequantize<uint8_t>);
+}
+
+Result<Eval> PrepareReshape(PrepareContext& c) {
+  if (c.out.type != c.t)
+    return c.Fail("ml.dtype_mismatch", "output type must equal the input type");
+  if (!c.SameShapeCount())
+    return c.Fail("ml.shape_mismatch", "reshape must keep the element count");
+  if (c.q && !c.SameQuant(c.in, c.out)) {
+    return c.Fail("ml.dtype_mismatch", "reshape needs equal input and output quantization");
+  }
+  return Eval{EvalCopy};
+}
+
+Result<Eval> PreparePad(PrepareContext& c) {
+  if (auto r = c.SameType(); !r) return r.error();
+  if (!c.Has(1)) return c.Fail("ml.shape_mismatch", "needs paddings");
+  const Tensor& pt = c.Input(1);
+  const size_t rank = c.in.shape.size();
+  const auto& pb = c.g.data[static_cast<size_t>(c.op.inputs[1])];
+  if (pt.type != DType::kInt32 || pt.buffer == 0 ||
+      c.N(c.op.inputs[1]) != static_cast<int64_t>(2 * rank) || pb.size() != 8 * rank) {
+    return c.Fail("ml.shape_mismatch", "paddings must be a constant int32 [rank,2] tensor");
+  }
+  std::vector<int32_t>& pads = c.s.pads;
+  pads.resize(2 * rank);
+  std::memcpy(pads.data(), pb.data(), pb.size());
+  if (c.out.shape.size() != rank) {
+    return c.Fail("ml.shape_mismatch", "output rank must equal input rank");
+  }
+  for (size_t d = 0; d < rank; ++d) {
+    if (pads[2 * d] < 0 || pads[2 * d + 1] < 0 ||
+        c.out.shape[d] != c.in.shape[d] + pads[2 * d] + pads[2 * d + 1]) {
+      return c.Fail("ml.shape_mismatch", "output shape does not match the paddings");
+    }
+  }
+  if (c.q && !c.SameQuant(c.in, c.out)) {
+    return c.Fail("ml.dtype_mismatch", "quantized PAD needs equal input and output quantization");
+  }
+  c.s.out_offset = Zp(c.out);
+  return ByType(c.t, EvalPad<float>, EvalPad<int8_t>, EvalPad<uint8_t>);
+}
+
+Result<Eval> PrepareConcatenation(PrepareContext& c) {
+  if (auto r = c.SameType(); !r) return r.error();
+  const int rank = static_cast<int>(c.out.shape.size());
+  const int axis = c.op.options.axis < 0 ? c.op.options.axis + rank : c.op.options.axis;
+  if (axis < 0 || axis >= rank) return c.Fail("ml.shape_mismatch", "axis out of range");
+  int64_t total = 0;
+  for (int32_t idx : c.op.inputs) {
+    if (idx < 0) return c.Fail("ml.shape_mismatch", "missing input");
+    const Tensor& x = c.g.T(idx);
+    if (x.type != c.t || static_cast<int>(x.shape.size()) != rank) {
+      return c.Fail("ml.shape_mismatch", "inputs must share type and rank");
+    }
+    for (int d = 0; d < rank; ++d) {
+      if (d != axis && x.shape[static_cast<size_t>(d)] != c.out.shape[static_cast<size_t>(d)]) {
+        return c.Fail("ml.shape_mismatch", "inputs differ outside the axis");
+      }
+    }
+    total += x.shape[static_cast<size_t>(axis)];
+    if (c.q && !c.SameQuant(x, c.out)) {
+      return c.Fail("ml.dtype_mismatch", "quantized inputs must share the output's quantization");
+    }
+  }
+  if (total != c.out.shape[static_cast<size_t>(axis)]) {
+    return c.Fail("ml.shape_mismatch", "output size along the axis");
+  }
+  return ByType(c.t, EvalConcat<float>, EvalConcat<int8_t>, EvalConcat<uint8_t>);
+}
+
+Result<Eval> PrepareMean(PrepareContext& c) {
+  if (auto r = c.SameType(); !r) return r.error();
+  if (!c.Has(1)) return c.Fail("ml.shape_mismatch", "needs axes");
+  const Tensor& at = c.Input(1);
+  const auto& ab = c.g.data[static_cast<size_t>(c.op.inputs[1])];
+  if (at.type != DType::kInt32 || at.buffer == 0) {
+    return c.Fail("ml.shape_mismatch", "axes must be a constant int32 tensor");
+  }
+  const int rank = static_cast<int>(c.in.shape.size());
+  std::set<int32_t> axes;
+  for (size_t i = 0; i < ab.size() / 4; ++i) {
+    int32_t a;
+    std::memcpy(&a, ab.data() + 4 * i, 4);
+    if (a < 0) a += rank;
+    if (a < 0 || a >= rank) return c.Fail("ml.shape_mismatch", "axis out of range");
+    axes.insert(a);
+  }
+  c.s.axes.assign(axes.begin(), axes.end());
+  int64_t kept = 1, count = 1;
+  for (int d = 0; d < rank; ++d) {
+    if (axes.count(d)) {
+      count *= c.in.shape[static_cast<size_t>(d)];
+    } else {
+      kept *= c.in.shape[static_cast<size_t>(d)];
+    }
+  }
+  if (c.N(c.op.outputs[0]) != kept || count <= 0) {
+    return c.Fail("ml.shape_mismatch", "output shape does not match the reduction");
+  }
+  if (!c.q) return Eval{EvalMean<float>};
+  // Integer mean as TFLite's quantized mean: sum * in_scale / (count * out_scale) + bias.
+  const float real = Scale(c.in) / (static_cast<float>(count) * Scale(c.out));
+  const QuantizedMultiplier m = QuantizeMultiplier(static_cast<double>(real));
+  c.s.mult = {m.multiplier};
+  c.s.shift = {m.shift};
+  float temp = static_cast<float>(Zp(c.in)) * Scale(c.in) / Scale(c.out);
+  temp = temp > 0 ? temp + 0.5f : temp - 0.5f;
+  c.s.mean_bias = Zp(c.out) - static_cast<int32_t>(temp);
+  return ByType(c.t, nullptr, EvalMean<int8_t>, EvalMean<uint8_t>);
+}
+
+/// One builtin operator the interpreter runs: its Prepare (which checks the operator, fills
+/// the OpState and picks the Eval for the tensor types) and the TFLM resolver method that
+/// registers the same operator on a board.
+struct OpKernel {
+  int32_t op;
+  const char* tflm_resolver;
+  PrepareFn prepare;
+};
+
+constexpr OpKernel kKernels[] = {
+    {op::kAdd, "AddAdd", PrepareAdd},
+    {op::kAveragePool2D, "AddAveragePool2D", PreparePool<false>},
+    {op::kConcatenation, "AddConcatenation", PrepareConcatenation},
+    {op::kConv2D, "AddConv2D", PrepareConv<false>},
+    {op::kDepthwiseConv2D, "AddDepthwiseConv2D", PrepareConv<true>},
+    {op::kDequantize, "AddDequantize", PrepareDequantize},
+    {op::kFullyConnected, "AddFullyConnected", PrepareFullyConnected},
+    {op::kLogistic, "AddLogistic", PrepareSigmoidLike<op::kLogistic>},
+    {op::kMaxPool2D, "AddMaxPool2D", PreparePool<true>},
+    {op::kMean, "AddMean", PrepareMean},
+    {op::kMul, "AddMul", PrepareMul},
+    {op::kPad, "AddPad", PreparePad},
+    {op::kQuantize, "AddQuantize", PrepareQuantize},
+    {op::kRelu, "AddRelu", PrepareRelu<op::kRelu>},
+    {op::kRelu6, "AddRelu6", PrepareRelu<op::kRelu6>},
+    {op::kReshape, "AddReshape", PrepareReshape},
+    {op::kSoftmax, "AddSoftmax", PrepareSoftmax},
+    {op::kTanh, "AddTanh", PrepareSigmoidLike<op::kTanh>},
+};
+
+const OpKernel* FindKernel(int32_t code) {
+  for (const OpKernel& k : kKernels) {
+    if (k.op == code) return &k;
+  }
+  return nullptr;
+}
+
+struct Prepared {
+  OpState state;
+  EvalFn eval = nullptr;
+};
+
+// Checks every operator shares, then the operator's own Prepare.
+Result<Prepared> Prepare(const Graph& g, const OpKernel& kernel, const Operator& op, size_t index) {
+  Prepared p;
+  OpState& s = p.state;
+  s.op = &op;
+  s.code = op.builtin_code;
+  if (op.outputs.empty() || op.inputs.empty() || op.inputs[0] < 0) {
+    return OpError("ml.shape_mismatch", s, index, "has no input or no output");
+  }
+  const Tensor& in = g.T(op.inputs[0]);
+  PrepareContext c{g, op, index, s, in, g.T(op.outputs[0]), in.type, Is8Bit(in.type)};
+  FloatActivationRange(op.options.activation, &s.fmin, &s.fmax);
+  if (op.options.activation == Activation::kTanh || op.options.activation == Activation::kSignBit) {
+    return c.Fail("ml.op_unsupported", "fused activation " + ActivationName(op.options.activation) +
+                                           " is not supported");
+  }
+  auto eval = kernel.prepare(c);
+  if (!eval) return eval.error();
+  p.eval = eval->fn;
   return p;
 }
 
 }  // namespace
 
-std::vector<std::string> SupportedOps() {
-  return {"ADD", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D", "DEQUANTIZE",
-          "FULLY_CONNECTED", "LOGISTIC", "MAX_POOL_2D", "MEAN", "MUL", "PAD", "QUANTIZE", "RELU",
-          "RELU6", "RESHAPE", "SOFTMAX", "TANH"};
+std::vector<SupportedOp> SupportedOpTable() {
+  std::vector<SupportedOp> out;
+  for (const OpKernel& k : kKernels) out.push_back({k.op, OpName(k.op), k.tflm_resolver});
+  return out;
 }
+
+std::vector<std::string> SupportedOps() {
+  std::vector<std::string> names;
+  for (const OpKernel& k : kKernels) names.push_back(OpName(k.op));
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string TflmResolverCall(int32_t builtin_code) {
+  const OpKernel* k = FindKernel(builtin_code);
+  return k ? k->tflm_resolver : "";
+}
+
+namespace {
+
+// The tensor index of input i once it is known to exist and to take `count` values.
+Result<int32_t> CheckedInput(const Graph& g, size_t i, size_t count) {
+  if (i >= g.sg().inputs.size()) {
+    return Error{"ml.shape_mismatch", "no input " + std::to_string(i)};
+  }
+  const int32_t idx = g.sg().inputs[i];
+  const Tensor& t = g.T(idx);
+  const int64_t n = ElementCount(t.shape);
+  if (static_cast<int64_t>(count) != n) {
+    return Error{"ml.shape_mismatch", "input '" + t.name + "' takes " + std::to_string(n) +
+                                          " values, got " + std::to_string(count)};
+  }
+  return idx;
+}
+
+}  // namespace
 
 struct Interpreter::Impl {
   Graph g;
@@ -1000,25 +1101,38 @@ Result<Interpreter> Interpreter::Create(Model model) {
   if (g.model.subgraphs.empty()) return Error{"ml.schema_mismatch", "model has no subgraph"};
   const SubGraph& sg = g.sg();
   if (g.model.subgraphs.size() > 1) {
-    return Error{"ml.op_unsupported", "models with more than one subgraph (control flow) are not supported"};
+    return Error{"ml.op_unsupported",
+                 "models with more than one subgraph (control flow) are not supported"};
   }
   // Unsupported operators are all reported at once, by name.
   std::set<std::string> unsupported;
-  const auto supported = SupportedOps();
+  std::vector<const OpKernel*> kernels;
   for (const Operator& op : sg.operators) {
-    const std::string name = op.builtin_code == op::kCustom ? "CUSTOM:" + op.custom_code : OpName(op.builtin_code);
-    if (std::find(supported.begin(), supported.end(), name) == supported.end()) unsupported.insert(name);
+    const OpKernel* k = op.builtin_code == op::kCustom ? nullptr : FindKernel(op.builtin_code);
+    if (!k) {
+      unsupported.insert(op.builtin_code == op::kCustom ? "CUSTOM:" + op.custom_code
+                                                        : OpName(op.builtin_code));
+    }
+    kernels.push_back(k);
   }
   if (!unsupported.empty()) {
     std::string list;
     for (const auto& n : unsupported) list += (list.empty() ? "" : ", ") + n;
-    return Error{"ml.op_unsupported", "the model uses operators the autopilot interpreter does not support: " + list};
+    return Error{"ml.op_unsupported",
+                 "the model uses operators the autopilot interpreter does not support: " + list};
   }
+  for (const Tensor& t : sg.tensors) {
+    if (t.sparse)
+      return Error{"ml.op_unsupported", "sparse tensor '" + t.name + "' is not supported"};
+    if (t.quant.custom) {
+      return Error{"ml.op_unsupported", "custom quantization of '" + t.name + "' is not supported"};
+    }
+  }
+  // The kernels index tensors and read constant buffers without further checks.
+  if (auto r = ValidateModel(g.model); !r) return r.error();
   g.data.resize(sg.tensors.size());
   for (size_t i = 0; i < sg.tensors.size(); ++i) {
     const Tensor& t = sg.tensors[i];
-    if (t.sparse) return Error{"ml.op_unsupported", "sparse tensor '" + t.name + "' is not supported"};
-    if (t.quant.custom) return Error{"ml.op_unsupported", "custom quantization of '" + t.name + "' is not supported"};
     const size_t esize = DTypeSize(t.type);
     const int64_t n = ElementCount(t.shape);
     const auto& buf = g.model.buffers[t.buffer].data;
@@ -1029,7 +1143,7 @@ Result<Interpreter> Interpreter::Create(Model model) {
     }
   }
   for (size_t i = 0; i < sg.operators.size(); ++i) {
-    auto p = Prepare(g, sg.operators[i], i);
+    auto p = Prepare(g, *kernels[i], sg.operators[i], i);
     if (!p) return p.error();
     impl->ops.push_back(std::move(*p));
   }
@@ -1038,73 +1152,84 @@ Result<Interpreter> Interpreter::Create(Model model) {
   return Interpreter(std::move(impl));
 }
 
-const Model& Interpreter::model() const { return impl_->g.model; }
-size_t Interpreter::InputCount() const { return impl_->g.sg().inputs.size(); }
-size_t Interpreter::OutputCount() const { return impl_->g.sg().outputs.size(); }
-int32_t Interpreter::InputIndex(size_t i) const { return impl_->g.sg().inputs.at(i); }
-int32_t Interpreter::OutputIndex(size_t i) const { return impl_->g.sg().outputs.at(i); }
-const Tensor& Interpreter::TensorInfo(int32_t index) const { return impl_->g.T(index); }
+const Model& Interpreter::model() const {
+  return impl_->g.model;
+}
+size_t Interpreter::InputCount() const {
+  return impl_->g.sg().inputs.size();
+}
+size_t Interpreter::OutputCount() const {
+  return impl_->g.sg().outputs.size();
+}
+int32_t Interpreter::InputIndex(size_t i) const {
+  return impl_->g.sg().inputs.at(i);
+}
+int32_t Interpreter::OutputIndex(size_t i) const {
+  return impl_->g.sg().outputs.at(i);
+}
+const Tensor& Interpreter::TensorInfo(int32_t index) const {
+  return impl_->g.T(index);
+}
 
 Result<void> Interpreter::SetInputBytes(size_t i, std::span<const uint8_t> bytes) {
   if (i >= InputCount()) return Error{"ml.shape_mismatch", "no input " + std::to_string(i)};
   auto& dst = impl_->g.data[static_cast<size_t>(InputIndex(i))];
   if (bytes.size() != dst.size()) {
-    return Error{"ml.shape_mismatch", "input " + std::to_string(i) + " needs " + std::to_string(dst.size()) +
-                                          " bytes, got " + std::to_string(bytes.size())};
+    return Error{"ml.shape_mismatch", "input " + std::to_string(i) + " needs " +
+                                          std::to_string(dst.size()) + " bytes, got " +
+                                          std::to_string(bytes.size())};
   }
   std::memcpy(dst.data(), bytes.data(), bytes.size());
   return Ok();
 }
 
 Result<void> Interpreter::SetInputFloat(size_t i, std::span<const float> values) {
-  if (i >= InputCount()) return Error{"ml.shape_mismatch", "no input " + std::to_string(i)};
-  const int32_t idx = InputIndex(i);
+  auto checked = CheckedInput(impl_->g, i, values.size());
+  if (!checked) return checked.error();
+  const int32_t idx = *checked;
   const Tensor& t = TensorInfo(idx);
-  const int64_t n = ElementCount(t.shape);
-  if (static_cast<int64_t>(values.size()) != n) {
-    return Error{"ml.shape_mismatch", "input '" + t.name + "' takes " + std::to_string(n) + " values, got " +
-                                          std::to_string(values.size())};
-  }
   auto& dst = impl_->g.data[static_cast<size_t>(idx)];
   if (t.type == DType::kFloat32) {
     std::memcpy(dst.data(), values.data(), values.size() * sizeof(float));
     return Ok();
   }
-  if (!Is8Bit(t.type)) return Error{"ml.dtype_mismatch", "input '" + t.name + "' is " + DTypeName(t.type)};
+  if (!Is8Bit(t.type))
+    return Error{"ml.dtype_mismatch", "input '" + t.name + "' is " + DTypeName(t.type)};
   if (auto r = NeedQuant(t, "input"); !r) return r.error();
   const QuantRange r = TypeRange(t.type);
   for (size_t k = 0; k < values.size(); ++k) {
-    const int32_t q = std::clamp(static_cast<int32_t>(std::round(values[k] / Scale(t))) + Zp(t), r.min, r.max);
-    if (t.type == DType::kInt8) dst[k] = static_cast<uint8_t>(static_cast<int8_t>(q));
-    else dst[k] = static_cast<uint8_t>(q);
+    const int32_t q =
+        std::clamp(static_cast<int32_t>(std::round(values[k] / Scale(t))) + Zp(t), r.min, r.max);
+    if (t.type == DType::kInt8)
+      dst[k] = static_cast<uint8_t>(static_cast<int8_t>(q));
+    else
+      dst[k] = static_cast<uint8_t>(q);
   }
   return Ok();
 }
 
 Result<void> Interpreter::SetInputRaw(size_t i, std::span<const double> values) {
-  if (i >= InputCount()) return Error{"ml.shape_mismatch", "no input " + std::to_string(i)};
-  const int32_t idx = InputIndex(i);
+  auto checked = CheckedInput(impl_->g, i, values.size());
+  if (!checked) return checked.error();
+  const int32_t idx = *checked;
   const Tensor& t = TensorInfo(idx);
-  const int64_t n = ElementCount(t.shape);
-  if (static_cast<int64_t>(values.size()) != n) {
-    return Error{"ml.shape_mismatch", "input '" + t.name + "' takes " + std::to_string(n) + " values, got " +
-                                          std::to_string(values.size())};
-  }
   if (t.type == DType::kFloat32) {
     std::vector<float> f(values.begin(), values.end());
     return SetInputFloat(i, f);
   }
-  if (!Is8Bit(t.type)) return Error{"ml.dtype_mismatch", "input '" + t.name + "' is " + DTypeName(t.type)};
+  if (!Is8Bit(t.type))
+    return Error{"ml.dtype_mismatch", "input '" + t.name + "' is " + DTypeName(t.type)};
   const QuantRange r = TypeRange(t.type);
   auto& dst = impl_->g.data[static_cast<size_t>(idx)];
   for (size_t k = 0; k < values.size(); ++k) {
     const double v = values[k];
     if (v != std::floor(v) || v < r.min || v > r.max) {
-      return Error{"ml.dtype_mismatch", "value " + std::to_string(v) + " is not a valid " + DTypeName(t.type) +
-                                            " for input '" + t.name + "'"};
+      return Error{"ml.dtype_mismatch", "value " + std::to_string(v) + " is not a valid " +
+                                            DTypeName(t.type) + " for input '" + t.name + "'"};
     }
     const auto q = static_cast<int32_t>(v);
-    dst[k] = t.type == DType::kInt8 ? static_cast<uint8_t>(static_cast<int8_t>(q)) : static_cast<uint8_t>(q);
+    dst[k] = t.type == DType::kInt8 ? static_cast<uint8_t>(static_cast<int8_t>(q))
+                                    : static_cast<uint8_t>(q);
   }
   return Ok();
 }
@@ -1127,11 +1252,27 @@ std::vector<double> Interpreter::TensorValues(int32_t index, bool dequantize) co
   for (size_t k = 0; k < out.size(); ++k) {
     double v = 0;
     switch (t.type) {
-      case DType::kFloat32: { float f; std::memcpy(&f, d.data() + 4 * k, 4); v = f; break; }
-      case DType::kInt32: { int32_t x; std::memcpy(&x, d.data() + 4 * k, 4); v = x; break; }
-      case DType::kInt8: v = static_cast<int8_t>(d[k]); break;
-      case DType::kUInt8: v = d[k]; break;
-      default: v = 0; break;
+      case DType::kFloat32: {
+        float f;
+        std::memcpy(&f, d.data() + 4 * k, 4);
+        v = f;
+        break;
+      }
+      case DType::kInt32: {
+        int32_t x;
+        std::memcpy(&x, d.data() + 4 * k, 4);
+        v = x;
+        break;
+      }
+      case DType::kInt8:
+        v = static_cast<int8_t>(d[k]);
+        break;
+      case DType::kUInt8:
+        v = d[k];
+        break;
+      default:
+        v = 0;
+        break;
     }
     if (dequantize && t.type != DType::kFloat32 && !t.quant.scale.empty()) {
       v = static_cast<double>(static_cast<float>(scale * (v - zp)));

@@ -13,14 +13,26 @@
 
 namespace autopilot::tflite {
 
-/// Names of the builtin operators the interpreter executes.
+/// A builtin operator of the interpreter's kernel table, with the TFLM `MicroMutableOpResolver`
+/// method that registers the same operator on a board.
+struct SupportedOp {
+  int32_t builtin_code = 0;
+  std::string name;           ///< schema name ("FULLY_CONNECTED")
+  std::string tflm_resolver;  ///< resolver method ("AddFullyConnected")
+};
+/// Every operator the interpreter executes, in kernel-table order.
+std::vector<SupportedOp> SupportedOpTable();
+/// Names of the builtin operators the interpreter executes, sorted.
 std::vector<std::string> SupportedOps();
+/// The resolver method of an operator the interpreter executes ("AddSoftmax"); "" for others.
+std::string TflmResolverCall(int32_t builtin_code);
 
 /// Runs the first subgraph of a model. Create() checks every operator (support, dtypes, shapes,
 /// quantization) up front, so Invoke() cannot fail on a model it accepted.
 class Interpreter {
  public:
-  /// Errors: `ml.op_unsupported` naming the operators it cannot run, `ml.dtype_mismatch`,
+  /// Errors: `ml.op_unsupported` naming the operators it cannot run, ValidateModel's
+  /// (`ml.schema_mismatch`, `ml.dtype_mismatch`) for a malformed model, `ml.dtype_mismatch`,
   /// `ml.shape_mismatch`.
   static Result<Interpreter> Create(Model model);
 

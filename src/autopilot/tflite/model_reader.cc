@@ -7,15 +7,13 @@
 #include <string>
 
 #include "autopilot/tflite/model.h"
+#include "autopilot/tflite/model_validate.h"
 #include "tflite_subset_generated.h"
 
 namespace autopilot::tflite {
 namespace {
 
 constexpr const char* kCode = "ml.schema_mismatch";
-// Larger tensors than this are rejected: no TinyML model comes near, and a forged shape must
-// not make the interpreter allocate gigabytes.
-constexpr int64_t kMaxTensorBytes = int64_t{256} << 20;
 
 Error Bad(const std::string& message) { return Error{kCode, message}; }
 

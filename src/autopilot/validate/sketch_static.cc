@@ -13,6 +13,7 @@
 #include "autopilot/board/diagnostics.h"
 #include "autopilot/board/model_header.h"
 #include "autopilot/board/sketch_preprocessor.h"
+#include "autopilot/tflite/interpreter.h"
 #include "autopilot/tflite/model.h"
 #include "autopilot/util/clock.h"
 #include "autopilot/util/files.h"
@@ -477,14 +478,23 @@ struct IndexHandle {
 }  // namespace
 
 std::string OpForResolverMethod(const std::string& method) {
+  for (const tflite::SupportedOp& op : tflite::SupportedOpTable()) {
+    if (op.tflm_resolver == method) return op.name;
+  }
+  // Methods of operators the interpreter does not run whose names do not follow the rule below.
   static const std::map<std::string, std::string> kSpecial = {
-      {"AddConv2D", "CONV_2D"}, {"AddDepthwiseConv2D", "DEPTHWISE_CONV_2D"},
-      {"AddAveragePool2D", "AVERAGE_POOL_2D"}, {"AddMaxPool2D", "MAX_POOL_2D"},
-      {"AddL2Pool2D", "L2_POOL_2D"}, {"AddL2Normalization", "L2_NORMALIZATION"},
-      {"AddPadV2", "PADV2"}, {"AddSplitV", "SPLIT_V"}, {"AddRelu6", "RELU6"},
-      {"AddBatchToSpaceNd", "BATCH_TO_SPACE_ND"}, {"AddSpaceToBatchNd", "SPACE_TO_BATCH_ND"},
-      {"AddGatherNd", "GATHER_ND"}, {"AddAddN", "ADD_N"}, {"AddCustom", ""},
-      {"AddDetectionPostprocess", ""}, {"AddCircularBuffer", ""}, {"AddEthosU", ""}};
+      {"AddL2Pool2D", "L2_POOL_2D"},
+      {"AddL2Normalization", "L2_NORMALIZATION"},
+      {"AddPadV2", "PADV2"},
+      {"AddSplitV", "SPLIT_V"},
+      {"AddBatchToSpaceNd", "BATCH_TO_SPACE_ND"},
+      {"AddSpaceToBatchNd", "SPACE_TO_BATCH_ND"},
+      {"AddGatherNd", "GATHER_ND"},
+      {"AddAddN", "ADD_N"},
+      {"AddCustom", ""},
+      {"AddDetectionPostprocess", ""},
+      {"AddCircularBuffer", ""},
+      {"AddEthosU", ""}};
   auto it = kSpecial.find(method);
   if (it != kSpecial.end()) return it->second;
   if (method.size() <= 3 || method.rfind("Add", 0) != 0) return "";
