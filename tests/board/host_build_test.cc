@@ -306,6 +306,21 @@ TEST_F(boardHostBuild, ClassicOnlyApiFailsUnderTflmArduino) {
   EXPECT_FALSE(ra.compiled);
 }
 
+TEST_F(boardHostBuild, SdkCacheKeyFollowsTheSketchCompilersIdentity) {
+  std::string gcc12 = "g++ (Debian 12.2.0-14) 12.2.0\n";
+  std::string gcc13 = "g++ (Debian 13.2.0-4) 13.2.0\n";
+  EXPECT_EQ(SdkCacheKey(profile_, gcc12), SdkCacheKey(profile_, gcc12));
+  EXPECT_NE(SdkCacheKey(profile_, gcc12), SdkCacheKey(profile_, gcc13));
+  // The identity in use is the sketch compiler's own --version, asked once and then reused.
+  auto id = SketchCompilerIdentity(&runner_);
+  ASSERT_TRUE(id.ok()) << id.error().message;
+  EXPECT_NE(id->find("g++"), std::string::npos) << *id;
+  EXPECT_EQ(SketchCompilerIdentity(nullptr).value(), *id);  // cached: the runner is not used again
+  auto sdk = EnsureSdk(profile_, &runner_);
+  ASSERT_TRUE(sdk.ok()) << sdk.error().message;
+  EXPECT_EQ(*sdk, BoardCacheDir() + "/" + profile_.name + "-" + SdkCacheKey(profile_, *id));
+}
+
 TEST_F(boardHostBuild, BuildsLiveInTheToolsWorkRootAndTouchNoOtherPermissions) {
   struct stat before {};
   ASSERT_EQ(::stat(dir_.c_str(), &before), 0);
