@@ -1,4 +1,4 @@
-// Virtual board SDK (autopilot): the TFLite C types of the classic API (public declarations).
+// Virtual board SDK (autopilot): the TFLite C types (public declarations), shared by both TFLM generations.
 #ifndef TENSORFLOW_LITE_C_COMMON_H_
 #define TENSORFLOW_LITE_C_COMMON_H_
 

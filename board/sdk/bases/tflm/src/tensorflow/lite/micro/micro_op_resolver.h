@@ -1,4 +1,4 @@
-// Virtual board SDK (autopilot): tflite::MicroOpResolver of the classic API.
+// Virtual board SDK (autopilot): tflite::MicroOpResolver, shared by both TFLM generations.
 #ifndef TENSORFLOW_LITE_MICRO_MICRO_OP_RESOLVER_H_
 #define TENSORFLOW_LITE_MICRO_MICRO_OP_RESOLVER_H_
 #include "tensorflow/lite/c/common.h"

@@ -1,4 +1,4 @@
-// Virtual board SDK (autopilot): tflite::ErrorReporter of the classic API.
+// Virtual board SDK (autopilot): tflite::ErrorReporter, shared by both TFLM generations.
 #ifndef TENSORFLOW_LITE_CORE_API_ERROR_REPORTER_H_
 #define TENSORFLOW_LITE_CORE_API_ERROR_REPORTER_H_
 

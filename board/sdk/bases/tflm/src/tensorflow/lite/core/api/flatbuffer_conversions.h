@@ -1,4 +1,4 @@
-// Virtual board SDK (autopilot): builtin-data parsing interface of the classic API.
+// Virtual board SDK (autopilot): builtin-data parsing interface, shared by both TFLM generations.
 #ifndef TENSORFLOW_LITE_CORE_API_FLATBUFFER_CONVERSIONS_H_
 #define TENSORFLOW_LITE_CORE_API_FLATBUFFER_CONVERSIONS_H_
 #include <cstddef>

@@ -1,4 +1,4 @@
-// Virtual board SDK (autopilot): tflite::OpResolver of the classic API.
+// Virtual board SDK (autopilot): tflite::OpResolver, shared by both TFLM generations.
 #ifndef TENSORFLOW_LITE_CORE_API_OP_RESOLVER_H_
 #define TENSORFLOW_LITE_CORE_API_OP_RESOLVER_H_
 #include "tensorflow/lite/c/common.h"

@@ -1,4 +1,4 @@
-// Virtual board SDK (autopilot): FULLY_CONNECTED registration of the classic API.
+// Virtual board SDK (autopilot): FULLY_CONNECTED registration, shared by both TFLM generations.
 #ifndef TENSORFLOW_LITE_MICRO_KERNELS_FULLY_CONNECTED_H_
 #define TENSORFLOW_LITE_MICRO_KERNELS_FULLY_CONNECTED_H_
 #include "tensorflow/lite/c/common.h"

@@ -1,4 +1,4 @@
-// Virtual board SDK (autopilot): kernel helpers of the classic API.
+// Virtual board SDK (autopilot): kernel helpers, shared by both TFLM generations.
 #ifndef TENSORFLOW_LITE_MICRO_KERNELS_KERNEL_UTIL_H_
 #define TENSORFLOW_LITE_MICRO_KERNELS_KERNEL_UTIL_H_
 #include "tensorflow/lite/c/common.h"

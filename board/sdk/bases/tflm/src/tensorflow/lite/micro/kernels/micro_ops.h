@@ -1,4 +1,4 @@
-// Virtual board SDK (autopilot): kernel registrations of the classic API (tflite::ops::micro).
+// Virtual board SDK (autopilot): kernel registrations (tflite::ops::micro), shared by both TFLM generations.
 #ifndef TENSORFLOW_LITE_MICRO_KERNELS_MICRO_OPS_H_
 #define TENSORFLOW_LITE_MICRO_KERNELS_MICRO_OPS_H_
 #include "tensorflow/lite/c/common.h"
