@@ -6,11 +6,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "autopilot/board/board_run.h"
 #include "autopilot/board/model_header.h"
+#include "autopilot/board/sdk_tree.h"
 #include "autopilot/board/study_model.h"
 #include "autopilot/exec/process_runner.h"
 #include "autopilot/tflite/model.h"
@@ -304,6 +306,58 @@ TEST_F(boardHostBuild, ClassicOnlyApiFailsUnderTflmArduino) {
   std::string resolver_arg = swap(sketch, "MicroMutableOpResolver<3> resolver;", "MicroMutableOpResolver<3> resolver(nullptr);");
   BuildResult ra = BuildWith(*arduino, resolver_arg, "resolver_arg");
   EXPECT_FALSE(ra.compiled);
+}
+
+TEST_F(boardHostBuild, SdkCacheKeyFollowsTheSketchCompilersIdentity) {
+  std::string gcc12 = "g++ (Debian 12.2.0-14) 12.2.0\n";
+  std::string gcc13 = "g++ (Debian 13.2.0-4) 13.2.0\n";
+  EXPECT_EQ(SdkCacheKey(profile_, gcc12), SdkCacheKey(profile_, gcc12));
+  EXPECT_NE(SdkCacheKey(profile_, gcc12), SdkCacheKey(profile_, gcc13));
+  // The identity in use is the sketch compiler's own --version, asked once and then reused.
+  auto id = SketchCompilerIdentity(&runner_);
+  ASSERT_TRUE(id.ok()) << id.error().message;
+  EXPECT_NE(id->find("g++"), std::string::npos) << *id;
+  EXPECT_EQ(SketchCompilerIdentity(nullptr).value(), *id);  // cached: the runner is not used again
+  auto sdk = EnsureSdk(profile_, &runner_);
+  ASSERT_TRUE(sdk.ok()) << sdk.error().message;
+  EXPECT_EQ(*sdk, BoardCacheDir() + "/" + profile_.name + "-" + SdkCacheKey(profile_, *id));
+}
+
+// End to end through the exact mirror: a header deleted from the board data (as an overlay does
+// to model an API the real library lacks) is gone from the mirror, so a sketch including it fails.
+TEST_F(boardHostBuild, HeaderDeletedFromTheBoardDataFailsAfterTheMirror) {
+  const std::string sketch =
+      "#include <TensorFlowLite.h>\n#include <tensorflow/lite/version.h>\n"
+      "int v = TFLITE_SCHEMA_VERSION;\nvoid setup() {}\nvoid loop() {}\n";
+  BuildResult real = Build(sketch, "with_version");
+  ASSERT_TRUE(real.compiled) << real.compiler_output;
+
+  namespace fs = std::filesystem;
+  auto tmp = util::MakeTempDir("mirror-test-", BoardCacheDir());
+  ASSERT_TRUE(tmp.ok());
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() { util::RemoveTree(dir); }
+  } cleanup{*tmp};
+  fs::permissions(*tmp, fs::perms::owner_all | fs::perms::others_read | fs::perms::others_exec |
+                            fs::perms::group_read | fs::perms::group_exec);
+  std::string source = *tmp + "/source";
+  std::string mirror = *tmp + "/mirror";
+  fs::copy(BoardDataDir(), source, fs::copy_options::recursive);
+  ASSERT_TRUE(MirrorTree(source, mirror).ok());
+  const std::string header = "sdk/bases/tflm/src/tensorflow/lite/version.h";
+  ASSERT_TRUE(util::PathExists(mirror + "/" + header));
+  fs::remove(source + "/" + header);
+  ASSERT_TRUE(MirrorTree(source, mirror).ok());
+  EXPECT_FALSE(util::PathExists(mirror + "/" + header));
+
+  auto profile = LoadProfileFrom(mirror, "harvard_tinymlx", BoardCacheDir());
+  ASSERT_TRUE(profile.ok()) << profile.error().message;
+  BuildResult gone = BuildWith(*profile, sketch, "without_version");
+  EXPECT_FALSE(gone.compiled);
+  EXPECT_EQ(gone.primary_code, "build.missing_header") << gone.compiler_output;
+  EXPECT_NE(gone.compiler_output.find("tensorflow/lite/version.h"), std::string::npos)
+      << gone.compiler_output;
 }
 
 TEST_F(boardHostBuild, BuildsLiveInTheToolsWorkRootAndTouchNoOtherPermissions) {

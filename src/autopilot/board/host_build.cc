@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
 #include <sstream>
 
 #include "autopilot/board/model_header.h"
@@ -26,6 +27,9 @@ namespace autopilot::board {
 namespace fs = std::filesystem;
 namespace {
 
+/// The compiler that builds the SDK and every sketch (looked up on PATH inside the sandbox).
+constexpr const char* kSketchCompiler = "g++";
+
 /// Compiler and linker runs: generous but bounded, no network.
 exec::SandboxPolicy CompilerPolicy() {
   exec::SandboxPolicy p;
@@ -34,33 +38,6 @@ exec::SandboxPolicy CompilerPolicy() {
   p.max_output_bytes = 1u << 20;
   p.extra_env = {"LC_ALL=C"};  // plain ASCII quotes in diagnostics, whatever the user's locale
   return p;
-}
-
-std::string SdkHash(const Profile& profile) {
-  util::Sha256 h;
-  std::vector<std::string> files;
-  std::error_code ec;
-  for (const auto& e : fs::recursive_directory_iterator(profile.sdk_dir, ec)) {
-    if (e.is_regular_file()) files.push_back(e.path().string());
-  }
-  std::sort(files.begin(), files.end());
-  for (const auto& f : files) {
-    h.Update(f);
-    auto text = util::ReadFile(f);
-    if (text) h.Update(*text);
-  }
-  for (const auto& f : profile.cxx_flags) h.Update(f);
-  for (const auto& d : profile.defines) h.Update(d);
-  h.Update(profile.name);
-  h.Update(__VERSION__);
-  auto digest = h.Finish();
-  static const char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (size_t i = 0; i < 8; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 15];
-  }
-  return hex;
 }
 
 std::vector<std::string> SketchFlags(const Profile& profile) {
@@ -193,9 +170,57 @@ std::string BoardCacheDir() {
   return kDir;
 }
 
+std::string SdkCacheKey(const Profile& profile, const std::string& compiler_identity) {
+  util::Sha256 h;
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& e : fs::recursive_directory_iterator(profile.sdk_dir, ec)) {
+    if (e.is_regular_file()) files.push_back(e.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    h.Update(f);
+    auto text = util::ReadFile(f);
+    if (text) h.Update(*text);
+  }
+  for (const auto& f : profile.cxx_flags) h.Update(f);
+  for (const auto& d : profile.defines) h.Update(d);
+  h.Update(profile.name);
+  // The objects and the precompiled header are only valid for the compiler that made them,
+  // which is the sketch compiler, not the one that built this tool.
+  h.Update(compiler_identity);
+  auto digest = h.Finish();
+  static const char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (size_t i = 0; i < 8; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 15];
+  }
+  return hex;
+}
+
+Result<std::string> SketchCompilerIdentity(exec::ProcessRunner* runner) {
+  // Once per process: the compiler does not change under a running tool, and a build per sketch
+  // should not pay for an extra process.
+  static std::mutex mu;
+  static std::string cached;
+  std::lock_guard<std::mutex> lock(mu);
+  if (!cached.empty()) return cached;
+  auto r = RunTool(runner, {kSketchCompiler, "--version"}, "", true);
+  if (!r) return r.error();
+  if (r->exit_code != 0 || r->stdout_data.empty()) {
+    return Error{errc::kEnv, std::string("the sketch compiler (") + kSketchCompiler +
+                                          " --version) does not run:\n" + r->stderr_data};
+  }
+  cached = r->stdout_data;
+  return cached;
+}
+
 Result<std::string> EnsureSdk(const Profile& profile, exec::ProcessRunner* runner) {
   std::string root = BoardCacheDir();
-  std::string dir = root + "/" + profile.name + "-" + SdkHash(profile);
+  auto compiler = SketchCompilerIdentity(runner);
+  if (!compiler) return compiler.error();
+  std::string dir = root + "/" + profile.name + "-" + SdkCacheKey(profile, *compiler);
   if (util::PathExists(dir + "/libvboard.a") && util::PathExists(dir + "/pch/Arduino.h.gch")) return dir;
   auto made = EnsureToolDir(root, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                       fs::perms::others_read | fs::perms::others_exec);
@@ -208,7 +233,17 @@ Result<std::string> EnsureSdk(const Profile& profile, exec::ProcessRunner* runne
   std::vector<std::string> objects;
   for (const auto& src : profile.runtime_sources) {
     std::string obj = *tmp + "/" + fs::path(src).stem().string() + ".o";
-    std::vector<std::string> argv = {"g++", "-std=gnu++17", "-O1", "-g0", "-fno-rtti", "-funsigned-char", "-w", "-c", src, "-o", obj};
+    std::vector<std::string> argv = {kSketchCompiler,
+                                     "-std=gnu++17",
+                                     "-O1",
+                                     "-g0",
+                                     "-fno-rtti",
+                                     "-funsigned-char",
+                                     "-w",
+                                     "-c",
+                                     src,
+                                     "-o",
+                                     obj};
     for (const auto& d : profile.defines) argv.push_back("-D" + d);
     argv.insert(argv.end(), includes.begin(), includes.end());
     auto r = RunTool(runner, argv, *tmp, true);
@@ -227,7 +262,7 @@ Result<std::string> EnsureSdk(const Profile& profile, exec::ProcessRunner* runne
     return Error{errc::kHarnessBug, "ar failed for the board SDK"};
   }
   fs::create_directories(*tmp + "/pch", ec);
-  std::vector<std::string> pch = {"g++", "-x", "c++-header"};
+  std::vector<std::string> pch = {kSketchCompiler, "-x", "c++-header"};
   for (const auto& f : SketchFlags(profile)) pch.push_back(f);
   pch.push_back("-I" + profile.core_dir);
   pch.push_back(profile.core_dir + "/Arduino.h");
@@ -342,7 +377,7 @@ Result<BuildResult> BuildSketch(const Profile& profile, const BuildRequest& requ
   }
   for (const auto& a : active) result.libraries.push_back(fs::path(a).filename().string());
 
-  std::vector<std::string> argv = {"g++"};
+  std::vector<std::string> argv = {kSketchCompiler};
   for (const auto& f : SketchFlags(profile)) argv.push_back(f);
   argv.push_back("-I" + *sdk + "/pch");
   argv.push_back("-I" + profile.core_dir);
