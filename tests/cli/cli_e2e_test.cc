@@ -9,37 +9,17 @@
 #include "autopilot/exec/process_runner.h"
 #include "autopilot/store/run_store.h"
 #include "autopilot/util/files.h"
+#include "common/cli_runner.h"
 
 namespace autopilot {
 namespace {
 
 using nlohmann::json;
 
-struct CliRun {
-  int code;
-  std::string out;
-  std::string err;
-};
+using test::CliRun;
 
 CliRun Cli(std::vector<std::string> args, std::vector<std::string> env = {}, double timeout = 60) {
-  exec::ProcessRequest req;
-  // `env` sets the variables inside the child, so even secret-looking test values reach the tool.
-  req.argv = {"/usr/bin/env"};
-  req.argv.insert(req.argv.end(), env.begin(), env.end());
-  req.argv.push_back(AUTOPILOT_BINARY);
-  req.argv.insert(req.argv.end(), args.begin(), args.end());
-  req.policy.timeout_s = timeout;
-  req.policy.isolate_network = false;
-  req.policy.drop_privileges = false;
-  req.policy.inherit_env = true;
-  req.policy.isolate_filesystem = false;  // the tool under test is trusted: it sees the checkout
-  req.policy.memory_mb = 0;
-  req.policy.max_processes = 0;
-  req.workdir = "/tmp";
-  exec::SandboxRunner runner;
-  auto r = runner.Run(req);
-  EXPECT_TRUE(r.ok());
-  return {r->exit_code, r->stdout_data, r->stderr_data};
+  return test::RunCli(args, {std::move(env), "", timeout});
 }
 
 json ParseJson(const std::string& text) {

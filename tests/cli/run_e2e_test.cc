@@ -10,6 +10,7 @@
 #include "autopilot/exec/process_runner.h"
 #include "autopilot/store/run_store.h"
 #include "autopilot/util/files.h"
+#include "common/seed.h"
 
 namespace autopilot {
 namespace {
@@ -96,7 +97,7 @@ TEST_F(RunCli, KilledAtRandomPointsThenResumedEndsWithOnePassingRun) {
   std::string cassette = std::string(AUTOPILOT_SOURCE_DIR) + "/examples/fruit/demo-session.jsonl";
   std::string fruit = FruitProjectIn(dir_);
   std::string db = dir_ + "/runs.db";
-  std::mt19937 rng(std::random_device{}());
+  std::mt19937 rng(test::TestSeed());
   std::uniform_real_distribution<double> when(0.3, 3.5);
   // First invocation, killed (SIGTERM, not handled: the process just dies) at a random point.
   Out killed = Run({"run", fruit, "--llm", "replay:" + cassette, "--strict-replay"}, when(rng));

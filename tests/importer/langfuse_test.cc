@@ -8,6 +8,7 @@
 #include "autopilot/exec/process_runner.h"
 #include "autopilot/taxonomy/category.h"
 #include "autopilot/util/files.h"
+#include "common/cli_runner.h"
 
 namespace autopilot::importer {
 namespace {
@@ -168,28 +169,9 @@ TEST_F(LangfuseTest, MalformedInputNamesFileAndJsonPathAndWritesNothing) {
   EXPECT_EQ(Int("SELECT COUNT(*) FROM runs"), 0);
 }
 
-struct CliRun {
-  int code;
-  std::string out, err;
-};
+using test::CliRun;
 
-CliRun Cli(const std::vector<std::string>& args) {
-  exec::ProcessRequest req;
-  req.argv = {AUTOPILOT_BINARY};
-  req.argv.insert(req.argv.end(), args.begin(), args.end());
-  req.policy.timeout_s = 60;
-  req.policy.isolate_network = false;
-  req.policy.drop_privileges = false;
-  req.policy.inherit_env = true;
-  req.policy.isolate_filesystem = false;  // the tool under test is trusted: it sees the checkout
-  req.policy.memory_mb = 0;
-  req.policy.max_processes = 0;
-  req.workdir = "/tmp";
-  exec::SandboxRunner runner;
-  auto r = runner.Run(req);
-  EXPECT_TRUE(r.ok());
-  return {r->exit_code, r->stdout_data, r->stderr_data};
-}
+CliRun Cli(const std::vector<std::string>& args) { return test::RunCli(args); }
 
 TEST_F(LangfuseTest, CommandLine) {
   std::string db = dir_ + "/cli.db";

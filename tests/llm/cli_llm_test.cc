@@ -7,6 +7,7 @@
 
 #include "autopilot/exec/process_runner.h"
 #include "autopilot/util/files.h"
+#include "common/cli_runner.h"
 #include "dialects.h"
 #include "mock_server.h"
 #include "test_util.h"
@@ -20,31 +21,10 @@ using testing::kFakeKey;
 using testing::MockRequest;
 using testing::MockServer;
 
-struct CliRun {
-  int code;
-  std::string out;
-  std::string err;
-};
+using test::CliRun;
 
 CliRun Cli(std::vector<std::string> args, std::vector<std::string> env = {}, std::string stdin_data = "") {
-  exec::ProcessRequest req;
-  req.argv = {"/usr/bin/env"};
-  req.argv.insert(req.argv.end(), env.begin(), env.end());
-  req.argv.push_back(AUTOPILOT_BINARY);
-  req.argv.insert(req.argv.end(), args.begin(), args.end());
-  req.stdin_data = std::move(stdin_data);
-  req.policy.timeout_s = 30;
-  req.policy.isolate_network = false;
-  req.policy.drop_privileges = false;
-  req.policy.inherit_env = true;
-  req.policy.isolate_filesystem = false;  // the tool under test is trusted: it sees the checkout
-  req.policy.memory_mb = 0;
-  req.policy.max_processes = 0;
-  req.workdir = "/tmp";
-  exec::SandboxRunner runner;
-  auto r = runner.Run(req);
-  EXPECT_TRUE(r.ok());
-  return {r->exit_code, r->stdout_data, r->stderr_data};
+  return test::RunCli(args, {std::move(env), std::move(stdin_data), 30});
 }
 
 /// An OpenAI-style server: /v1/models lists "m"; chat echoes the last user message; a prompt

@@ -28,7 +28,9 @@ using testing::OllamaStreamSpec;
 constexpr const char* kNdjson = "application/x-ndjson";
 constexpr const char* kJson = "application/json; charset=utf-8";
 
-nlohmann::json Body(const MockRequest& r) { return nlohmann::json::parse(r.body); }
+nlohmann::json Body(const MockRequest& r) {
+  return nlohmann::json::parse(r.body);
+}
 
 /// Routes /api/show to `show` and /api/chat to `chats` in order (the last one repeats).
 MockServer::Handler Routes(std::string show, std::vector<MockReply> chats) {
@@ -37,8 +39,9 @@ MockServer::Handler Routes(std::string show, std::vector<MockReply> chats) {
   return [show, replies, next](const MockRequest& req) {
     if (req.path == "/api/show") return FullResponse(200, kJson, show);
     if (req.path == "/api/tags") {
-      return FullResponse(200, kJson,
-                          R"({"models":[{"name":"qwen2.5-coder:32b","model":"qwen2.5-coder:32b","size":19851349856},{"name":"phi4:latest","model":"phi4:latest","size":9053116391}]})");
+      return FullResponse(
+          200, kJson,
+          R"({"models":[{"name":"qwen2.5-coder:32b","model":"qwen2.5-coder:32b","size":19851349856},{"name":"phi4:latest","model":"phi4:latest","size":9053116391}]})");
     }
     const size_t i = next->fetch_add(1);
     return (*replies)[std::min(i, replies->size() - 1)];
@@ -52,9 +55,12 @@ struct OllamaFixture : ::testing::Test {
   std::unique_ptr<OllamaBackend> Start(MockServer::Handler handler, BackendOptions options,
                                        const std::string& model = "qwen2.5-coder:32b") {
     server = std::make_unique<MockServer>(std::move(handler));
-    return std::make_unique<OllamaBackend>(testing::Spec(Provider::kOllama, model, server->url()), std::move(options));
+    return std::make_unique<OllamaBackend>(testing::Spec(Provider::kOllama, model, server->url()),
+                                           std::move(options));
   }
-  std::unique_ptr<OllamaBackend> Start(MockServer::Handler handler) { return Start(std::move(handler), h.Options()); }
+  std::unique_ptr<OllamaBackend> Start(MockServer::Handler handler) {
+    return Start(std::move(handler), h.Options());
+  }
 };
 
 TEST(OllamaRequest, GoldenBody) {
@@ -65,7 +71,8 @@ TEST(OllamaRequest, GoldenBody) {
   r.sampling.max_tokens = 512;
   r.sampling.stop = {"```\n\n"};
   const auto spec = testing::Spec(Provider::kOllama, "qwen2.5-coder:32b", "http://localhost:11434");
-  EXPECT_EQ(BuildOllamaRequestBody(spec, r, 8192) + "\n", testing::ReadGolden("ollama_request.json"));
+  EXPECT_EQ(testing::GoldenJson(BuildOllamaRequestBody(spec, r, 8192)),
+            testing::ReadGoldenJson("ollama_request.json"));
 }
 
 TEST_F(OllamaFixture, NdjsonStreamSplitAcrossReads) {
@@ -97,7 +104,7 @@ TEST_F(OllamaFixture, NdjsonStreamSplitAcrossReads) {
   const auto reqs = server->requests();
   ASSERT_EQ(reqs.size(), 1u);  // num_ctx given: no /api/show
   EXPECT_EQ(reqs[0].path, "/api/chat");
-  EXPECT_EQ(reqs[0].body + "\n", testing::ReadGolden("ollama_request.json"));
+  EXPECT_EQ(testing::GoldenJson(reqs[0].body), testing::ReadGoldenJson("ollama_request.json"));
   EXPECT_EQ(reqs[0].headers.count("authorization"), 0u);
 }
 
@@ -173,10 +180,11 @@ TEST_F(OllamaFixture, PromptFarLargerThanTheWindowIsTruncationEvenWithCaching) {
 }
 
 TEST_F(OllamaFixture, MidStreamErrorLineIsRetried) {
-  std::string broken = R"({"model":"qwen2.5-coder:32b","created_at":"2025-01-01T12:00:00Z","message":{"role":"assistant","content":"void"},"done":false})"
-                       "\n"
-                       R"({"error":"an error was encountered while running the model: unexpected EOF"})"
-                       "\n";
+  std::string broken =
+      R"({"model":"qwen2.5-coder:32b","created_at":"2025-01-01T12:00:00Z","message":{"role":"assistant","content":"void"},"done":false})"
+      "\n"
+      R"({"error":"an error was encountered while running the model: unexpected EOF"})"
+      "\n";
   OllamaStreamSpec s;
   s.pieces = {"void setup() {}"};
   auto backend = Start(Routes("{}", {ChunkedResponse(200, kNdjson, broken, 13, 0),
@@ -201,7 +209,8 @@ TEST_F(OllamaFixture, StreamWithoutDoneIsAnError) {
   s.done = false;
   auto options = h.Options();
   options.retry.max_retries = 0;
-  auto backend = Start(Routes("{}", {ChunkedResponse(200, kNdjson, OllamaStream(s), 8, 0)}), options);
+  auto backend =
+      Start(Routes("{}", {ChunkedResponse(200, kNdjson, OllamaStream(s), 8, 0)}), options);
   LlmRequest req = testing::UserRequest("x", true);
   req.num_ctx = 4096;
   LlmResult r = backend->Complete(req);
@@ -212,9 +221,11 @@ TEST_F(OllamaFixture, StreamWithoutDoneIsAnError) {
 }
 
 TEST_F(OllamaFixture, MissingModelSaysPullIt) {
-  auto backend = Start([](const MockRequest&) {
-    return FullResponse(404, kJson, R"({"error":"model 'qwen9:70b' not found"})");
-  }, h.Options(), "qwen9:70b");
+  auto backend = Start(
+      [](const MockRequest&) {
+        return FullResponse(404, kJson, R"({"error":"model 'qwen9:70b' not found"})");
+      },
+      h.Options(), "qwen9:70b");
   LlmResult r = backend->Complete(testing::UserRequest("x"));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error->code, kEnvMisconfigured);
@@ -241,7 +252,8 @@ TEST_F(OllamaFixture, PingFindsModelsWithImplicitLatestTag) {
   ASSERT_TRUE(info.ok()) << info.error().message;
   EXPECT_TRUE(info->model_found);
   EXPECT_EQ(info->models.size(), 2u);
-  OllamaBackend missing(testing::Spec(Provider::kOllama, "llama3.1:8b", server->url()), h.Options());
+  OllamaBackend missing(testing::Spec(Provider::kOllama, "llama3.1:8b", server->url()),
+                        h.Options());
   auto none = missing.Ping();
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->model_found);

@@ -53,7 +53,9 @@ struct OpenAiFixture : ::testing::Test {
     return std::make_unique<OpenAiBackend>(
         testing::Spec(provider, "gpt-4o", server->url() + "/v1", kFakeKey), std::move(options));
   }
-  std::unique_ptr<OpenAiBackend> Start(MockServer::Handler handler) { return Start(std::move(handler), h.Options()); }
+  std::unique_ptr<OpenAiBackend> Start(MockServer::Handler handler) {
+    return Start(std::move(handler), h.Options());
+  }
 };
 
 TEST(OpenAiRequest, GoldenBodies) {
@@ -63,25 +65,30 @@ TEST(OpenAiRequest, GoldenBodies) {
   r.sampling.seed = 7;
   r.sampling.max_tokens = 512;
   r.sampling.stop = {"```\n\n"};
-  const auto openai = testing::Spec(Provider::kOpenAi, "gpt-4o", "https://api.openai.com/v1", kFakeKey);
-  EXPECT_EQ(BuildOpenAiRequestBody(openai, r) + "\n", testing::ReadGolden("openai_request_stream.json"));
+  const auto openai =
+      testing::Spec(Provider::kOpenAi, "gpt-4o", "https://api.openai.com/v1", kFakeKey);
+  EXPECT_EQ(testing::GoldenJson(BuildOpenAiRequestBody(openai, r)),
+            testing::ReadGoldenJson("openai_request_stream.json"));
   LlmRequest plain = testing::UserRequest("Blink the LED.");
   plain.sampling.max_tokens = 256;
-  const auto compat = testing::Spec(Provider::kOpenAiCompatible, "llama3", "http://127.0.0.1:8080/v1");
-  EXPECT_EQ(BuildOpenAiRequestBody(compat, plain) + "\n", testing::ReadGolden("compat_request.json"));
+  const auto compat =
+      testing::Spec(Provider::kOpenAiCompatible, "llama3", "http://127.0.0.1:8080/v1");
+  EXPECT_EQ(testing::GoldenJson(BuildOpenAiRequestBody(compat, plain)),
+            testing::ReadGoldenJson("compat_request.json"));
   // The key travels only in the Authorization header.
   EXPECT_EQ(BuildOpenAiRequestBody(openai, r).find(kFakeKey), std::string::npos);
 }
 
 TEST_F(OpenAiFixture, NonStreamingReplyIsNormalised) {
-  auto backend = Start(Sequence({FullResponse(200, kJson, OpenAiCompletion("void setup() {}", "stop", 1000, 200))}),
-                       [&] {
-                         auto o = h.Options();
-                         auto prices = std::make_shared<PriceTable>();
-                         prices->Set("openai:gpt-4o", {2.5, 10.0, 1.25});
-                         o.prices = prices;
-                         return o;
-                       }());
+  auto backend = Start(
+      Sequence({FullResponse(200, kJson, OpenAiCompletion("void setup() {}", "stop", 1000, 200))}),
+      [&] {
+        auto o = h.Options();
+        auto prices = std::make_shared<PriceTable>();
+        prices->Set("openai:gpt-4o", {2.5, 10.0, 1.25});
+        o.prices = prices;
+        return o;
+      }());
   LlmResult r = backend->Complete(testing::UserRequest("Blink."));
   ASSERT_TRUE(r.ok()) << r.error->message;
   EXPECT_EQ(r.text, "void setup() {}");
@@ -105,7 +112,8 @@ TEST_F(OpenAiFixture, NonStreamingReplyIsNormalised) {
 
 TEST_F(OpenAiFixture, StreamSplitAcrossReadsIsReassembled) {
   OpenAiStreamSpec s;
-  s.pieces = {"#include <Arduino.h>\n", "void setup() {\n", "  Serial.begin(9600); // \xC2\xB5s \"quoted\"\n", "}\n"};
+  s.pieces = {"#include <Arduino.h>\n", "void setup() {\n",
+              "  Serial.begin(9600); // \xC2\xB5s \"quoted\"\n", "}\n"};
   s.cached_tokens = 4;
   auto backend = Start(Sequence({ChunkedResponse(200, kSse, OpenAiStream(s), 7, 1)}));
   std::string seen;
@@ -131,7 +139,8 @@ TEST_F(OpenAiFixture, StreamSplitAcrossReadsIsReassembled) {
   EXPECT_LE(*r.timing.ttft_s, r.timing.total_s);
   // The wire body is the golden one.
   ASSERT_EQ(server->requests().size(), 1u);
-  EXPECT_EQ(server->requests()[0].body + "\n", testing::ReadGolden("openai_request_stream.json"));
+  EXPECT_EQ(testing::GoldenJson(server->requests()[0].body),
+            testing::ReadGoldenJson("openai_request_stream.json"));
   EXPECT_EQ(server->requests()[0].headers.at("accept"), "text/event-stream");
 }
 
@@ -182,7 +191,8 @@ TEST_F(OpenAiFixture, LlamaCppTimingsGiveSpeed) {
 TEST_F(OpenAiFixture, LlamaCppContextOverflowIsFatal) {
   const std::string body =
       R"({"error":{"code":400,"message":"request (5000 tokens) exceeds the available context size (4096 tokens), try increasing it","type":"exceed_context_size_error","n_prompt_tokens":5000,"n_ctx":4096}})";
-  auto backend = Start(Sequence({FullResponse(400, kJson, body)}), h.Options(), Provider::kOpenAiCompatible);
+  auto backend =
+      Start(Sequence({FullResponse(400, kJson, body)}), h.Options(), Provider::kOpenAiCompatible);
   LlmResult r = backend->Complete(testing::UserRequest("x"));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error->code, kTransportContextOverflow);
@@ -192,10 +202,11 @@ TEST_F(OpenAiFixture, LlamaCppContextOverflowIsFatal) {
 }
 
 TEST_F(OpenAiFixture, RateLimitHonoursRetryAfter) {
-  auto backend = Start(Sequence({FullResponse(429, kJson, OpenAiError("Rate limit reached for gpt-4o", "requests",
-                                                                      "rate_limit_exceeded"),
-                                              {{"Retry-After", "2"}}),
-                                 FullResponse(200, kJson, OpenAiCompletion("ok"))}));
+  auto backend = Start(Sequence(
+      {FullResponse(429, kJson,
+                    OpenAiError("Rate limit reached for gpt-4o", "requests", "rate_limit_exceeded"),
+                    {{"Retry-After", "2"}}),
+       FullResponse(200, kJson, OpenAiCompletion("ok"))}));
   LlmResult r = backend->Complete(testing::UserRequest("x"));
   ASSERT_TRUE(r.ok()) << r.error->message;
   EXPECT_EQ(r.transport_retries, 1);
@@ -207,12 +218,13 @@ TEST_F(OpenAiFixture, RateLimitHonoursRetryAfter) {
 }
 
 TEST_F(OpenAiFixture, RateLimitFallsBackToResetHeader) {
-  auto backend = Start(Sequence({FullResponse(429, kJson, OpenAiError("Rate limit", "tokens", "rate_limit_exceeded"),
-                                              {{"x-ratelimit-remaining-requests", "5"},
-                                               {"x-ratelimit-remaining-tokens", "0"},
-                                               {"x-ratelimit-reset-requests", "120ms"},
-                                               {"x-ratelimit-reset-tokens", "1.5s"}}),
-                                 FullResponse(200, kJson, OpenAiCompletion("ok"))}));
+  auto backend = Start(
+      Sequence({FullResponse(429, kJson, OpenAiError("Rate limit", "tokens", "rate_limit_exceeded"),
+                             {{"x-ratelimit-remaining-requests", "5"},
+                              {"x-ratelimit-remaining-tokens", "0"},
+                              {"x-ratelimit-reset-requests", "120ms"},
+                              {"x-ratelimit-reset-tokens", "1.5s"}}),
+                FullResponse(200, kJson, OpenAiCompletion("ok"))}));
   LlmResult r = backend->Complete(testing::UserRequest("x"));
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(h.sleeps.size(), 1u);
@@ -239,12 +251,14 @@ TEST_F(OpenAiFixture, AuthAndNotFoundAreFatalWithAFix) {
     const char* code;
     const char* hint;
   };
-  for (const Case& c : {Case{401, kTransportAuth, "OPENAI_API_KEY"}, Case{403, kTransportAuth, "access"},
-                        Case{404, kEnvMisconfigured, "model id"}}) {
+  for (const Case& c :
+       {Case{401, kTransportAuth, "OPENAI_API_KEY"}, Case{403, kTransportAuth, "access"},
+        Case{404, kEnvMisconfigured, "model id"}}) {
     // The server echoes part of the key, as OpenAI does for a wrong one.
-    auto backend = Start(Sequence({FullResponse(
-        c.status, kJson, OpenAiError(std::string("Incorrect API key provided: ") + kFakeKey + ".", "invalid_request_error",
-                                     "invalid_api_key"))}));
+    auto backend = Start(Sequence(
+        {FullResponse(c.status, kJson,
+                      OpenAiError(std::string("Incorrect API key provided: ") + kFakeKey + ".",
+                                  "invalid_request_error", "invalid_api_key"))}));
     LlmResult r = backend->Complete(testing::UserRequest("x"));
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error->code, c.code) << c.status;
@@ -257,9 +271,10 @@ TEST_F(OpenAiFixture, AuthAndNotFoundAreFatalWithAFix) {
 }
 
 TEST_F(OpenAiFixture, ServerErrorsAreRetriedWithGrowingBackoff) {
-  auto backend = Start(Sequence({FullResponse(500, kJson, OpenAiError("The server had an error", "server_error", "")),
-                                 FullResponse(503, kJson, "upstream overloaded"),
-                                 FullResponse(200, kJson, OpenAiCompletion("fine"))}));
+  auto backend = Start(Sequence(
+      {FullResponse(500, kJson, OpenAiError("The server had an error", "server_error", "")),
+       FullResponse(503, kJson, "upstream overloaded"),
+       FullResponse(200, kJson, OpenAiCompletion("fine"))}));
   LlmResult r = backend->Complete(testing::UserRequest("x"));
   ASSERT_TRUE(r.ok()) << r.error->message;
   EXPECT_EQ(r.text, "fine");
@@ -273,11 +288,13 @@ TEST_F(OpenAiFixture, ServerErrorsAreRetriedWithGrowingBackoff) {
 }
 
 TEST_F(OpenAiFixture, PersistentServerErrorGivesUpAfterTheBudget) {
-  auto backend = Start(Sequence({FullResponse(500, kJson, OpenAiError("boom", "server_error", ""))}));
+  auto backend =
+      Start(Sequence({FullResponse(500, kJson, OpenAiError("boom", "server_error", ""))}));
   LlmResult r = backend->Complete(testing::UserRequest("x"));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error->code, kTransportServerError);
-  EXPECT_NE(r.error->message.find("gave up after 3 retries"), std::string::npos) << r.error->message;
+  EXPECT_NE(r.error->message.find("gave up after 3 retries"), std::string::npos)
+      << r.error->message;
   EXPECT_EQ(server->request_count(), 4u);
   EXPECT_EQ(r.transport_retries, 3);
 }
@@ -285,7 +302,8 @@ TEST_F(OpenAiFixture, PersistentServerErrorGivesUpAfterTheBudget) {
 TEST_F(OpenAiFixture, ConnectionResetIsRetried) {
   MockReply reset;
   reset.Reset();
-  auto backend = Start(Sequence({reset, FullResponse(200, kJson, OpenAiCompletion("after reset"))}));
+  auto backend =
+      Start(Sequence({reset, FullResponse(200, kJson, OpenAiCompletion("after reset"))}));
   LlmResult r = backend->Complete(testing::UserRequest("x"));
   ASSERT_TRUE(r.ok()) << r.error->message;
   EXPECT_EQ(r.text, "after reset");
@@ -299,7 +317,8 @@ TEST_F(OpenAiFixture, StalledStreamHitsTheIdleTimeout) {
   s.pieces = {"never finished"};
   const std::string stream = OpenAiStream(s);
   MockReply stall;
-  stall.Write(testing::ResponseHead(200, {{"Content-Type", kSse}})).Write(stream.substr(0, stream.find("\n\n") + 2));
+  stall.Write(testing::ResponseHead(200, {{"Content-Type", kSse}}))
+      .Write(stream.substr(0, stream.find("\n\n") + 2));
   stall.Pause(5000);
   auto options = h.Options();
   options.transport.idle_timeout_s = 0.3;
@@ -340,13 +359,20 @@ TEST_F(OpenAiFixture, MalformedJsonIsAServerErrorAndRetried) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error->code, kTransportServerError);
   EXPECT_EQ(r.transport_retries, 3);
-  EXPECT_NE(r.attempts[0].message.find("malformed JSON"), std::string::npos) << r.attempts[0].message;
+  EXPECT_NE(r.attempts[0].message.find("malformed JSON"), std::string::npos)
+      << r.attempts[0].message;
 }
 
 TEST_F(OpenAiFixture, MidStreamErrorEventKeepsPartialText) {
-  std::string body = "data: " +
-                     nlohmann::json{{"choices", {{{"index", 0}, {"delta", {{"content", "partial "}}}, {"finish_reason", nullptr}}}}}.dump() +
-                     "\n\n" + R"(data: {"error":{"message":"upstream model crashed","type":"server_error","code":null}})" + "\n\n";
+  std::string body =
+      "data: " +
+      nlohmann::json{
+          {"choices",
+           {{{"index", 0}, {"delta", {{"content", "partial "}}}, {"finish_reason", nullptr}}}}}
+          .dump() +
+      "\n\n" +
+      R"(data: {"error":{"message":"upstream model crashed","type":"server_error","code":null}})" +
+      "\n\n";
   auto options = h.Options();
   options.retry.max_retries = 0;
   auto backend = Start(Sequence({ChunkedResponse(200, kSse, body, 11, 0)}), options);
@@ -365,25 +391,31 @@ TEST_F(OpenAiFixture, TruncatedStreamsAreDetected) {
   auto options = h.Options();
   options.retry.max_retries = 0;
   // 1) The connection closes in the middle of an event (chunked body never terminated).
-  auto cut = Start(Sequence({ChunkedResponse(200, kSse, full.substr(0, full.size() / 2), 9, 0, false)}), options);
+  auto cut =
+      Start(Sequence({ChunkedResponse(200, kSse, full.substr(0, full.size() / 2), 9, 0, false)}),
+            options);
   LlmResult r1 = cut->Complete(testing::UserRequest("x", true));
   ASSERT_FALSE(r1.ok());
   EXPECT_EQ(r1.error->code, kTransportServerError);
   EXPECT_NE(r1.error->message.find("closed early"), std::string::npos) << r1.error->message;
   // 2) Clean HTTP framing, but the stream stops before any finish_reason or [DONE].
   const std::string events = full.substr(0, full.find("three"));
-  auto clean = Start(Sequence({ChunkedResponse(200, kSse, events.substr(0, events.rfind("\n\n") + 2), 9, 0)}), options);
+  auto clean = Start(
+      Sequence({ChunkedResponse(200, kSse, events.substr(0, events.rfind("\n\n") + 2), 9, 0)}),
+      options);
   LlmResult r2 = clean->Complete(testing::UserRequest("x", true));
   ASSERT_FALSE(r2.ok());
   EXPECT_EQ(r2.error->code, kTransportServerError);
-  EXPECT_NE(r2.error->message.find("ended before completion"), std::string::npos) << r2.error->message;
+  EXPECT_NE(r2.error->message.find("ended before completion"), std::string::npos)
+      << r2.error->message;
   EXPECT_EQ(r2.text, "one two ");
 }
 
 TEST_F(OpenAiFixture, FiftyMegabyteReply) {
   std::string content;
   content.reserve(50u << 20);
-  for (int i = 0; content.size() < (50u << 20); ++i) content += "float feature_" + std::to_string(i) + " = 0.0f;\n";
+  for (int i = 0; content.size() < (50u << 20); ++i)
+    content += "float feature_" + std::to_string(i) + " = 0.0f;\n";
   const std::string body = OpenAiCompletion(content);
   auto backend = Start(Sequence({FullResponse(200, kJson, body)}));
   LlmResult r = backend->Complete(testing::UserRequest("x"));
@@ -405,10 +437,12 @@ TEST_F(OpenAiFixture, FiftyMegabyteReply) {
 TEST_F(OpenAiFixture, RefusalLengthThinkAndRepetition) {
   std::string loop;
   for (int i = 0; i < 20; ++i) loop += "Serial.println(\"again\");\n";
-  auto backend = Start(Sequence({FullResponse(200, kJson, OpenAiCompletion("", "stop", 5, 5, "gpt-4o", "I can't help with that.")),
-                                 FullResponse(200, kJson, OpenAiCompletion("void setup() {", "length")),
-                                 FullResponse(200, kJson, OpenAiCompletion("<think>plan the pins</think>\n\nvoid loop() {}")),
-                                 FullResponse(200, kJson, OpenAiCompletion(loop, "length"))}));
+  auto backend = Start(Sequence(
+      {FullResponse(200, kJson,
+                    OpenAiCompletion("", "stop", 5, 5, "gpt-4o", "I can't help with that.")),
+       FullResponse(200, kJson, OpenAiCompletion("void setup() {", "length")),
+       FullResponse(200, kJson, OpenAiCompletion("<think>plan the pins</think>\n\nvoid loop() {}")),
+       FullResponse(200, kJson, OpenAiCompletion(loop, "length"))}));
   LlmResult refusal = backend->Complete(testing::UserRequest("x"));
   ASSERT_FALSE(refusal.ok());
   EXPECT_EQ(refusal.error->code, kFormatRefusal);
@@ -436,7 +470,8 @@ TEST_F(OpenAiFixture, RefusedConnectionIsNotRetried) {
   const std::string url = server->url();
   server->Stop();
   server.reset();
-  OpenAiBackend dead(testing::Spec(Provider::kOpenAi, "gpt-4o", url + "/v1", kFakeKey), h.Options());
+  OpenAiBackend dead(testing::Spec(Provider::kOpenAi, "gpt-4o", url + "/v1", kFakeKey),
+                     h.Options());
   LlmResult r = dead.Complete(testing::UserRequest("x"));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error->code, kTransportConnection);
@@ -447,7 +482,9 @@ TEST_F(OpenAiFixture, RefusedConnectionIsNotRetried) {
 TEST_F(OpenAiFixture, PingListsModels) {
   auto backend = Start([](const MockRequest& req) {
     if (req.method == "GET" && req.path == "/v1/models") {
-      return FullResponse(200, kJson, R"({"object":"list","data":[{"id":"gpt-4o","object":"model","owned_by":"system"},{"id":"gpt-4o-mini","object":"model","owned_by":"system"}]})");
+      return FullResponse(
+          200, kJson,
+          R"({"object":"list","data":[{"id":"gpt-4o","object":"model","owned_by":"system"},{"id":"gpt-4o-mini","object":"model","owned_by":"system"}]})");
     }
     return FullResponse(404, kJson, OpenAiError("no", "invalid_request_error", ""));
   });
@@ -455,7 +492,8 @@ TEST_F(OpenAiFixture, PingListsModels) {
   ASSERT_TRUE(info.ok()) << info.error().message;
   EXPECT_TRUE(info->model_found);
   EXPECT_EQ(info->models, (std::vector<std::string>{"gpt-4o", "gpt-4o-mini"}));
-  OpenAiBackend other(testing::Spec(Provider::kOpenAi, "gpt-5", server->url() + "/v1", kFakeKey), h.Options());
+  OpenAiBackend other(testing::Spec(Provider::kOpenAi, "gpt-5", server->url() + "/v1", kFakeKey),
+                      h.Options());
   auto missing = other.Ping();
   ASSERT_TRUE(missing.ok());
   EXPECT_FALSE(missing->model_found);

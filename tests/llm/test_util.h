@@ -2,6 +2,7 @@
 // Shared helpers of the llm tests: fast options that record waits instead of sleeping.
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,15 @@ inline std::string ReadGolden(const std::string& name) {
   auto text = util::ReadFile(std::string(AUTOPILOT_TEST_DATA) + "/llm/" + name);
   return text ? *text : "<missing golden " + name + ">";
 }
+
+/// A request body as parsed JSON, so that goldens compare by content (key order and white space
+/// are the serializer's business); text that is not JSON stays visible in the failure.
+inline nlohmann::json GoldenJson(const std::string& body) {
+  auto j = nlohmann::json::parse(body, nullptr, false);
+  return j.is_discarded() ? nlohmann::json("<not JSON: " + body + ">") : j;
+}
+
+inline nlohmann::json ReadGoldenJson(const std::string& name) { return GoldenJson(ReadGolden(name)); }
 
 /// A temporary directory removed at scope end.
 struct TempDir {

@@ -1,8 +1,11 @@
 // The shipped prompt formats: every format of a stage carries the same facts.
 
 #include "autopilot/prompt/prompt_set.h"
+#include "autopilot/util/files.h"
 
 #include <gtest/gtest.h>
+
+#include <filesystem>
 
 #include <set>
 
@@ -197,7 +200,32 @@ TEST(PromptLibrary, MissingFactsAreReportedNotDropped) {
   auto lib = Library();
   auto p = lib.RenderTask("sg", "markdown", json{{"app", {{"name", "x"}}}});
   ASSERT_FALSE(p.ok());
-  EXPECT_NE(p.error().message.find("sg/markdown"), std::string::npos) << p.error().message;
+  // The error names the template file that uses the fact: markdown has no system.txt of its own,
+  // so it is the stage's shared one, with its line.
+  EXPECT_NE(p.error().message.find("prompts/sg/system.txt:1:"), std::string::npos) << p.error().message;
+}
+
+TEST(PromptLibrary, AFormatsOwnSystemPromptWinsOverTheStagesShared) {
+  auto dir = util::MakeTempDir("ap-prompts-");
+  ASSERT_TRUE(dir.ok());
+  const std::string root = *dir + "/prompts";
+  for (const char* f : {"a", "b"}) {
+    std::filesystem::create_directories(root + "/st/" + f);
+    ASSERT_TRUE(util::WriteFileAtomic(root + "/st/" + f + "/task.txt", "task").ok());
+    ASSERT_TRUE(util::WriteFileAtomic(root + "/st/" + f + "/repair.txt", "repair").ok());
+  }
+  ASSERT_TRUE(util::WriteFileAtomic(root + "/st/system.txt", "shared").ok());
+  ASSERT_TRUE(util::WriteFileAtomic(root + "/st/b/system.txt", "own").ok());
+  auto lib = PromptLibrary::Load(root);
+  ASSERT_TRUE(lib.ok()) << lib.error().message;
+  EXPECT_EQ(lib->RenderTask("st", "a", json::object())->system, "shared");
+  EXPECT_EQ(lib->RenderTask("st", "b", json::object())->system, "own");
+  // Without the shared one, a format that lacks its own is an error naming the file.
+  std::filesystem::remove(root + "/st/system.txt");
+  auto missing = PromptLibrary::Load(root);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("st/a/system.txt"), std::string::npos) << missing.error().message;
+  util::RemoveTree(*dir);
 }
 
 TEST(PromptLibrary, UnknownFormatAndMissingFolder) {

@@ -7,6 +7,7 @@
 #include "autopilot/exec/process_runner.h"
 #include "autopilot/util/files.h"
 #include "autopilot/util/strings.h"
+#include "common/cli_runner.h"
 #include "synthetic_store.h"
 
 namespace autopilot::report {
@@ -14,31 +15,9 @@ namespace {
 
 using nlohmann::json;
 
-struct CliRun {
-  int code;
-  std::string out;
-  std::string err;
-};
+using test::CliRun;
 
-CliRun Cli(std::vector<std::string> args) {
-  exec::ProcessRequest req;
-  req.argv = {AUTOPILOT_BINARY};
-  req.argv.insert(req.argv.end(), args.begin(), args.end());
-  req.policy.timeout_s = 60;
-  req.policy.isolate_network = false;
-  req.policy.drop_privileges = false;
-  req.policy.inherit_env = true;
-  req.policy.isolate_filesystem = false;  // the tool under test is trusted: it sees the checkout
-  req.policy.memory_mb = 0;
-  req.policy.max_processes = 0;
-  req.policy.max_output_bytes = 16 << 20;
-  req.workdir = "/tmp";
-  exec::SandboxRunner runner;
-  auto r = runner.Run(req);
-  EXPECT_TRUE(r.ok());
-  if (!r.ok()) return {-1, "", ""};
-  return {r->exit_code, r->stdout_data, r->stderr_data};
-}
+CliRun Cli(std::vector<std::string> args) { return test::RunCli(args); }
 
 class ReportCli : public ::testing::Test {
  protected:

@@ -17,6 +17,7 @@
 
 #include "autopilot/store/run_store.h"
 #include "autopilot/util/files.h"
+#include "common/seed.h"
 
 namespace autopilot::sweep {
 namespace {
@@ -134,7 +135,7 @@ class SweepCliTest : public ::testing::Test {
 TEST_F(SweepCliTest, KilledThreeTimesAtRandomThenResumedEndsWithExactlyThePlannedRuns) {
   WriteSweep();
   const std::string sweep = dir_ + "/sweep.yaml";
-  const unsigned seed = static_cast<unsigned>(std::random_device{}());
+  const unsigned seed = test::TestSeed();
   std::mt19937 rng(seed);
   std::uniform_int_distribution<int> delay_ms(300, 2000);
   SCOPED_TRACE("seed " + std::to_string(seed));
@@ -212,7 +213,13 @@ TEST_F(SweepCliTest, ProgressLinesShardsAndMergeOfTheShards) {
 TEST_F(SweepCliTest, SigintFinishesRunningRunsAndSaysHowToResume) {
   WriteSweep("", 3);
   pid_t pid = Start({"sweep", dir_ + "/sweep.yaml"}, dir_ + "/out.txt", dir_ + "/err.txt");
-  std::this_thread::sleep_for(std::chrono::milliseconds(900));
+  // Interrupt once the first run has finished (its progress line), while others are running.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (Slurp(dir_ + "/out.txt").find("[1/") == std::string::npos &&
+         Slurp(dir_ + "/err.txt").find("[1/") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "no run finished within a minute";
   ::kill(pid, SIGINT);
   int code = Wait(pid);
   std::string err = Slurp(dir_ + "/err.txt");

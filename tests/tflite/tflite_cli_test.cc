@@ -6,15 +6,12 @@
 
 #include "autopilot/exec/process_runner.h"
 #include "autopilot/util/files.h"
+#include "common/cli_runner.h"
 
 namespace autopilot {
 namespace {
 
-struct CliRun {
-  int code;
-  std::string out;
-  std::string err;
-};
+using test::CliRun;
 
 class tflite_Cli : public ::testing::Test {
  protected:
@@ -25,21 +22,10 @@ class tflite_Cli : public ::testing::Test {
   }
   void TearDown() override { util::RemoveTree(dir_); }
   CliRun Cli(std::vector<std::string> args) {
-    exec::ProcessRequest req;
-    req.argv = {AUTOPILOT_BINARY};
-    req.argv.insert(req.argv.end(), args.begin(), args.end());
-    req.workdir = dir_;
-    req.policy.timeout_s = 120;
-    req.policy.isolate_network = false;
-    req.policy.drop_privileges = false;
-    req.policy.inherit_env = true;
-    req.policy.isolate_filesystem = false;  // the tool under test is trusted: it sees the checkout
-    req.policy.memory_mb = 0;
-    req.policy.max_processes = 0;
-    exec::SandboxRunner runner;
-    auto r = runner.Run(req);
-    EXPECT_TRUE(r.ok());
-    return {r->exit_code, r->stdout_data, r->stderr_data};
+    test::CliCall call;
+    call.workdir = dir_;
+    call.timeout_s = 120;
+    return test::RunCli(args, call);
   }
   nlohmann::json Json(const CliRun& r) {
     auto j = nlohmann::json::parse(r.out, nullptr, false);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <set>
 
 #include "autopilot/tflite/interpreter.h"
 #include "autopilot/tflite/model.h"
@@ -57,12 +58,22 @@ Result<std::vector<Expectation>> Expect(const std::string& model_file,
 
 }  // namespace
 
-Result<RunReport> RunSketch(const BuildResult& build, const RunOptions& o, exec::ProcessRunner* runner) {
+Result<RunReport> RunSketch(const BuildResult& build, const RunOptions& given, exec::ProcessRunner* runner) {
   int64_t start = util::MonotonicMs();
   RunReport report;
+  RunOptions o = given;
   if (o.features != "ratio") return Error{errc::kUsage, "unknown --features '" + o.features + "' (known: ratio)"};
   auto samples = LoadScenario(o.scenario_path);
   if (!samples) return samples.error();
+  if (o.classes.empty()) {
+    // No class names given: the scenario's labels in the order the built-in trainer gives the
+    // model's outputs (sorted); without labels, outputs are named class0, class1, ...
+    std::set<std::string> names;
+    for (const auto& s : *samples) {
+      if (!s.label.empty()) names.insert(s.label);
+    }
+    o.classes.assign(names.begin(), names.end());
+  }
   if (build.model_file.empty()) return Error{errc::kUsage, "no model bytes: give --model or a model header with an array"};
   auto expectations = Expect(build.model_file, *samples, o);
   if (!expectations) return expectations.error();

@@ -17,7 +17,8 @@ namespace autopilot::board {
 struct RunOptions {
   std::string scenario_path;
   std::string features = "ratio";
-  std::vector<std::string> classes = {"apple", "banana", "orange"};
+  /// Class names in output order; empty = the scenario's labels, sorted (the trainer's order).
+  std::vector<std::string> classes;
   std::vector<std::string> emojis = {"\xF0\x9F\x8D\x8E", "\xF0\x9F\x8D\x8C", "\xF0\x9F\x8D\x8A"};
   int64_t max_virtual_ms = 0;  ///< 0: the scenario's length plus setup allowance
   double wall_timeout_s = 10;

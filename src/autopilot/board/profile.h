@@ -28,7 +28,7 @@ struct Profile {
   bool operator==(const Profile&) const = default;
 };
 
-/// The board data folder: $AUTOPILOT_BOARD_DIR, else the source tree's board/.
+/// The board data folder: $AUTOPILOT_BOARD_DIR (a copy of board/ to try), else util::DataPath("board").
 std::string BoardDataDir();
 /// Names of the profiles in board/profiles/.
 std::vector<std::string> ProfileNames();

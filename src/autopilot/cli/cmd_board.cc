@@ -30,7 +30,7 @@ struct BoardOptions {
   std::string profile = "harvard_tinymlx";
   std::string scenario;
   std::string features = "ratio";
-  std::string classes = "apple,banana,orange";
+  std::string classes;  ///< "" = the scenario's labels, sorted
   int64_t max_virtual_ms = 0;
   double timeout_s = 10;
   std::string keep;
@@ -120,7 +120,7 @@ int RunCommand(const GlobalOptions& g, const BoardOptions& o) {
     board::RunOptions ro;
     ro.scenario_path = o.scenario;
     ro.features = o.features;
-    ro.classes = util::Split(o.classes, ',');
+    if (!o.classes.empty()) ro.classes = util::Split(o.classes, ',');
     ro.max_virtual_ms = o.max_virtual_ms;
     ro.wall_timeout_s = o.timeout_s;
     exec::SandboxRunner runner;
@@ -260,7 +260,8 @@ CommandRunner SetupBoard(CLI::App* sub, GlobalOptions* globals) {
   run->add_option("--scenario", opts->scenario, "CSV red,green,blue,clear,proximity[,label]")
       ->required()->check(CLI::ExistingFile);
   run->add_option("--features", opts->features, "The task's input features (ratio)");
-  run->add_option("--classes", opts->classes, "Class names in output order")->default_val("apple,banana,orange");
+  run->add_option("--classes", opts->classes,
+                  "Class names in output order (default: the scenario's labels, sorted)");
   run->add_option("--max-virtual-ms", opts->max_virtual_ms, "Virtual-time cap (default: scenario + 30 s)");
   run->add_option("--timeout", opts->timeout_s, "Wall-clock limit of the run in seconds")->default_val(10);
   run->callback([action] { *action = "run"; });

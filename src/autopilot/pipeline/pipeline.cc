@@ -33,9 +33,10 @@ bool Requested(const std::vector<std::string>& stages, const std::string& s) {
 /// Runs one LLM stage (or sub-step) through the attempt loop and adds what it did into `rep` and
 /// the run's totals; the last script or sketch is kept in `out` for people to read, whatever the
 /// verdict.
-bool RunLlmStage(const StageSpec& spec, const prompt::PromptLibrary& prompts, const std::string& format,
-                 llm::LlmBackend* backend, const Budget& budget, const Recorder& recorder, const std::string& out,
-                 StageReport* rep, PipelineResult* result) {
+bool RunLlmStage(const StageSpec& spec, const prompt::PromptLibrary& prompts,
+                 const std::string& format, llm::LlmBackend* backend, const Budget& budget,
+                 const Recorder& recorder, const std::string& out, StageReport* rep,
+                 PipelineResult* result) {
   const int64_t t0 = util::MonotonicMs();
   StageOutcome o = RunStage(spec, prompts, format, backend, budget, recorder);
   // Sub-steps (DP two_step) add up into the stage's report.
@@ -50,20 +51,24 @@ bool RunLlmStage(const StageSpec& spec, const prompt::PromptLibrary& prompts, co
   result->tokens += o.tokens;
   result->cost_usd += o.cost_usd;
   if (!o.code.empty()) {
-    const std::string ext = spec.stage == "sg" ? ".ino" : spec.lang == extract::Lang::kJson ? ".json" : ".py";
-    std::string name = spec.stage == "sg" ? "sketch/sketch.ino" : spec.stage + (ext == ".py" ? "_script" : "") + ext;
+    const std::string ext = spec.stage == "sg"                  ? ".ino"
+                            : spec.lang == extract::Lang::kJson ? ".json"
+                                                                : ".py";
+    std::string name = spec.stage == "sg" ? "sketch/sketch.ino"
+                                          : spec.stage + (ext == ".py" ? "_script" : "") + ext;
     if (!o.passed) name = spec.stage + "_last_attempt" + ext;
     if (util::WriteFileAtomic(out + "/" + name, o.code)) rep->artifacts.push_back(name);
   }
-  rep->message = o.passed ? "passed after " + std::to_string(rep->attempts) + " attempt(s)"
-                          : "stopped (" + o.stop_reason + ") after " + std::to_string(rep->attempts) +
-                                " attempt(s), last failure " + rep->code;
+  rep->message = o.passed
+                     ? "passed after " + std::to_string(rep->attempts) + " attempt(s)"
+                     : "stopped (" + o.stop_reason + ") after " + std::to_string(rep->attempts) +
+                           " attempt(s), last failure " + rep->code;
   return o.passed;
 }
 
 /// Records a stage the tool ran itself (train): one attempt with its one layer.
-Result<void> RecordToolAttempt(store::RunStore* st, int64_t run_id, const std::string& stage, const LayerResult& layer,
-                               const StageReport& rep) {
+Result<void> RecordToolAttempt(store::RunStore* st, int64_t run_id, const std::string& stage,
+                               const LayerResult& layer, const StageReport& rep) {
   return st->InTransaction([&]() -> Result<void> {
     auto id = st->BeginAttempt(run_id, stage, 1);
     if (!id) return id.error();
@@ -75,14 +80,16 @@ Result<void> RecordToolAttempt(store::RunStore* st, int64_t run_id, const std::s
     v.message = rep.message;
     v.duration_ms = layer.duration_ms;
     if (auto r = st->RecordValidation(v); !r) return r.error();
-    return st->FinishAttempt(*id, layer.passed ? "passed" : "failed", rep.code, {}, "", rep.wall_ms);
+    return st->FinishAttempt(*id, layer.passed ? "passed" : "failed", rep.code, {}, "",
+                             rep.wall_ms);
   });
 }
 
 /// Every requested LLM stage has prompts in `format` (DP's two-step mode: its plan and operation
 /// prompts).
-Result<void> CheckPrompts(const prompt::PromptLibrary& prompts, const std::vector<std::string>& stages,
-                          const std::string& format, bool two_step) {
+Result<void> CheckPrompts(const prompt::PromptLibrary& prompts,
+                          const std::vector<std::string>& stages, const std::string& format,
+                          bool two_step) {
   for (const auto& s : stages) {
     const StageDef* def = FindStage(s);
     if (!def || !def->prompt_stage) continue;
@@ -90,16 +97,61 @@ Result<void> CheckPrompts(const prompt::PromptLibrary& prompts, const std::vecto
     if (s == "dp" && two_step) needed = {"dp_plan", "dp_op"};
     for (const auto& p : needed) {
       if (!prompts.Has(p, format)) {
-        return Error{errc::kUsage, "no '" + format + "' prompts for " + (p == s ? "stage " + s : p + " (DP two_step mode)") +
-                                  " (formats: " + util::Join(prompts.Formats(p), ", ") + ")"};
+        return Error{errc::kUsage, "no '" + format + "' prompts for " +
+                                       (p == s ? "stage " + s : p + " (DP two_step mode)") +
+                                       " (formats: " + util::Join(prompts.Formats(p), ", ") + ")"};
       }
     }
   }
   return Ok();
 }
 
+/// Begins (or takes up again) the run under options.key; its id. A finished run of that key is
+/// an error (store.exists); an unfinished one is reset unless resuming (`*resuming`).
+Result<int64_t> BeginStoredRun(const config::ProjectConfig& cfg, llm::LlmBackend* backend,
+                               const PipelineOptions& options, const std::string& format,
+                               const std::string& preset, bool* resuming) {
+  std::string config_json = options.config_json;
+  if (config_json.empty()) {
+    config_json = json{{"project", cfg.source_file},
+                       {"stages", options.stages},
+                       {"format", format},
+                       {"preset", preset},
+                       {"llm", backend ? backend->Describe() : ""}}
+                      .dump();
+  }
+  auto handle = options.store->BeginRun(options.key, config_json);
+  if (!handle) return handle.error();
+  if (handle->existed) {
+    if (handle->status == "passed" || handle->status == "failed" || handle->status == "error") {
+      return Error{errc::kStoreExists, "run " + options.key.ToString() +
+                                           " is already in the store (" + handle->status + ")"};
+    }
+    if (!options.resume) {
+      if (auto r = options.store->ResetRun(handle->id); !r) return r.error();
+    }
+  }
+  *resuming = options.resume && handle->existed;
+  return handle->id;
+}
+
+/// The run's artifact folder (given, else <work_dir>/runs/<run id>), absolute and created.
+Result<std::string> MakeOutDir(const config::ProjectConfig& cfg, const std::string& given,
+                               int64_t run_id) {
+  std::string dir = given;
+  if (dir.empty())
+    dir = cfg.work_dir + "/runs/" +
+          (run_id ? std::to_string(run_id) : std::to_string(util::MonotonicMs()));
+  dir = std::filesystem::absolute(dir).lexically_normal().string();
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Error{errc::kIo, dir + ": " + ec.message()};
+  return dir;
+}
+
 std::string StopStatus(const std::string& stop_reason) {
-  if (stop_reason == "transport" || stop_reason == "harness" || stop_reason == "error") return "error";
+  if (stop_reason == "transport" || stop_reason == "harness" || stop_reason == "error")
+    return "error";
   return "failed";
 }
 
@@ -123,14 +175,16 @@ Result<void> RememberOutDir(store::RunStore* st, int64_t run_id, const std::stri
 /// Prepares an unfinished run for resumption: the stages whose proof artifact was recorded and is
 /// still in out_dir unchanged are kept (in lifecycle order, each only if the ones before it are);
 /// everything the other stages recorded is removed so that they run again from attempt 1.
-Result<std::vector<std::string>> ResumeRun(store::RunStore* st, int64_t run_id, const std::string& out_dir) {
+Result<std::vector<std::string>> ResumeRun(store::RunStore* st, int64_t run_id,
+                                           const std::string& out_dir) {
   std::vector<std::string> kept;
   bool chain_intact = true;
   for (const StageDef& def : Stages()) {
     const std::string stage = def.name;
     bool keep = false;
     if (chain_intact) {
-      auto q = st->db().Prepare("SELECT sha256 FROM artifacts WHERE run_id = ? AND attempt_id IS NULL AND name = ?");
+      auto q = st->db().Prepare(
+          "SELECT sha256 FROM artifacts WHERE run_id = ? AND attempt_id IS NULL AND name = ?");
       if (!q) return q.error();
       q->Bind(1, run_id).Bind(2, std::string(def.proof));
       auto row = q->Step();
@@ -141,7 +195,8 @@ Result<std::vector<std::string>> ResumeRun(store::RunStore* st, int64_t run_id, 
       }
     }
     // A stage that was never requested has no proof; it does not break the chain.
-    auto any = st->db().Prepare("SELECT COUNT(*) FROM attempts WHERE run_id = ? AND (stage = ? OR stage LIKE ?)");
+    auto any = st->db().Prepare(
+        "SELECT COUNT(*) FROM attempts WHERE run_id = ? AND (stage = ? OR stage LIKE ?)");
     if (!any) return any.error();
     any->Bind(1, run_id).Bind(2, stage).Bind(3, stage + ".%");
     auto arow = any->Step();
@@ -157,7 +212,8 @@ Result<std::vector<std::string>> ResumeRun(store::RunStore* st, int64_t run_id, 
     for (const StageDef& def : Stages()) {
       const std::string stage = def.name;
       if (std::find(kept.begin(), kept.end(), stage) != kept.end()) continue;
-      auto del = st->db().Prepare("DELETE FROM attempts WHERE run_id = ? AND (stage = ? OR stage LIKE ?)");
+      auto del =
+          st->db().Prepare("DELETE FROM attempts WHERE run_id = ? AND (stage = ? OR stage LIKE ?)");
       if (!del) return del.error();
       del->Bind(1, run_id).Bind(2, stage).Bind(3, stage + ".%");
       if (auto r = del->Run(); !r) return r;
@@ -165,19 +221,60 @@ Result<std::vector<std::string>> ResumeRun(store::RunStore* st, int64_t run_id, 
       for (const auto& o : def.outputs) recorded.emplace_back(o.name);
       recorded.insert(recorded.end(), def.also_recorded.begin(), def.also_recorded.end());
       for (const auto& name : recorded) {
-        auto da = st->db().Prepare("DELETE FROM artifacts WHERE run_id = ? AND attempt_id IS NULL AND name = ?");
+        auto da = st->db().Prepare(
+            "DELETE FROM artifacts WHERE run_id = ? AND attempt_id IS NULL AND name = ?");
         if (!da) return da.error();
         da->Bind(1, run_id).Bind(2, name);
         if (auto r = da->Run(); !r) return r;
       }
     }
-    auto up = st->db().Prepare("UPDATE runs SET status = 'running', code = NULL, finished_at = NULL WHERE id = ?");
+    auto up = st->db().Prepare(
+        "UPDATE runs SET status = 'running', code = NULL, finished_at = NULL WHERE id = ?");
     if (!up) return up.error();
     up->Bind(1, run_id);
     return up->Run();
   };
   if (auto r = st->InTransaction(body); !r) return r.error();
   return kept;
+}
+
+/// Fills `rep` and returns true when the stage is not run now: not requested (the reference's
+/// inputs serve), an earlier stage failed, it passed before an interruption (its outputs are
+/// taken up again), or a stop was asked for.
+bool NotRunNow(const StageDef& def, const PipelineOptions& options, bool ok,
+               const std::vector<std::string>& kept, const std::string& out, StageInputs* inputs,
+               PipelineResult* result, StageReport* rep) {
+  const std::string st = def.name;
+  if (!Requested(options.stages, st)) {
+    rep->skipped = true;
+    rep->passed = true;
+    rep->message = "not requested: inputs from the reference artifacts";
+    return true;
+  }
+  if (!ok) {
+    rep->stop_reason = "error";
+    rep->message =
+        result->interrupted ? "not run: interrupted" : "not run: an earlier stage failed";
+    return true;
+  }
+  if (std::find(kept.begin(), kept.end(), st) != kept.end()) {
+    rep->passed = true;
+    rep->resumed = true;
+    rep->stop_reason = "passed";
+    rep->message = "passed before the interruption; kept";
+    for (const StageOutput& o : def.outputs) {
+      if (o.feeds) inputs->*o.feeds = out + "/" + o.name;
+    }
+    return true;
+  }
+  if (options.stop && options.stop->load()) {
+    rep->stop_reason = "interrupted";
+    rep->code = "harness.interrupted";
+    rep->message = "not run: interrupted";
+    result->interrupted = true;
+    return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -195,10 +292,13 @@ Result<std::vector<std::string>> ParseStages(const std::string& list) {
     if (s.empty()) continue;
     bool known = false;
     known = FindStage(s) != nullptr;
-    if (!known) return Error{errc::kUsage, "unknown stage '" + s + "' (stages: " + util::Join(StageNames(), ", ") + ")"};
+    if (!known)
+      return Error{errc::kUsage,
+                   "unknown stage '" + s + "' (stages: " + util::Join(StageNames(), ", ") + ")"};
     wanted.push_back(s);
   }
-  if (wanted.empty()) return Error{errc::kUsage, "no stages given (stages: " + util::Join(StageNames(), ", ") + ")"};
+  if (wanted.empty())
+    return Error{errc::kUsage, "no stages given (stages: " + util::Join(StageNames(), ", ") + ")"};
   std::vector<std::string> ordered;
   for (const StageDef& def : Stages()) {
     if (Requested(wanted, def.name)) ordered.emplace_back(def.name);
@@ -215,36 +315,22 @@ Result<PipelineResult> RunPipeline(const config::ProjectConfig& cfg, llm::LlmBac
   if (!sampling) return sampling.error();
   auto prompts = prompt::PromptLibrary::LoadDefault();
   if (!prompts) return Error{errc::kEnv, prompts.error().message};
-  if (auto r = CheckPrompts(*prompts, options.stages, format, cfg.dp_mode == "two_step"); !r) return r.error();
-  bool needs_llm = std::any_of(options.stages.begin(), options.stages.end(), [](const std::string& s) {
-    const StageDef* def = FindStage(s);
-    return def && def->prompt_stage;
-  });
-  if (needs_llm && backend == nullptr) return Error{errc::kUsage, "an LLM is needed for stages other than train"};
+  if (auto r = CheckPrompts(*prompts, options.stages, format, cfg.dp_mode == "two_step"); !r)
+    return r.error();
+  bool needs_llm =
+      std::any_of(options.stages.begin(), options.stages.end(), [](const std::string& s) {
+        const StageDef* def = FindStage(s);
+        return def && def->prompt_stage;
+      });
+  if (needs_llm && backend == nullptr)
+    return Error{errc::kUsage, "an LLM is needed for stages other than train"};
 
   PipelineResult result;
   bool resuming = false;
-  // The run in the store.
   if (options.store) {
-    std::string config_json = options.config_json;
-    if (config_json.empty()) {
-      config_json = json{{"project", cfg.source_file}, {"stages", options.stages}, {"format", format},
-                         {"preset", preset}, {"llm", backend ? backend->Describe() : ""}}
-                        .dump();
-    }
-    auto handle = options.store->BeginRun(options.key, config_json);
-    if (!handle) return handle.error();
-    if (handle->existed) {
-      if (handle->status == "passed" || handle->status == "failed" || handle->status == "error") {
-        return Error{errc::kStoreExists, "run " + options.key.ToString() + " is already in the store (" +
-                                         handle->status + ")"};
-      }
-      if (!options.resume) {
-        if (auto r = options.store->ResetRun(handle->id); !r) return r.error();
-      }
-    }
-    result.run_id = handle->id;
-    resuming = options.resume && handle->existed;
+    auto begun = BeginStoredRun(cfg, backend, options, format, preset, &resuming);
+    if (!begun) return begun.error();
+    result.run_id = *begun;
   }
   auto say = [&](const std::string& line) {
     if (options.progress) options.progress(line);
@@ -257,7 +343,8 @@ Result<PipelineResult> RunPipeline(const config::ProjectConfig& cfg, llm::LlmBac
     say("store: cannot record (" + r.error().code + "): " + r.error().message);
   };
   auto finish = [&](const std::string& status, const std::string& code) {
-    if (options.store && result.run_id) note_store(options.store->FinishRun(result.run_id, status, code));
+    if (options.store && result.run_id)
+      note_store(options.store->FinishRun(result.run_id, status, code));
   };
 
   auto ref = stage::EnsureReference(cfg);
@@ -266,20 +353,14 @@ Result<PipelineResult> RunPipeline(const config::ProjectConfig& cfg, llm::LlmBac
     finish("interrupted", "env.misconfigured");
     return ref.error();
   }
-  result.out_dir = options.out_dir;
-  if (result.out_dir.empty()) {
-    result.out_dir = cfg.work_dir + "/runs/" +
-                     (result.run_id ? std::to_string(result.run_id) : std::to_string(util::MonotonicMs()));
-  }
-  result.out_dir = std::filesystem::absolute(result.out_dir).lexically_normal().string();
-  std::error_code ec;
-  std::filesystem::create_directories(result.out_dir, ec);
-  if (ec) {
+  auto out_dir = MakeOutDir(cfg, options.out_dir, result.run_id);
+  if (!out_dir) {
     finish("interrupted", "env.misconfigured");
-    return Error{errc::kIo, result.out_dir + ": " + ec.message()};
+    return out_dir.error();
   }
-
-  if (options.store && result.run_id) note_store(RememberOutDir(options.store, result.run_id, result.out_dir));
+  result.out_dir = *out_dir;
+  if (options.store && result.run_id)
+    note_store(RememberOutDir(options.store, result.run_id, result.out_dir));
   std::vector<std::string> kept;  // stages that passed before an interruption, artifacts intact
   if (resuming) {
     auto k = ResumeRun(options.store, result.run_id, result.out_dir);
@@ -311,10 +392,14 @@ Result<PipelineResult> RunPipeline(const config::ProjectConfig& cfg, llm::LlmBac
     Budget b;
     b.max_attempts = static_cast<int>(attempts);
     b.stop = options.stop;
-    if (cfg.budgets.max_tokens > 0) b.max_tokens = std::max<int64_t>(1, cfg.budgets.max_tokens - result.tokens);
-    if (cfg.budgets.max_cost_usd > 0) b.max_cost_usd = std::max(1e-9, cfg.budgets.max_cost_usd - result.cost_usd);
+    if (cfg.budgets.max_tokens > 0)
+      b.max_tokens = std::max<int64_t>(1, cfg.budgets.max_tokens - result.tokens);
+    if (cfg.budgets.max_cost_usd > 0)
+      b.max_cost_usd = std::max(1e-9, cfg.budgets.max_cost_usd - result.cost_usd);
     if (cfg.budgets.max_time_s > 0) {
-      b.max_time_s = std::max(0.001, cfg.budgets.max_time_s - static_cast<double>(util::MonotonicMs() - run_t0) / 1000.0);
+      b.max_time_s =
+          std::max(0.001, cfg.budgets.max_time_s -
+                              static_cast<double>(util::MonotonicMs() - run_t0) / 1000.0);
     }
     return b;
   };
@@ -324,15 +409,19 @@ Result<PipelineResult> RunPipeline(const config::ProjectConfig& cfg, llm::LlmBac
   bool published = false;
   StageRun ctx{cfg, *ref, *sampling, runner, out, inputs, nullptr, nullptr, nullptr, nullptr, say};
   ctx.run_llm = [&](const StageSpec& spec, int64_t attempts, StageReport* rep) {
-    return RunLlmStage(spec, *prompts, format, backend, budget_for(attempts), recorder, out, rep, &result);
+    return RunLlmStage(spec, *prompts, format, backend, budget_for(attempts), recorder, out, rep,
+                       &result);
   };
   ctx.record_file = [&](const std::string& kind, const std::string& name) {
     if (!options.store || !result.run_id) return;
     auto content = util::ReadFile(out + "/" + name);
-    if (content) note_store(options.store->RecordArtifact(result.run_id, std::nullopt, kind, name, *content));
+    if (content)
+      note_store(options.store->RecordArtifact(result.run_id, std::nullopt, kind, name, *content));
   };
-  ctx.record_tool_attempt = [&](const std::string& stage, const LayerResult& layer, const StageReport& rep) {
-    if (options.store && result.run_id) note_store(RecordToolAttempt(options.store, result.run_id, stage, layer, rep));
+  ctx.record_tool_attempt = [&](const std::string& stage, const LayerResult& layer,
+                                const StageReport& rep) {
+    if (options.store && result.run_id)
+      note_store(RecordToolAttempt(options.store, result.run_id, stage, layer, rep));
   };
   ctx.publish = [&](StageReport* rep) {
     published = true;
@@ -349,37 +438,9 @@ Result<PipelineResult> RunPipeline(const config::ProjectConfig& cfg, llm::LlmBac
     StageReport rep;
     rep.stage = def.name;
     const std::string st = def.name;
-    if (!Requested(options.stages, st)) {
-      rep.skipped = true;
-      rep.passed = true;
-      rep.message = "not requested: inputs from the reference artifacts";
-      result.stages.push_back(rep);
-      continue;
-    }
-    if (!ok) {
-      rep.stop_reason = "error";
-      rep.message = result.interrupted ? "not run: interrupted" : "not run: an earlier stage failed";
-      result.stages.push_back(rep);
-      continue;
-    }
-    if (std::find(kept.begin(), kept.end(), st) != kept.end()) {
-      rep.passed = true;
-      rep.resumed = true;
-      rep.stop_reason = "passed";
-      rep.message = "passed before the interruption; kept";
-      for (const StageOutput& o : def.outputs) {
-        if (o.feeds) inputs.*o.feeds = out + "/" + o.name;
-      }
-      say(st + ": " + rep.message);
-      result.stages.push_back(rep);
-      continue;
-    }
-    if (options.stop && options.stop->load()) {
-      rep.stop_reason = "interrupted";
-      rep.code = "harness.interrupted";
-      rep.message = "not run: interrupted";
-      ok = false;
-      result.interrupted = true;
+    if (NotRunNow(def, options, ok, kept, out, &inputs, &result, &rep)) {
+      if (rep.resumed) say(st + ": " + rep.message);
+      if (rep.stop_reason == "interrupted") ok = false;
       result.stages.push_back(rep);
       continue;
     }

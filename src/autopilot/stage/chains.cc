@@ -228,8 +228,13 @@ std::vector<LayerResult> McChain(const config::ProjectConfig& cfg, const McInput
     if (auto r = Stage(from, s.dir() + "/" + name); !r) return {Fail("run", "harness.bug", r.error().message)};
   }
   // The portable profile's helper module, importable from the script's folder.
-  std::string helper = prompt::DataDir() + "/python/autopilot_tflite.py";
-  if (util::PathExists(helper)) (void)Stage(helper, s.dir() + "/autopilot_tflite.py");
+  std::string helper = util::DataPath("python/autopilot_tflite.py");
+  if (util::PathExists(helper)) {
+    // Without it a correct script would fail to import: the harness's failure, not the model's.
+    if (auto r = Stage(helper, s.dir() + "/autopilot_tflite.py"); !r) {
+      return {Fail("run", "harness.bug", r.error().message)};
+    }
+  }
   if (auto r = util::WriteFileAtomic(s.dir() + "/script.py", code); !r) {
     return {Fail("run", "harness.bug", r.error().message)};
   }

@@ -136,12 +136,20 @@ Result<ReferenceArtifacts> BuildReference(const config::ProjectConfig& p, const 
   return a;
 }
 
+namespace {
+constexpr int kReferenceFormat = 2;
+}  // namespace
+
 Result<ReferenceArtifacts> EnsureReference(const config::ProjectConfig& cfg) {
   auto raw = util::ReadFile(cfg.dataset.raw_csv);
   if (!raw) return Error{errc::kConfig, "dataset.raw_csv: " + raw.error().message};
   const auto& d = cfg.dataset;
   const auto& m = cfg.model;
   std::ostringstream key;
+  // Keyed on what made them too: the tool's version and the artifacts' format (bump
+  // kReferenceFormat when the trainer, quantizer, split or file layout changes), so a newer tool
+  // never takes up artifacts an older one wrote.
+  key << "autopilot " << AUTOPILOT_VERSION << " reference format " << kReferenceFormat << '|';
   key << util::Sha256Hex(*raw) << '|' << d.label << '|' << util::Join(d.classes, ",") << '|' << d.feature_kind
       << '|' << util::Join(d.feature_columns, ",") << '|' << util::Join(d.feature_names, ",") << '|'
       << d.min_clear << '|' << d.max_proximity << '|' << d.drop_duplicates << '|' << d.test_fraction << '|'

@@ -79,9 +79,12 @@ class Merger {
     att->Bind(1, path);
     if (auto r = att->Run(); !r) return Error{errc::kStore, path + ": cannot open: " + r.error().message};
     auto result = out_->InTransaction([&] { return Copy(label); });
-    (void)db_.Exec("DROP TABLE IF EXISTS temp.take; DROP TABLE IF EXISTS temp.rmap; DROP TABLE IF EXISTS temp.amap");
-    (void)db_.Exec("DETACH DATABASE src");
-    return result;
+    auto dropped =
+        db_.Exec("DROP TABLE IF EXISTS temp.take; DROP TABLE IF EXISTS temp.rmap; DROP TABLE IF EXISTS temp.amap");
+    auto detached = db_.Exec("DETACH DATABASE src");
+    if (!result) return result;  // the copy's error says more than a cleanup's
+    if (!dropped) return dropped;
+    return detached;  // still attached, the next input could not be attached as src
   }
 
  private:

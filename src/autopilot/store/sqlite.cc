@@ -1,5 +1,7 @@
 #include "autopilot/store/sqlite.h"
 
+#include <cstdint>
+#include <string>
 #include <utility>
 
 namespace autopilot::store {
@@ -12,13 +14,16 @@ Error SqlError(sqlite3* db, const std::string& what) {
 }  // namespace
 
 Statement::Statement(Statement&& o) noexcept
-    : db_(std::exchange(o.db_, nullptr)), stmt_(std::exchange(o.stmt_, nullptr)) {}
+    : db_(std::exchange(o.db_, nullptr)),
+      stmt_(std::exchange(o.stmt_, nullptr)),
+      bind_error_(std::move(o.bind_error_)) {}
 
 Statement& Statement::operator=(Statement&& o) noexcept {
   if (this != &o) {
     if (stmt_) sqlite3_finalize(stmt_);
     db_ = std::exchange(o.db_, nullptr);
     stmt_ = std::exchange(o.stmt_, nullptr);
+    bind_error_ = std::move(o.bind_error_);
   }
   return *this;
 }
@@ -28,31 +33,36 @@ Statement::~Statement() {
 }
 
 Statement& Statement::Bind(int index, int64_t value) {
-  sqlite3_bind_int64(stmt_, index, value);
-  return *this;
+  return Bound(sqlite3_bind_int64(stmt_, index, value), index);
 }
 
 Statement& Statement::Bind(int index, double value) {
-  sqlite3_bind_double(stmt_, index, value);
-  return *this;
+  return Bound(sqlite3_bind_double(stmt_, index, value), index);
 }
 
 Statement& Statement::Bind(int index, std::string_view text) {
-  sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-  return *this;
+  if (text.size() > static_cast<size_t>(INT32_MAX)) return Bound(SQLITE_TOOBIG, index);
+  return Bound(sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT), index);
 }
 
 Statement& Statement::BindBlob(int index, std::string_view bytes) {
-  sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
-  return *this;
+  if (bytes.size() > static_cast<size_t>(INT32_MAX)) return Bound(SQLITE_TOOBIG, index);
+  return Bound(sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT), index);
 }
 
 Statement& Statement::BindNull(int index) {
-  sqlite3_bind_null(stmt_, index);
+  return Bound(sqlite3_bind_null(stmt_, index), index);
+}
+
+Statement& Statement::Bound(int rc, int index) {
+  if (rc != SQLITE_OK && bind_error_.empty()) {
+    bind_error_ = "cannot bind parameter " + std::to_string(index) + ": " + sqlite3_errstr(rc);
+  }
   return *this;
 }
 
 Result<bool> Statement::Step() {
+  if (!bind_error_.empty()) return Error{errc::kStore, bind_error_};
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
@@ -156,6 +166,8 @@ Transaction::Transaction(Database* db)
       begun_(nested_ ? db->Exec("SAVEPOINT " + savepoint_) : db->Exec("BEGIN IMMEDIATE")) {}
 
 Transaction::~Transaction() {
+  // A destructor cannot report: when the rollback itself fails, SQLite rolls the transaction back
+  // when the connection closes, and the caller has the error that ended the body already.
   if (!begun_ || done_) return;
   if (nested_) {
     (void)db_->Exec("ROLLBACK TO " + savepoint_ + "; RELEASE " + savepoint_);

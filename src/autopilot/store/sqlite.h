@@ -12,7 +12,9 @@
 
 namespace autopilot::store {
 
-/// A prepared statement. Bind with 1-based indexes; Step until it returns false.
+/// A prepared statement. Bind with 1-based indexes; Step until it returns false. A bind that
+/// fails (an index out of range, a value too large) is remembered and returned by the next Step
+/// or Run, which then do not execute the statement.
 class Statement {
  public:
   Statement() = default;
@@ -36,7 +38,7 @@ class Statement {
     return v ? Bind(index, *v) : BindNull(index);
   }
 
-  /// true: a row is ready; false: done. Errors come back as Error.
+  /// true: a row is ready; false: done. Errors (a failed bind first) come back as Error.
   Result<bool> Step();
   /// Runs to completion (for INSERT/UPDATE/DELETE).
   Result<void> Run();
@@ -47,8 +49,12 @@ class Statement {
   bool ColumnIsNull(int col) const;
 
  private:
+  /// Keeps the first failing bind's message.
+  Statement& Bound(int rc, int index);
+
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
+  std::string bind_error_;
 };
 
 /// An open database connection.
