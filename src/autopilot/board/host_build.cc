@@ -189,14 +189,7 @@ std::string SdkCacheKey(const Profile& profile, const std::string& compiler_iden
   // The objects and the precompiled header are only valid for the compiler that made them,
   // which is the sketch compiler, not the one that built this tool.
   h.Update(compiler_identity);
-  auto digest = h.Finish();
-  static const char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (size_t i = 0; i < 8; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 15];
-  }
-  return hex;
+  return util::DigestHex(h.Finish(), 8);
 }
 
 Result<std::string> SketchCompilerIdentity(exec::ProcessRunner* runner) {

@@ -202,13 +202,7 @@ Result<std::string> ResolveLibrary(const std::string& sdk_dir, const std::string
     h.Update(std::string(1, '\0'));
     h.Update(util::Sha256Hex(*text));
   }
-  auto digest = h.Finish();
-  static const char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (size_t i = 0; i < 8; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 15];
-  }
+  std::string hex = util::DigestHex(h.Finish(), 8);
   std::string name = fs::path(library_dir).lexically_normal().filename().string();
   std::string root = cache_root + "/libraries";
   std::string dir = root + "/" + name + "-" + hex;

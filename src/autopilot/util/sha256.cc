@@ -101,15 +101,17 @@ std::array<uint8_t, 32> Sha256::Finish() {
 std::string Sha256Hex(std::string_view data) {
   Sha256 h;
   h.Update(data);
-  auto d = h.Finish();
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  out.reserve(64);
-  for (uint8_t b : d) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
+  return DigestHex(h.Finish());
+}
+
+std::string DigestHex(const std::array<uint8_t, 32>& digest, size_t bytes) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (size_t i = 0; i < bytes && i < digest.size(); ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 15];
   }
-  return out;
+  return hex;
 }
 
 }  // namespace autopilot::util

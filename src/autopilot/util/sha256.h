@@ -23,6 +23,9 @@ class Sha256 {
   uint64_t total_ = 0;
 };
 
+/// Lower-case hex of the first `bytes` bytes of a digest (16 hex digits for 8 bytes).
+std::string DigestHex(const std::array<uint8_t, 32>& digest, size_t bytes = 32);
+
 /// Lower-case hex digest of `data`.
 std::string Sha256Hex(std::string_view data);
 
