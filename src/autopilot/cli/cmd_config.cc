@@ -45,6 +45,13 @@ nlohmann::ordered_json ToJson(const config::ProjectConfig& c) {
                   {"accuracy_tolerance", m.accuracy_tolerance}, {"header_symbol", m.header_symbol}};
   out["budgets"] = {{"attempts", {{"dp", b.attempts_dp}, {"mc", b.attempts_mc}, {"sg", b.attempts_sg}}},
                     {"max_tokens", b.max_tokens}, {"max_cost_usd", b.max_cost_usd}, {"max_time_s", b.max_time_s}};
+  if (c.edge.present) {
+    const auto& e = c.edge;
+    auto file = [](const config::EdgeFile& f) { return nlohmann::ordered_json{{"file", f.file}, {"as", f.as}}; };
+    out["edge"] = {{"device", e.device},       {"stage", e.Stage()},         {"model", file(e.model)},
+                   {"labels", file(e.labels)}, {"input", file(e.input)},     {"output", file(e.output)},
+                   {"threshold", e.threshold}, {"validation_frames", e.validation_frames}};
+  }
   return out;
 }
 

@@ -32,6 +32,77 @@ void ReadSandbox(MapReader r, SandboxSettings* s) {
   r.Finish();
 }
 
+bool HasDotDot(const std::string& path) {
+  for (const auto& part : util::Split(path, '/')) {
+    if (part == "..") return true;
+  }
+  return false;
+}
+
+/// `key: PATH` or `key: {file: LOCAL, as: PATH_THE_SCRIPT_USES}`. Inputs (`must_exist`) must be
+/// files here; every `as` must be a path the sandbox can show: not inside the read-only system
+/// view, and a relative one must stay in the script's folder.
+void ReadEdgeFile(MapReader& edge, const std::string& key, bool must_exist, const std::string& base_dir,
+                  IssueList* issues, EdgeFile* out) {
+  YAML::Node v = edge.Raw(key);
+  const std::string where = edge.KeyPath(key);
+  if (!v.IsDefined() || v.IsNull()) {
+    issues->Add(edge.mark(), where, "is required in the edge section");
+    return;
+  }
+  std::string file, as;
+  if (v.IsScalar()) {
+    file = v.Scalar();
+    as = file;
+  } else if (v.IsMap()) {
+    MapReader m(v, where, issues);
+    m.Get("file", &file, /*required=*/true);
+    m.Get("as", &as, /*required=*/true);
+    m.Finish();
+    if (file.empty() || as.empty()) return;
+  } else {
+    issues->Add(v.Mark(), where, "expected a path or {file: LOCAL, as: PATH_THE_SCRIPT_USES}");
+    return;
+  }
+  if (file.empty()) {
+    issues->Add(v.Mark(), where, "the path is empty");
+    return;
+  }
+  out->file = Anchor(base_dir, file);
+  out->as = as;
+  if (must_exist && !std::filesystem::is_regular_file(out->file)) {
+    issues->Add(v.Mark(), where, "no such file: " + out->file);
+  }
+  if (as[0] == '/') {
+    for (const char* sys : {"/usr", "/bin", "/sbin", "/lib", "/etc", "/dev", "/proc", "/sys"}) {
+      const std::string d = sys;
+      if (as == d || util::StartsWith(as, d + "/")) {
+        issues->Add(v.Mark(), where, "'" + as + "' is inside the read-only system view (" + d +
+                                         "); the script cannot be shown a file there");
+        return;
+      }
+    }
+    if (as == "/" || HasDotDot(as)) issues->Add(v.Mark(), where, "'" + as + "' must be a plain absolute path");
+  } else if (HasDotDot(as)) {
+    issues->Add(v.Mark(), where, "'" + as + "' leaves the script's folder; use an absolute path");
+  }
+}
+
+void ReadEdge(MapReader edge, const std::string& base_dir, IssueList* issues, EdgeSettings* e) {
+  if (!edge.present()) return;
+  e->present = true;
+  edge.GetEnum("device", &e->device, {"raspberry_pi_4b", "coral_dev_board"}, /*required=*/true);
+  ReadEdgeFile(edge, "model", true, base_dir, issues, &e->model);
+  ReadEdgeFile(edge, "labels", true, base_dir, issues, &e->labels);
+  ReadEdgeFile(edge, "input", true, base_dir, issues, &e->input);
+  ReadEdgeFile(edge, "output", false, base_dir, issues, &e->output);
+  edge.Get("threshold", &e->threshold);
+  edge.CheckRange("threshold", e->threshold, 0.0, 1.0);
+  edge.Get("validation_frames", &e->validation_frames);
+  edge.CheckRange("validation_frames", static_cast<double>(e->validation_frames), 0, 1000000);
+  edge.Finish();
+}
+
 Result<ProjectConfig> FromNode(const YAML::Node& root, IssueList* issues,
                                const std::string& file_label, const std::string& base_dir) {
   ProjectConfig cfg = DefaultProjectConfig(base_dir);
@@ -167,12 +238,19 @@ Result<ProjectConfig> FromNode(const YAML::Node& root, IssueList* issues,
   budgets.Get("max_time_s", &b.max_time_s);
   budgets.CheckRange("max_cost_usd", b.max_cost_usd, 0, 1e6);
   budgets.Finish();
+  ReadEdge(top.Child("edge"), base_dir, issues, &cfg.edge);
   top.Finish();
   if (!issues->empty()) return issues->ToError();
   return cfg;
 }
 
 }  // namespace
+
+std::string EdgeSettings::Stage() const {
+  if (device == "raspberry_pi_4b") return "psg";
+  if (device == "coral_dev_board") return "tpusg";
+  return "";
+}
 
 exec::SandboxPolicy SandboxSettings::ToPolicy() const {
   exec::SandboxPolicy p;

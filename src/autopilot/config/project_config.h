@@ -86,6 +86,25 @@ struct BudgetSettings {
   double max_time_s = 0;      ///< 0 = unlimited
 };
 
+/// A file an edge script uses: where it is on this machine, and the path the script's prompt names
+/// (the sandbox shows `file` there, read-only for inputs; `output` is collected from there).
+struct EdgeFile {
+  std::string file;  ///< on this machine; anchored at the project file's folder
+  std::string as;    ///< the path the script uses: relative to its folder, or absolute
+};
+
+/// The Linux-device stages (psg on a Raspberry Pi 4B, tpusg on a Coral Dev Board): the detector,
+/// its labels, the input video and where the annotated output video goes.
+struct EdgeSettings {
+  bool present = false;  ///< the project file has an `edge:` section
+  std::string device;    ///< raspberry_pi_4b | coral_dev_board
+  EdgeFile model, labels, input, output;
+  double threshold = 0.5;         ///< detection score threshold the script is told to use
+  int64_t validation_frames = 24; ///< frames of the input the script gets when validated (0 = all)
+  /// psg for the Raspberry Pi, tpusg for the Coral; "" without a device.
+  std::string Stage() const;
+};
+
 /// Everything read from autopilot.yaml, with defaults for what it leaves out.
 struct ProjectConfig {
   int64_t version = 1;
@@ -105,6 +124,7 @@ struct ProjectConfig {
   BoardSettings board;
   ModelSettings model;
   BudgetSettings budgets;
+  EdgeSettings edge;
 };
 
 inline constexpr int64_t kConfigVersion = 1;
