@@ -34,6 +34,8 @@ struct OpState {
   int pad_h = 0, pad_w = 0;      // CONV / POOL
   std::vector<int32_t> pads;     // PAD: before/after per dimension
   std::vector<int32_t> axes;     // MEAN
+  std::vector<float> in_scales;  // CONCATENATION (uint8): per input, 0 = same as the output
+  std::vector<int32_t> in_zps;
   int32_t mean_bias = 0;
 };
 
@@ -912,6 +914,38 @@ Result<Eval> PreparePad(PrepareContext& c) {
   return ByType(c.t, EvalPad<float>, EvalPad<int8_t>, EvalPad<uint8_t>);
 }
 
+/// uint8 CONCATENATION whose inputs are quantized unlike the output: each such input is requantized
+/// as TFLite's ConcatenationWithScaling does it, in float: round(q * s + b) + zp_out, with
+/// s = scale_in / scale_out and b = -zp_in * s, clamped to [0, 255].
+void EvalConcatScaled(Graph& g, const OpState& s) {
+  const Tensor& to = g.T(s.op->outputs[0]);
+  const int axis = s.op->options.axis < 0 ? s.op->options.axis + static_cast<int>(to.shape.size())
+                                          : s.op->options.axis;
+  int64_t outer = 1;
+  for (int d = 0; d < axis; ++d) outer *= to.shape[static_cast<size_t>(d)];
+  int64_t inner = 1;
+  for (size_t d = static_cast<size_t>(axis) + 1; d < to.shape.size(); ++d) inner *= to.shape[d];
+  uint8_t* out = g.D<uint8_t>(s.op->outputs[0]);
+  for (int64_t o = 0; o < outer; ++o) {
+    for (size_t k = 0; k < s.op->inputs.size(); ++k) {
+      const int32_t idx = s.op->inputs[k];
+      const int64_t chunk = g.T(idx).shape[static_cast<size_t>(axis)] * inner;
+      const uint8_t* in = g.D<uint8_t>(idx) + o * chunk;
+      if (s.in_scales[k] == 0.0f) {
+        std::copy(in, in + chunk, out);
+      } else {
+        const float scale = s.in_scales[k];
+        const float bias = -static_cast<float>(s.in_zps[k]) * scale;
+        for (int64_t i = 0; i < chunk; ++i) {
+          const int32_t v = static_cast<int32_t>(std::round(static_cast<float>(in[i]) * scale + bias)) + s.out_offset;
+          out[i] = static_cast<uint8_t>(std::clamp(v, 0, 255));
+        }
+      }
+      out += chunk;
+    }
+  }
+}
+
 Result<Eval> PrepareConcatenation(PrepareContext& c) {
   if (auto r = c.SameType(); !r) return r.error();
   const int rank = static_cast<int>(c.out.shape.size());
@@ -930,12 +964,22 @@ Result<Eval> PrepareConcatenation(PrepareContext& c) {
       }
     }
     total += x.shape[static_cast<size_t>(axis)];
-    if (c.q && !c.SameQuant(x, c.out)) {
-      return c.Fail("ml.dtype_mismatch", "quantized inputs must share the output's quantization");
+    const bool same = !c.q || c.SameQuant(x, c.out);
+    // As in TFLite: uint8 inputs are requantized to the output's parameters; int8 ones must
+    // share them (TFLite's int8 kernel refuses rescaling).
+    if (!same && c.t != DType::kUInt8) {
+      return c.Fail("ml.dtype_mismatch", "quantized int8 inputs must share the output's quantization");
     }
+    c.s.in_scales.push_back(same ? 0.0f : Scale(x) * (1.0f / Scale(c.out)));
+    c.s.in_zps.push_back(same ? 0 : Zp(x));
   }
   if (total != c.out.shape[static_cast<size_t>(axis)]) {
     return c.Fail("ml.shape_mismatch", "output size along the axis");
+  }
+  const bool rescale = std::any_of(c.s.in_scales.begin(), c.s.in_scales.end(), [](float v) { return v != 0.0f; });
+  if (rescale) {
+    c.s.out_offset = Zp(c.out);
+    return Eval{EvalConcatScaled};
   }
   return ByType(c.t, EvalConcat<float>, EvalConcat<int8_t>, EvalConcat<uint8_t>);
 }
