@@ -8,9 +8,11 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <set>
 #include <type_traits>
 
+#include "autopilot/tflite/detection_postprocess.h"
 #include "autopilot/tflite/model_validate.h"
 #include "autopilot/tflite/quant_math.h"
 
@@ -34,6 +36,7 @@ struct OpState {
   int pad_h = 0, pad_w = 0;      // CONV / POOL
   std::vector<int32_t> pads;     // PAD: before/after per dimension
   std::vector<int32_t> axes;     // MEAN
+  std::shared_ptr<const DetectionOptions> detect;  // TFLite_Detection_PostProcess
   std::vector<float> in_scales;  // CONCATENATION (uint8): per input, 0 = same as the output
   std::vector<int32_t> in_zps;
   int32_t mean_bias = 0;
@@ -1028,6 +1031,99 @@ Result<Eval> PrepareMean(PrepareContext& c) {
 /// One builtin operator the interpreter runs: its Prepare (which checks the operator, fills
 /// the OpState and picks the Eval for the tensor types) and the TFLM resolver method that
 /// registers the same operator on a board.
+// ---- TFLite_Detection_PostProcess (custom) ---------------------------------------------------
+
+/// A float or uint8 tensor as floats (uint8: scale × (q − zero point), as TFLite dequantizes).
+std::vector<float> AsFloats(Graph& g, int32_t idx) {
+  const Tensor& t = g.T(idx);
+  const size_t n = static_cast<size_t>(g.N(idx));
+  std::vector<float> out(n);
+  if (t.type == DType::kFloat32) {
+    std::memcpy(out.data(), g.D<float>(idx), n * sizeof(float));
+  } else {
+    const uint8_t* q = g.D<uint8_t>(idx);
+    const float scale = Scale(t);
+    const float zp = static_cast<float>(Zp(t));
+    for (size_t i = 0; i < n; ++i) out[i] = scale * (static_cast<float>(q[i]) - zp);
+  }
+  return out;
+}
+
+void EvalDetection(Graph& g, const OpState& s) {
+  const Operator& op = *s.op;
+  const Tensor& enc = g.T(op.inputs[0]);
+  const Tensor& cls = g.T(op.inputs[1]);
+  const std::vector<float> boxes = AsFloats(g, op.inputs[0]);
+  const std::vector<float> scores = AsFloats(g, op.inputs[1]);
+  const std::vector<float> anchors = AsFloats(g, op.inputs[2]);
+  DetectionInputs in;
+  in.box_encodings = boxes.data();
+  in.box_code = enc.shape[2];
+  in.class_scores = scores.data();
+  in.num_classes_with_background = cls.shape[2];
+  in.anchors = anchors.data();
+  in.num_anchors = enc.shape[1];
+  RunDetectionPostProcess(*s.detect, in, g.D<float>(op.outputs[0]), g.D<float>(op.outputs[1]),
+                          g.D<float>(op.outputs[2]), g.D<float>(op.outputs[3]));
+}
+
+Result<Eval> PrepareDetection(PrepareContext& c) {
+  if (c.op.inputs.size() != 3 || c.op.outputs.size() != 4) {
+    return c.Fail("ml.shape_mismatch", "needs 3 inputs (box encodings, class predictions, anchors) and 4 outputs");
+  }
+  for (size_t i = 0; i < 3; ++i) {
+    if (!c.Has(i)) return c.Fail("ml.shape_mismatch", "missing input " + std::to_string(i));
+    const DType t = c.Input(i).type;
+    if (t != DType::kFloat32 && t != DType::kUInt8) {
+      return c.Fail("ml.dtype_mismatch", "inputs must be float32 or uint8 (TFLite's kernel), input " +
+                                             std::to_string(i) + " is " + DTypeName(t));
+    }
+  }
+  const Tensor& enc = c.Input(0);
+  const Tensor& cls = c.Input(1);
+  const Tensor& anc = c.Input(2);
+  auto opts = ParseDetectionOptions(c.op.custom_options);
+  if (!opts) return c.Fail(opts.error().code, opts.error().message);
+  if (enc.shape.size() != 3 || enc.shape[0] != 1 || enc.shape[2] < 4) {
+    return c.Fail("ml.shape_mismatch", "box encodings must be [1, anchors, >= 4]");
+  }
+  const int32_t anchors = enc.shape[1];
+  if (cls.shape.size() != 3 || cls.shape[0] != 1 || cls.shape[1] != anchors) {
+    return c.Fail("ml.shape_mismatch", "class predictions must be [1, anchors, classes]");
+  }
+  const int32_t offset = cls.shape[2] - opts->num_classes;
+  if (offset != 0 && offset != 1) {
+    return c.Fail("ml.shape_mismatch", "class predictions have " + std::to_string(cls.shape[2]) +
+                                           " columns for num_classes " + std::to_string(opts->num_classes) +
+                                           " (one more is the background column)");
+  }
+  if (anc.shape.size() != 2 || anc.shape[0] != anchors || anc.shape[1] != 4) {
+    return c.Fail("ml.shape_mismatch", "anchors must be [anchors, 4]");
+  }
+  for (int32_t o : c.op.outputs) {
+    if (c.g.T(o).type != DType::kFloat32) return c.Fail("ml.dtype_mismatch", "outputs must be float32");
+  }
+  c.s.detect = std::make_shared<const DetectionOptions>(*opts);
+  return Eval{EvalDetection};
+}
+
+/// The output shapes TFLite's kernel gives the operator at allocation (the real SSD models
+/// declare them as [], to be resized): boxes [1, N, 4], classes and scores [1, N], count [1].
+Result<void> ResizeDetectionOutputs(SubGraph* sg, const Operator& op) {
+  auto opts = ParseDetectionOptions(op.custom_options);
+  if (!opts) return opts.error();
+  if (op.outputs.size() != 4) {
+    return Error{"ml.shape_mismatch", std::string(kDetectionPostProcess) + " needs 4 outputs"};
+  }
+  const int32_t n = opts->OutputRows();
+  const std::vector<std::vector<int32_t>> shapes = {{1, n, 4}, {1, n}, {1, n}, {1}};
+  for (size_t i = 0; i < 4; ++i) {
+    if (op.outputs[i] < 0) return Error{"ml.shape_mismatch", std::string(kDetectionPostProcess) + " output missing"};
+    sg->tensors[static_cast<size_t>(op.outputs[i])].shape = shapes[i];
+  }
+  return Ok();
+}
+
 struct OpKernel {
   int32_t op;
   const char* tflm_resolver;
@@ -1054,6 +1150,13 @@ constexpr OpKernel kKernels[] = {
     {op::kSoftmax, "AddSoftmax", PrepareSoftmax},
     {op::kTanh, "AddTanh", PrepareSigmoidLike<op::kTanh>},
 };
+
+/// Custom operators the interpreter runs, by custom code.
+constexpr OpKernel kDetectionKernel = {op::kCustom, "AddDetectionPostprocess", PrepareDetection};
+
+const OpKernel* FindCustomKernel(const std::string& custom_code) {
+  return custom_code == kDetectionPostProcess ? &kDetectionKernel : nullptr;
+}
 
 const OpKernel* FindKernel(int32_t code) {
   for (const OpKernel& k : kKernels) {
@@ -1152,7 +1255,8 @@ Result<Interpreter> Interpreter::Create(Model model) {
   std::set<std::string> unsupported;
   std::vector<const OpKernel*> kernels;
   for (const Operator& op : sg.operators) {
-    const OpKernel* k = op.builtin_code == op::kCustom ? nullptr : FindKernel(op.builtin_code);
+    const OpKernel* k =
+        op.builtin_code == op::kCustom ? FindCustomKernel(op.custom_code) : FindKernel(op.builtin_code);
     if (!k) {
       unsupported.insert(op.builtin_code == op::kCustom ? "CUSTOM:" + op.custom_code
                                                         : OpName(op.builtin_code));
@@ -1174,6 +1278,10 @@ Result<Interpreter> Interpreter::Create(Model model) {
   }
   // The kernels index tensors and read constant buffers without further checks.
   if (auto r = ValidateModel(g.model); !r) return r.error();
+  for (const Operator& op : sg.operators) {
+    if (op.builtin_code != op::kCustom || op.custom_code != kDetectionPostProcess) continue;
+    if (auto r = ResizeDetectionOutputs(&g.model.subgraphs[0], op); !r) return r.error();
+  }
   g.data.resize(sg.tensors.size());
   for (size_t i = 0; i < sg.tensors.size(); ++i) {
     const Tensor& t = sg.tensors[i];

@@ -103,6 +103,7 @@ struct Operator {
   std::vector<int32_t> inputs;  ///< -1 marks an omitted optional input
   std::vector<int32_t> outputs;
   OpOptions options;
+  std::vector<uint8_t> custom_options;  ///< a custom operator's options (FlexBuffers), as stored
 };
 
 struct SubGraph {

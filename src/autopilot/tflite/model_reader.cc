@@ -268,6 +268,7 @@ Result<Model> ParseModel(std::span<const uint8_t> bytes) {
           return r.error();
         }
         ReadOptions(*fo, &op.options);
+        if (fo->custom_options()) op.custom_options.assign(fo->custom_options()->begin(), fo->custom_options()->end());
         sg.operators.push_back(std::move(op));
       }
     }

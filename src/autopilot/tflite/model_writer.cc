@@ -122,8 +122,9 @@ Result<std::vector<uint8_t>> SerializeModel(const Model& model) {
     for (const Operator& op : sg.operators) {
       uint32_t ci = code_of(op);
       auto [otype, options] = WriteOptions(b, op);
-      ops.push_back(fb::CreateOperator(b, ci, b.CreateVector(op.inputs), b.CreateVector(op.outputs),
-                                       otype, options));
+      auto custom = op.custom_options.empty() ? 0 : b.CreateVector(op.custom_options);
+      ops.push_back(fb::CreateOperator(b, ci, b.CreateVector(op.inputs), b.CreateVector(op.outputs), otype, options,
+                                       custom));
     }
     subgraphs.push_back(fb::CreateSubGraph(b, b.CreateVector(tensors), b.CreateVector(sg.inputs),
                                            b.CreateVector(sg.outputs), b.CreateVector(ops),
