@@ -452,8 +452,10 @@ void EvalPad(Graph& g, const OpState& s) {
   });
 }
 
-template <typename T>
-void EvalConcat(Graph& g, const OpState& s) {
+/// CONCATENATION's walk: for each outer index, each input's chunk along the axis, in output
+/// order: fn(input position, input tensor, outer index, chunk length).
+template <typename F>
+void ForEachConcatChunk(Graph& g, const OpState& s, F&& fn) {
   const Tensor& to = g.T(s.op->outputs[0]);
   const int axis = s.op->options.axis < 0 ? s.op->options.axis + static_cast<int>(to.shape.size())
                                           : s.op->options.axis;
@@ -461,21 +463,27 @@ void EvalConcat(Graph& g, const OpState& s) {
   for (int d = 0; d < axis; ++d) outer *= to.shape[static_cast<size_t>(d)];
   int64_t inner = 1;
   for (size_t d = static_cast<size_t>(axis) + 1; d < to.shape.size(); ++d) inner *= to.shape[d];
-  T* out = g.D<T>(s.op->outputs[0]);
   for (int64_t o = 0; o < outer; ++o) {
-    for (int32_t idx : s.op->inputs) {
-      const Tensor& ti = g.T(idx);
-      const int64_t chunk = ti.shape[static_cast<size_t>(axis)] * inner;
-      const T* in = g.D<T>(idx) + o * chunk;
-      for (int64_t i = 0; i < chunk; ++i) {
-        if constexpr (kIsFloat<T>) {
-          *out++ = std::clamp(in[i], s.fmin, s.fmax);
-        } else {
-          *out++ = in[i];
-        }
-      }
+    for (size_t k = 0; k < s.op->inputs.size(); ++k) {
+      const int32_t idx = s.op->inputs[k];
+      fn(k, idx, o, g.T(idx).shape[static_cast<size_t>(axis)] * inner);
     }
   }
+}
+
+template <typename T>
+void EvalConcat(Graph& g, const OpState& s) {
+  T* out = g.D<T>(s.op->outputs[0]);
+  ForEachConcatChunk(g, s, [&](size_t, int32_t idx, int64_t o, int64_t chunk) {
+    const T* in = g.D<T>(idx) + o * chunk;
+    for (int64_t i = 0; i < chunk; ++i) {
+      if constexpr (kIsFloat<T>) {
+        *out++ = std::clamp(in[i], s.fmin, s.fmax);
+      } else {
+        *out++ = in[i];
+      }
+    }
+  });
 }
 
 template <typename T>
@@ -921,32 +929,21 @@ Result<Eval> PreparePad(PrepareContext& c) {
 /// as TFLite's ConcatenationWithScaling does it, in float: round(q * s + b) + zp_out, with
 /// s = scale_in / scale_out and b = -zp_in * s, clamped to [0, 255].
 void EvalConcatScaled(Graph& g, const OpState& s) {
-  const Tensor& to = g.T(s.op->outputs[0]);
-  const int axis = s.op->options.axis < 0 ? s.op->options.axis + static_cast<int>(to.shape.size())
-                                          : s.op->options.axis;
-  int64_t outer = 1;
-  for (int d = 0; d < axis; ++d) outer *= to.shape[static_cast<size_t>(d)];
-  int64_t inner = 1;
-  for (size_t d = static_cast<size_t>(axis) + 1; d < to.shape.size(); ++d) inner *= to.shape[d];
   uint8_t* out = g.D<uint8_t>(s.op->outputs[0]);
-  for (int64_t o = 0; o < outer; ++o) {
-    for (size_t k = 0; k < s.op->inputs.size(); ++k) {
-      const int32_t idx = s.op->inputs[k];
-      const int64_t chunk = g.T(idx).shape[static_cast<size_t>(axis)] * inner;
-      const uint8_t* in = g.D<uint8_t>(idx) + o * chunk;
-      if (s.in_scales[k] == 0.0f) {
-        std::copy(in, in + chunk, out);
-      } else {
-        const float scale = s.in_scales[k];
-        const float bias = -static_cast<float>(s.in_zps[k]) * scale;
-        for (int64_t i = 0; i < chunk; ++i) {
-          const int32_t v = static_cast<int32_t>(std::round(static_cast<float>(in[i]) * scale + bias)) + s.out_offset;
-          out[i] = static_cast<uint8_t>(std::clamp(v, 0, 255));
-        }
+  ForEachConcatChunk(g, s, [&](size_t k, int32_t idx, int64_t o, int64_t chunk) {
+    const uint8_t* in = g.D<uint8_t>(idx) + o * chunk;
+    if (s.in_scales[k] == 0.0f) {
+      std::copy(in, in + chunk, out);
+    } else {
+      const float scale = s.in_scales[k];
+      const float bias = -static_cast<float>(s.in_zps[k]) * scale;
+      for (int64_t i = 0; i < chunk; ++i) {
+        const int32_t v = static_cast<int32_t>(std::round(static_cast<float>(in[i]) * scale + bias)) + s.out_offset;
+        out[i] = static_cast<uint8_t>(std::clamp(v, 0, 255));
       }
-      out += chunk;
     }
-  }
+    out += chunk;
+  });
 }
 
 Result<Eval> PrepareConcatenation(PrepareContext& c) {
