@@ -17,7 +17,9 @@ Model Int8(const Model& f) {
   return q.ok() ? *q : f;
 }
 
-std::vector<uint8_t> Bytes(const Model& m) { return *SerializeModel(m); }
+std::vector<uint8_t> Bytes(const Model& m) {
+  return *SerializeModel(m);
+}
 
 void BM_LoadFruitInt8(benchmark::State& state) {
   const auto bytes = Bytes(Int8(testing::FruitMlp()));
@@ -39,12 +41,22 @@ void Invoke(benchmark::State& state, const Model& m) {
     benchmark::DoNotOptimize(interp->TensorBytes(interp->OutputIndex(0)).data());
   }
 }
-void BM_InvokeFruitMlpInt8(benchmark::State& s) { Invoke(s, Int8(testing::FruitMlp())); }
-void BM_InvokeFruitMlpFloat(benchmark::State& s) { Invoke(s, testing::FruitMlp()); }
-void BM_InvokeSmallCnnInt8(benchmark::State& s) { Invoke(s, Int8(testing::SmallCnn())); }
+void BM_InvokeFruitMlpInt8(benchmark::State& s) {
+  Invoke(s, Int8(testing::FruitMlp()));
+}
+void BM_InvokeFruitMlpFloat(benchmark::State& s) {
+  Invoke(s, testing::FruitMlp());
+}
+void BM_InvokeSmallCnnInt8(benchmark::State& s) {
+  Invoke(s, Int8(testing::SmallCnn()));
+}
 BENCHMARK(BM_InvokeFruitMlpInt8);
 BENCHMARK(BM_InvokeFruitMlpFloat);
 BENCHMARK(BM_InvokeSmallCnnInt8);
+void BM_InvokeMobileNetBlockInt8(benchmark::State& s) {
+  Invoke(s, Int8(testing::MobileNetBlock()));
+}
+BENCHMARK(BM_InvokeMobileNetBlockInt8)->Unit(benchmark::kMicrosecond);
 
 // LiteRT in the same run: one Node process per model; its own timer measures load+compile and
 // the mean of 2000 invocations (including the JS tensor wrapping each call needs).
@@ -75,10 +87,21 @@ void LiteRt(benchmark::State& state, const Model& m) {
   }
   util::RemoveTree(*dir);
 }
-void BM_LiteRtFruitMlpInt8(benchmark::State& s) { LiteRt(s, Int8(testing::FruitMlp())); }
-void BM_LiteRtSmallCnnInt8(benchmark::State& s) { LiteRt(s, Int8(testing::SmallCnn())); }
+void BM_LiteRtFruitMlpInt8(benchmark::State& s) {
+  LiteRt(s, Int8(testing::FruitMlp()));
+}
+void BM_LiteRtSmallCnnInt8(benchmark::State& s) {
+  LiteRt(s, Int8(testing::SmallCnn()));
+}
 BENCHMARK(BM_LiteRtFruitMlpInt8)->UseManualTime()->Iterations(1)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_LiteRtSmallCnnInt8)->UseManualTime()->Iterations(1)->Unit(benchmark::kMicrosecond);
+void BM_LiteRtMobileNetBlockInt8(benchmark::State& s) {
+  LiteRt(s, Int8(testing::MobileNetBlock()));
+}
+BENCHMARK(BM_LiteRtMobileNetBlockInt8)
+    ->UseManualTime()
+    ->Iterations(1)
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace autopilot::tflite

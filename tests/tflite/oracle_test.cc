@@ -40,7 +40,10 @@ bool AllowsOneLsb(const Model& m) {
 
 std::vector<Case> AllCases() {
   std::vector<Case> cases;
-  for (auto& m : testing::FloatModels()) {
+  auto models = testing::FloatModels();
+  // A larger block: the quantized convolutions' fast path over many channels and pixels.
+  models.push_back({"mobilenet_block", testing::MobileNetBlock()});
+  for (auto& m : models) {
     cases.push_back({m.name + "/float32", m.model, true});
     const auto rep = testing::RandomRows(m.model, 64, 1000);
     auto q = QuantizeModel(m.model, rep, IoType::kInt8);

@@ -14,7 +14,9 @@ std::vector<float> Random(size_t n, uint32_t seed, float scale = 0.5f) {
   return v;
 }
 
-size_t Count(const std::vector<int32_t>& s) { return static_cast<size_t>(ElementCount(s)); }
+size_t Count(const std::vector<int32_t>& s) {
+  return static_cast<size_t>(ElementCount(s));
+}
 
 // input → one op (with constant operands) → output.
 Model Single(int32_t code, std::vector<int32_t> in_shape, std::vector<int32_t> out_shape,
@@ -24,10 +26,12 @@ Model Single(int32_t code, std::vector<int32_t> in_shape, std::vector<int32_t> o
   const int32_t in = b.AddTensor("input", DType::kFloat32, in_shape);
   std::vector<int32_t> inputs{in};
   for (const auto& s : const_shapes) {
-    inputs.push_back(b.AddConstant("w" + std::to_string(inputs.size()), DType::kFloat32, s, Random(Count(s), seed++)));
+    inputs.push_back(b.AddConstant("w" + std::to_string(inputs.size()), DType::kFloat32, s,
+                                   Random(Count(s), seed++)));
   }
   for (const auto& ints : int_consts) {  // PAD paddings: [rank, 2]
-    inputs.push_back(b.AddConstant("paddings", DType::kInt32, {static_cast<int32_t>(ints.size() / 2), 2}, ints));
+    inputs.push_back(
+        b.AddConstant("paddings", DType::kInt32, {static_cast<int32_t>(ints.size() / 2), 2}, ints));
   }
   const int32_t out = b.AddTensor("output", DType::kFloat32, out_shape);
   b.AddOp(code, inputs, {out}, o);
@@ -50,10 +54,12 @@ Model FruitMlp() {
   const int32_t in = cur;
   const int sizes[] = {3, 8, 5, 3};
   for (int l = 0; l < 3; ++l) {
-    const int32_t w = b.AddConstant("w" + std::to_string(l), DType::kFloat32, {sizes[l + 1], sizes[l]},
-                                    Random(static_cast<size_t>(sizes[l] * sizes[l + 1]), 10u + static_cast<uint32_t>(l), 1.5f));
-    const int32_t bias = b.AddConstant("b" + std::to_string(l), DType::kFloat32, {sizes[l + 1]},
-                                       Random(static_cast<size_t>(sizes[l + 1]), 20u + static_cast<uint32_t>(l)));
+    const int32_t w = b.AddConstant(
+        "w" + std::to_string(l), DType::kFloat32, {sizes[l + 1], sizes[l]},
+        Random(static_cast<size_t>(sizes[l] * sizes[l + 1]), 10u + static_cast<uint32_t>(l), 1.5f));
+    const int32_t bias =
+        b.AddConstant("b" + std::to_string(l), DType::kFloat32, {sizes[l + 1]},
+                      Random(static_cast<size_t>(sizes[l + 1]), 20u + static_cast<uint32_t>(l)));
     const int32_t out = b.AddTensor("h" + std::to_string(l), DType::kFloat32, {1, sizes[l + 1]});
     OpOptions o;
     o.activation = l == 0 ? Activation::kRelu : l == 1 ? Activation::kRelu6 : Activation::kNone;
@@ -64,6 +70,34 @@ Model FruitMlp() {
   b.AddOp(op::kSoftmax, {cur}, {probs});
   b.SetInputs({in});
   b.SetOutputs({probs});
+  return b.Finish();
+}
+
+Model MobileNetBlock() {
+  ModelBuilder b;
+  OpOptions c;
+  c.padding = Padding::kSame;
+  c.activation = Activation::kRelu6;
+  const int32_t in = b.AddTensor("input", DType::kFloat32, {1, 32, 32, 16});
+  const int32_t w1 =
+      b.AddConstant("conv1/w", DType::kFloat32, {32, 3, 3, 16}, Random(32 * 9 * 16, 41, 0.2f));
+  const int32_t b1 = b.AddConstant("conv1/b", DType::kFloat32, {32}, Random(32, 42));
+  const int32_t t1 = b.AddTensor("conv1", DType::kFloat32, {1, 32, 32, 32});
+  b.AddOp(op::kConv2D, {in, w1, b1}, {t1}, c);
+  const int32_t w2 =
+      b.AddConstant("dw/w", DType::kFloat32, {1, 3, 3, 32}, Random(9 * 32, 43, 0.5f));
+  const int32_t b2 = b.AddConstant("dw/b", DType::kFloat32, {32}, Random(32, 44));
+  const int32_t t2 = b.AddTensor("dw", DType::kFloat32, {1, 32, 32, 32});
+  OpOptions d = c;
+  d.depth_multiplier = 1;
+  b.AddOp(op::kDepthwiseConv2D, {t1, w2, b2}, {t2}, d);
+  const int32_t w3 =
+      b.AddConstant("pw/w", DType::kFloat32, {64, 1, 1, 32}, Random(64 * 32, 45, 0.2f));
+  const int32_t b3 = b.AddConstant("pw/b", DType::kFloat32, {64}, Random(64, 46));
+  const int32_t t3 = b.AddTensor("output", DType::kFloat32, {1, 32, 32, 64});
+  b.AddOp(op::kConv2D, {t2, w3, b3}, {t3}, c);
+  b.SetInputs({in});
+  b.SetOutputs({t3});
   return b.Finish();
 }
 
@@ -95,7 +129,8 @@ Model SmallCnn() {
   const int32_t t4 = b.AddTensor("flat", DType::kFloat32, {1, 32});
   OpOptions r;
   r.new_shape = {1, 32};  // TFLite reads the target shape from here (or a shape input)
-  const int32_t shape = b.AddConstant("flat/shape", DType::kInt32, {2}, std::vector<int32_t>{1, 32});
+  const int32_t shape =
+      b.AddConstant("flat/shape", DType::kInt32, {2}, std::vector<int32_t>{1, 32});
   b.AddOp(op::kReshape, {t3, shape}, {t4}, r);
   const int32_t w5 = b.AddConstant("fc/w", DType::kFloat32, {3, 32}, Random(96, 35));
   const int32_t b5 = b.AddConstant("fc/b", DType::kFloat32, {3}, Random(3, 36));
@@ -115,7 +150,8 @@ std::vector<TestModel> FloatModels() {
   {
     OpOptions o;
     o.activation = Activation::kRelu6;
-    m.push_back({"fully_connected_relu6_no_bias", Single(op::kFullyConnected, {2, 6}, {2, 4}, o, {{4, 6}})});
+    m.push_back({"fully_connected_relu6_no_bias",
+                 Single(op::kFullyConnected, {2, 6}, {2, 4}, o, {{4, 6}})});
   }
   {
     OpOptions o;
@@ -128,13 +164,15 @@ std::vector<TestModel> FloatModels() {
     o.stride_w = 2;
     o.stride_h = 1;
     o.activation = Activation::kRelu;
-    m.push_back({"conv_2d_valid_stride", Single(op::kConv2D, {1, 6, 7, 3}, {1, 4, 3, 5}, o, {{5, 3, 3, 3}, {5}})});
+    m.push_back({"conv_2d_valid_stride",
+                 Single(op::kConv2D, {1, 6, 7, 3}, {1, 4, 3, 5}, o, {{5, 3, 3, 3}, {5}})});
   }
   {
     OpOptions o;
     o.padding = Padding::kSame;
     o.depth_multiplier = 1;
-    m.push_back({"depthwise_conv_2d_same", Single(op::kDepthwiseConv2D, {1, 5, 5, 4}, {1, 5, 5, 4}, o, {{1, 3, 3, 4}, {4}})});
+    m.push_back({"depthwise_conv_2d_same",
+                 Single(op::kDepthwiseConv2D, {1, 5, 5, 4}, {1, 5, 5, 4}, o, {{1, 3, 3, 4}, {4}})});
   }
   {
     OpOptions o;
@@ -153,7 +191,8 @@ std::vector<TestModel> FloatModels() {
     m.push_back({"tanh", Single(op::kTanh, {1, 64}, {1, 64}, o)});
     m.push_back({"relu", Single(op::kRelu, {1, 16}, {1, 16}, o)});
     m.push_back({"relu6", Single(op::kRelu6, {1, 16}, {1, 16}, o)});
-    m.push_back({"pad", Single(op::kPad, {1, 3, 3, 2}, {1, 5, 6, 2}, o, {}, {{0, 0, 1, 1, 2, 1, 0, 0}})});
+    m.push_back(
+        {"pad", Single(op::kPad, {1, 3, 3, 2}, {1, 5, 6, 2}, o, {}, {{0, 0, 1, 1, 2, 1, 0, 0}})});
   }
   {
     OpOptions o;
@@ -186,7 +225,8 @@ std::vector<TestModel> FloatModels() {
 
 std::vector<std::vector<float>> RandomRows(const Model& model, size_t rows, uint32_t seed) {
   const SubGraph& sg = model.subgraphs[0];
-  const size_t n = static_cast<size_t>(ElementCount(sg.tensors[static_cast<size_t>(sg.inputs[0])].shape));
+  const size_t n =
+      static_cast<size_t>(ElementCount(sg.tensors[static_cast<size_t>(sg.inputs[0])].shape));
   std::vector<std::vector<float>> out;
   for (size_t r = 0; r < rows; ++r) out.push_back(Random(n, seed + static_cast<uint32_t>(r), 2.0f));
   return out;

@@ -22,5 +22,8 @@ std::vector<std::vector<float>> RandomRows(const Model& model, size_t rows, uint
 Model FruitMlp();
 /// A small CNN (CONV_2D, DEPTHWISE_CONV_2D, MAX_POOL_2D, RESHAPE, FULLY_CONNECTED, SOFTMAX).
 Model SmallCnn();
+/// A MobileNet-style block for speed measurements: 32×32×16 input, 3×3 conv to 32 channels,
+/// 3×3 depthwise, 1×1 conv to 64 (≈ 7.1 M MAC), ReLU6 throughout.
+Model MobileNetBlock();
 
 }  // namespace autopilot::tflite::testing
