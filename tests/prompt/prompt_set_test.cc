@@ -65,6 +65,17 @@ struct StageFacts {
   int classes;  ///< 0 none, 1 names, 2 names and emojis
 };
 
+/// psg and tpusg carry the same facts (stage/edge_facts.h); only the device's values differ.
+StageFacts EdgeContract() {
+  return {{"app.name", "app.description", "device.name", "device.runtime", "device.delegate",
+           "model.path", "model.input.dtype", "model.input.shape", "model.input.height",
+           "model.input.width", "model.input.scale", "model.input.zero_point", "model.outputs",
+           "labels.path", "labels.count", "input.path", "input.description", "output.path",
+           "output.description", "threshold", "python.modules"},
+          {"labels.preview"},
+          0};
+}
+
 const std::map<std::string, StageFacts>& Contract() {
   static const std::map<std::string, StageFacts> kContract = {
       {"sg",
@@ -83,6 +94,8 @@ const std::map<std::string, StageFacts>& Contract() {
          "split.test_fraction", "split.seed", "outputs.train", "outputs.test", "python.modules"},
         {},
         1}},
+      {"psg", EdgeContract()},
+      {"tpusg", EdgeContract()},
       {"mc",
        {{"app.name", "model.float_path", "model.output_path", "data.representative_path",
          "features.names", "data.rows", "io.input_dtype", "io.output_dtype", "profile.name",

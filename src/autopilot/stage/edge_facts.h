@@ -1,0 +1,20 @@
+#pragma once
+// The facts of the edge stages' prompts (psg: Raspberry Pi 4B, CPU; tpusg: Coral Dev Board,
+// Edge TPU), computed from the project's `edge:` section, the detector model and its labels file.
+// Keys match prompts/psg and prompts/tpusg; every path is the one the script sees (`as`).
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "autopilot/config/project_config.h"
+#include "autopilot/util/result.h"
+
+namespace autopilot::stage {
+
+/// psg or tpusg: the device, its runtime and delegate, the model's input (dtype, shape, height,
+/// width, quantization) and its four detection outputs, the labels (count and the first ten),
+/// the input video, the annotated output video, the threshold and the allowed imports.
+/// Errors name the file that could not be read (model, labels) or the missing `edge:` section.
+Result<nlohmann::json> EdgeFacts(const config::ProjectConfig& project, const std::string& stage);
+
+}  // namespace autopilot::stage
