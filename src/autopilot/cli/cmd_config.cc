@@ -43,7 +43,7 @@ nlohmann::ordered_json ToJson(const config::ProjectConfig& c) {
                   {"output_dtype", m.output_dtype}, {"float_model", m.float_model}, {"hidden", m.hidden},
                   {"train_seed", m.train_seed}, {"mc_profile", m.mc_profile},
                   {"accuracy_tolerance", m.accuracy_tolerance}, {"header_symbol", m.header_symbol}};
-  out["budgets"] = {{"attempts", {{"dp", b.attempts_dp}, {"mc", b.attempts_mc}, {"sg", b.attempts_sg}}},
+  out["budgets"] = {{"attempts", {{"dp", b.attempts_dp}, {"mc", b.attempts_mc}, {"sg", b.attempts_sg}, {"psg", b.attempts_psg}, {"tpusg", b.attempts_tpusg}}},
                     {"max_tokens", b.max_tokens}, {"max_cost_usd", b.max_cost_usd}, {"max_time_s", b.max_time_s}};
   if (c.edge.present) {
     const auto& e = c.edge;

@@ -1,4 +1,4 @@
-// autopilot validate --stage dp|mc|sg --project PROJECT.yaml FILE [--json]
+// autopilot validate --stage dp|mc|sg|psg|tpusg --project PROJECT.yaml FILE [--json]
 // The validator chain of a stage on code a user already has: no LLM involved.
 
 #include <CLI/CLI.hpp>
@@ -12,6 +12,7 @@
 #include "autopilot/exec/process_runner.h"
 #include "autopilot/extract/extractor.h"
 #include "autopilot/stage/chains.h"
+#include "autopilot/stage/edge_chain.h"
 #include "autopilot/stage/reference.h"
 #include "autopilot/util/files.h"
 #include "autopilot/util/strings.h"
@@ -36,7 +37,9 @@ CommandRunner SetupValidate(CLI::App* sub, GlobalOptions* globals) {
       "involved: the reference artifacts (split, float and int8 models, sensor scenario) are made "
       "from the project's dataset by the built-in path. Exit 0 when every layer passes.");
   auto o = std::make_shared<ValidateOptions>();
-  sub->add_option("--stage", o->stage, "dp, mc or sg")->required()->check(CLI::IsMember({"dp", "mc", "sg"}));
+  sub->add_option("--stage", o->stage, "dp, mc, sg, psg (Raspberry Pi 4B) or tpusg (Coral Dev Board)")
+      ->required()
+      ->check(CLI::IsMember({"dp", "mc", "sg", "psg", "tpusg"}));
   sub->add_option("--project", o->project, "Project file (autopilot.yaml)")->required();
   sub->add_option("file", o->file, "Script, sketch, or raw reply")->required();
   return [globals, o]() -> int {
@@ -48,7 +51,9 @@ CommandRunner SetupValidate(CLI::App* sub, GlobalOptions* globals) {
     if (!text) {
       return ReportFailure(globals->json, Error{errc::kUsage, text.error().message});
     }
-    auto ref = stage::EnsureReference(*cfg);
+    const bool edge = stage::IsEdgeStage(o->stage);
+    // The edge stages judge with the project's own detector and video; no colour reference.
+    auto ref = edge ? Result<stage::ReferenceArtifacts>(stage::ReferenceArtifacts{}) : stage::EnsureReference(*cfg);
     if (!ref) {
       return ReportFailure(globals->json, ref.error());
     }
@@ -57,7 +62,8 @@ CommandRunner SetupValidate(CLI::App* sub, GlobalOptions* globals) {
     std::vector<LayerResult> layers{stage::FormatLayerForFile(*text, o->file, lang, &code)};
     exec::SandboxRunner runner;
     if (layers[0].passed) {
-      auto rest = o->stage == "dp"   ? stage::DpChain(*cfg, ref->raw_csv, code, &runner)
+      auto rest = edge               ? stage::EdgeChain(*cfg, o->stage, code, &runner)
+                  : o->stage == "dp" ? stage::DpChain(*cfg, ref->raw_csv, code, &runner)
                   : o->stage == "mc" ? stage::McChain(*cfg, {ref->float_model, ref->train_csv, ref->test_csv}, code, &runner)
                                      : stage::SgChain(*cfg, {ref->int8_model, "", ref->scenario_csv}, code, &runner);
       layers.insert(layers.end(), rest.begin(), rest.end());
@@ -66,11 +72,18 @@ CommandRunner SetupValidate(CLI::App* sub, GlobalOptions* globals) {
     std::vector<std::string> codes;
     for (const auto& l : layers) {
       for (const auto& d : l.diagnostics) {
+        if (d.code == "warning") continue;  // listed under "warnings"; it does not fail a layer
         if (std::find(codes.begin(), codes.end(), d.code) == codes.end()) codes.push_back(d.code);
       }
     }
     if (globals->json) {
       nlohmann::ordered_json doc{{"stage", o->stage}, {"passed", passed}, {"codes", codes}};
+      doc["warnings"] = nlohmann::ordered_json::array();
+      for (const auto& l : layers) {
+        for (const auto& d : l.diagnostics) {
+          if (d.code == "warning") doc["warnings"].push_back(d.message);
+        }
+      }
       doc["layers"] = nlohmann::ordered_json::array();
       for (const auto& l : layers) {
         nlohmann::ordered_json lj{{"layer", l.layer}, {"passed", l.passed}, {"duration_ms", l.duration_ms}};

@@ -228,8 +228,11 @@ Result<ProjectConfig> FromNode(const YAML::Node& root, IssueList* issues,
   attempts.Get("dp", &b.attempts_dp);
   attempts.Get("mc", &b.attempts_mc);
   attempts.Get("sg", &b.attempts_sg);
+  attempts.Get("psg", &b.attempts_psg);
+  attempts.Get("tpusg", &b.attempts_tpusg);
   for (auto [k, v] : {std::pair{"dp", b.attempts_dp}, std::pair{"mc", b.attempts_mc},
-                      std::pair{"sg", b.attempts_sg}}) {
+                      std::pair{"sg", b.attempts_sg}, std::pair{"psg", b.attempts_psg},
+                      std::pair{"tpusg", b.attempts_tpusg}}) {
     attempts.CheckRange(k, static_cast<double>(v), 1, 100);
   }
   attempts.Finish();

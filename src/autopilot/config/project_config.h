@@ -81,6 +81,8 @@ struct BudgetSettings {
   int64_t attempts_dp = 5;
   int64_t attempts_mc = 5;
   int64_t attempts_sg = 5;
+  int64_t attempts_psg = 5;    ///< the study's PSG/TPUSG limit too
+  int64_t attempts_tpusg = 5;
   int64_t max_tokens = 0;     ///< 0 = unlimited
   double max_cost_usd = 0;    ///< 0 = unlimited
   double max_time_s = 0;      ///< 0 = unlimited

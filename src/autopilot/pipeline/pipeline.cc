@@ -6,6 +6,7 @@
 
 #include "autopilot/pipeline/attempt_loop.h"
 #include "autopilot/pipeline/stages.h"
+#include "autopilot/stage/edge_chain.h"
 #include "autopilot/prompt/prompt_set.h"
 #include "autopilot/stage/chains.h"
 #include "autopilot/stage/facts.h"
@@ -347,7 +348,11 @@ Result<PipelineResult> RunPipeline(const config::ProjectConfig& cfg, llm::LlmBac
       note_store(options.store->FinishRun(result.run_id, status, code));
   };
 
-  auto ref = stage::EnsureReference(cfg);
+  // The edge stages use the project's own detector and video, not the colour case's reference.
+  const bool only_edge = std::all_of(options.stages.begin(), options.stages.end(),
+                                     [](const std::string& s) { return stage::IsEdgeStage(s); });
+  auto ref = only_edge ? Result<stage::ReferenceArtifacts>(stage::ReferenceArtifacts{})
+                       : stage::EnsureReference(cfg);
   if (!ref) {
     // A setup problem, not an outcome: left unfinished so that a rerun of a sweep redoes it.
     finish("interrupted", "env.misconfigured");

@@ -1,8 +1,11 @@
 #include "autopilot/pipeline/stages.h"
 
 #include <cstdio>
+#include <filesystem>
 
 #include "autopilot/stage/chains.h"
+#include "autopilot/stage/edge_chain.h"
+#include "autopilot/stage/edge_facts.h"
 #include "autopilot/stage/facts.h"
 #include "autopilot/stage/mc_checks.h"
 #include "autopilot/tflite/dataset.h"
@@ -211,6 +214,46 @@ bool RunSg(StageRun& ctx, StageReport* rep) {
   return true;
 }
 
+// --- psg, tpusg ---------------------------------------------------------------------------------
+
+/// An edge stage: a Python detector script for the project's device, judged on the virtual
+/// device. Its script and annotated video are kept in <run>/<stage>/.
+bool RunEdge(StageRun& ctx, StageReport* rep, const std::string& stage, int64_t attempts) {
+  auto facts = stage::EdgeFacts(ctx.cfg, stage);
+  if (!facts) {
+    rep->stop_reason = "error";
+    rep->code = facts.error().code.empty() ? "env.misconfigured" : facts.error().code;
+    rep->message = stage + " facts: " + facts.error().message;
+    return false;
+  }
+  StageSpec spec;
+  spec.stage = stage;
+  spec.lang = extract::Lang::kPython;
+  spec.facts = *facts;
+  spec.sampling = ctx.sampling;
+  const config::ProjectConfig& cfg = ctx.cfg;
+  exec::ProcessRunner* runner = ctx.runner;
+  const std::string keep = ctx.out + "/" + stage;
+  spec.validate = [&cfg, stage, runner, keep](const std::string& code) {
+    return stage::EdgeChain(cfg, stage, code, runner, stage::Keep{keep});
+  };
+  if (!ctx.run_llm(spec, attempts, rep)) return false;
+  ctx.publish(rep);
+  const std::string video = stage + "/" + std::filesystem::path(cfg.edge.output.as).filename().string();
+  if (util::PathExists(ctx.out + "/" + video)) {
+    rep->artifacts.push_back(video);
+    ctx.record_file("video", video);
+  }
+  return true;
+}
+
+bool RunPsg(StageRun& ctx, StageReport* rep) {
+  return RunEdge(ctx, rep, "psg", ctx.cfg.budgets.attempts_psg);
+}
+bool RunTpusg(StageRun& ctx, StageReport* rep) {
+  return RunEdge(ctx, rep, "tpusg", ctx.cfg.budgets.attempts_tpusg);
+}
+
 }  // namespace
 
 const std::vector<StageDef>& Stages() {
@@ -247,6 +290,22 @@ const std::vector<StageDef>& Stages() {
        "sketch/sketch.ino",
        &config::BudgetSettings::attempts_sg,
        RunSg},
+      {"psg",
+       "psg",
+       extract::Lang::kPython,
+       {{"psg/script.py", "script", nullptr}},
+       {},
+       "psg/script.py",
+       &config::BudgetSettings::attempts_psg,
+       RunPsg},
+      {"tpusg",
+       "tpusg",
+       extract::Lang::kPython,
+       {{"tpusg/script.py", "script", nullptr}},
+       {},
+       "tpusg/script.py",
+       &config::BudgetSettings::attempts_tpusg,
+       RunTpusg},
   };
   return kStages;
 }

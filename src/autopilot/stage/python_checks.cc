@@ -112,13 +112,20 @@ validate::LayerResult RunPythonScript(const std::string& stage, const std::strin
                                       const std::string& script_name, const std::string& python,
                                       const exec::SandboxPolicy& policy, exec::ProcessRunner* runner,
                                       exec::ProcessResult* out) {
-  validate::LayerResult layer;
-  layer.layer = "run";
-  int64_t t0 = util::MonotonicMs();
   exec::ProcessRequest req;
   req.argv = {python, script_name};
   req.workdir = workdir;
   req.policy = policy;
+  return RunPythonRequest(stage, script_name, req, runner, out);
+}
+
+validate::LayerResult RunPythonRequest(const std::string& stage, const std::string& script_name,
+                                       const exec::ProcessRequest& req, exec::ProcessRunner* runner,
+                                       exec::ProcessResult* out) {
+  validate::LayerResult layer;
+  layer.layer = "run";
+  int64_t t0 = util::MonotonicMs();
+  const exec::SandboxPolicy& policy = req.policy;
   auto r = runner->Run(req);
   layer.duration_ms = util::MonotonicMs() - t0;
   if (!r) {
@@ -136,7 +143,15 @@ validate::LayerResult RunPythonScript(const std::string& stage, const std::strin
   } else if (r->exit_code != 0) {
     layer.passed = false;
     std::string last = FinalExceptionLine(r->stderr_data);
-    std::string code = r->signal && last.empty() ? "runtime.crash" : ClassifyRunFailure(stage, r->stderr_data);
+    std::string code;
+    if (r->signal && last.empty()) {
+      // A native abort (Qt without a display, a failed assertion in a library) still says why on
+      // stderr: the classifier decides when it knows the text, else it is a crash.
+      code = ClassifyRunFailure(stage, r->stderr_data);
+      if (code == "unknown" || code == "env.misconfigured") code = "runtime.crash";
+    } else {
+      code = ClassifyRunFailure(stage, r->stderr_data);
+    }
     if (!r->limit_hit.empty()) code = "runtime.resource_limit";
     static const std::regex kLine(R"re(File "(?:[^"]*/)?([^"/]+\.py)", line (\d+))re");
     std::optional<int> line;
@@ -144,11 +159,14 @@ validate::LayerResult RunPythonScript(const std::string& stage, const std::strin
     for (auto it = std::sregex_iterator(err.begin(), err.end(), kLine); it != std::sregex_iterator(); ++it) {
       if ((*it)[1] == script_name) line = std::stoi((*it)[2]);
     }
-    layer.diagnostics.push_back({"run", code,
-                                 last.empty() ? "exited with " + std::to_string(r->exit_code) + ": " +
-                                                    util::Trim(r->stderr_data.substr(0, 400))
-                                              : last,
-                                 script_name, line, ""});
+    std::string message = last;
+    if (message.empty()) {
+      message = r->signal ? "killed by signal " + std::to_string(r->signal)
+                          : "exited with " + std::to_string(r->exit_code);
+      std::string tail = util::Trim(r->stderr_data.substr(0, 400));
+      if (!tail.empty()) message += ": " + tail;
+    }
+    layer.diagnostics.push_back({"run", code, message, script_name, line, ""});
   }
   return layer;
 }

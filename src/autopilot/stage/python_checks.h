@@ -26,4 +26,11 @@ validate::LayerResult RunPythonScript(const std::string& stage, const std::strin
                                       const exec::SandboxPolicy& policy, exec::ProcessRunner* runner,
                                       exec::ProcessResult* out);
 
+/// Run layer for a request the caller prepared (mounts, environment, limits): as RunPythonScript.
+/// A native abort is classified by what it printed (e.g. Qt without a display) before it is
+/// called a crash.
+validate::LayerResult RunPythonRequest(const std::string& stage, const std::string& script_name,
+                                       const exec::ProcessRequest& req, exec::ProcessRunner* runner,
+                                       exec::ProcessResult* out);
+
 }  // namespace autopilot::stage
