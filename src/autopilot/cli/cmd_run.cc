@@ -1,4 +1,4 @@
-// autopilot run PROJECT.yaml [--llm SPEC] [--format F] [--stages dp,train,mc,sg] [--store FILE]
+// autopilot run PROJECT.yaml [--llm SPEC] [--format F] [--stages dp,train,mc,sg,psg,tpusg] [--store FILE]
 //                            [--out DIR] [--preset P] [--record FILE] [--strict-replay] [--json]
 // The lifecycle for one project: DP → train → MC → SG, each LLM stage validated in layers and
 // repaired with precise feedback. Exit 0 when every requested stage passed.
@@ -27,7 +27,7 @@ struct RunOptions {
   std::string project;
   std::string llm;
   std::string format;
-  std::string stages = "dp,train,mc,sg";
+  std::string stages;  ///< "" = the project's: dp,train,mc,sg, or its edge stage when it has `edge:`
   std::string store;
   std::string out;
   std::string preset;
@@ -82,7 +82,11 @@ int Run(const GlobalOptions& g, const RunOptions& o) {
   if (!cfg) {
     return ReportFailure(g.json, cfg.error());
   }
-  auto stages = pipeline::ParseStages(o.stages);
+  // A project with an `edge:` section is an edge project: its stage is the device's (psg or
+  // tpusg); the colour stages run on it only when asked for by --stages.
+  std::string wanted = o.stages;
+  if (wanted.empty()) wanted = cfg->edge.present ? cfg->edge.Stage() : "dp,train,mc,sg";
+  auto stages = pipeline::ParseStages(wanted);
   if (!stages) {
     return ReportFailure(g.json, stages.error());
   }
@@ -221,7 +225,7 @@ CommandRunner SetupRun(CLI::App* sub, GlobalOptions* globals) {
   sub->add_option("project", o->project, "Project file (autopilot.yaml)")->required();
   sub->add_option("--llm", o->llm, "PROVIDER:MODEL[@BASE_URL] or replay:CASSETTE (default: llm.model)");
   sub->add_option("--format", o->format, "Prompt format: json, markdown, prose, minimal, outline (default: prompt.format)");
-  sub->add_option("--stages", o->stages, "Comma-separated subset of dp,train,mc,sg")->capture_default_str();
+  sub->add_option("--stages", o->stages, "Comma-separated subset of dp,train,mc,sg,psg,tpusg (default: dp,train,mc,sg; an edge project's psg or tpusg)");
   sub->add_option("--store", o->store, "Run store (default: paths.store of the project)");
   sub->add_option("--out", o->out, "Artifact folder (default: <work_dir>/runs/<run id>)");
   sub->add_option("--preset", o->preset, "Sampling preset: default, deterministic (default: llm.preset)");
