@@ -1,0 +1,211 @@
+// `autopilot validate --stage psg|tpusg`: the edge chain on the hand-written reference script and
+// on copies of it broken one way each, run for real on the virtual Raspberry Pi / Coral (the
+// synthetic detector and video of `autopilot edge example`).
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "autopilot/util/files.h"
+#include "autopilot/util/strings.h"
+#include "common/cli_runner.h"
+
+namespace autopilot {
+namespace {
+
+using nlohmann::json;
+
+std::string Replace(std::string s, const std::string& from, const std::string& to) {
+  size_t at = s.find(from);
+  EXPECT_NE(at, std::string::npos) << "the reference script lacks: " << from;
+  if (at != std::string::npos) s.replace(at, from.size(), to);
+  return s;
+}
+
+class EdgeValidate : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::string(*util::MakeTempDir("ap-edge-validate-"));
+    auto r = test::RunCli({"edge", "example", *dir_, "--frames", "12"}, {.timeout_s = 120});
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    reference_ = new std::string(*util::ReadFile(std::string(AUTOPILOT_SOURCE_DIR) + "/examples/edge/reference_psg.py"));
+    WriteProject("pi.yaml", "raspberry_pi_4b", false);
+    WriteProject("coral.yaml", "coral_dev_board", true);
+  }
+  static void TearDownTestSuite() {
+    util::RemoveTree(*dir_);
+    delete dir_;
+    delete reference_;
+  }
+
+  /// Pi: the study's relative paths. Coral: the study's absolute /home/mendel paths.
+  static void WriteProject(const std::string& name, const std::string& device, bool absolute) {
+    const std::string root = absolute ? "/home/mendel/tinyml_autopilot/" : "";
+    auto entry = [&](const std::string& key, const std::string& rel) {
+      return "  " + key + ": {file: " + rel + ", as: " + root + rel + "}\n";
+    };
+    std::ofstream(*dir_ + "/" + name) << "version: 1\n"
+                                      << "paths:\n  work_dir: " << *dir_ << "/work\n"
+                                      << "sandbox:\n  timeout_s: 20\n"
+                                      << "edge:\n  device: " << device << "\n"
+                                      << entry("model", "models/ssd-mobilenet_v1/detect.tflite")
+                                      << entry("labels", "models/ssd-mobilenet_v1/labelmap.txt")
+                                      << entry("input", "data/object_detection/sheeps.mp4")
+                                      << "  output: " << root
+                                      << "results/object_detection/test_results/sheeps_detections.mp4\n"
+                                      << "  threshold: 0.5\n  validation_frames: 12\n";
+  }
+
+  json Validate(const std::string& stage, const std::string& script, int* code = nullptr) {
+    const std::string file = *dir_ + "/script_" + std::to_string(counter_++) + ".py";
+    EXPECT_TRUE(util::WriteFileAtomic(file, script).ok());
+    const std::string project = *dir_ + (stage == "tpusg" ? "/coral.yaml" : "/pi.yaml");
+    auto r = test::RunCli({"--json", "validate", "--stage", stage, "--project", project, file}, {.timeout_s = 180});
+    if (code) *code = r.code;
+    auto doc = json::parse(r.out, nullptr, false);
+    EXPECT_FALSE(doc.is_discarded()) << r.out << r.err;
+    return doc.is_discarded() ? json::object() : doc;
+  }
+
+  static std::string Codes(const json& doc) {
+    std::string s;
+    for (const auto& c : doc.value("codes", json::array())) s += c.get<std::string>() + " ";
+    return s + doc.dump();
+  }
+  static bool Has(const json& doc, const std::string& code) {
+    for (const auto& c : doc.value("codes", json::array())) {
+      if (c == code) return true;
+    }
+    return false;
+  }
+  static std::string FailedLayer(const json& doc) {
+    for (const auto& l : doc.value("layers", json::array())) {
+      if (!l.value("passed", true)) return l.value("layer", "");
+    }
+    return "";
+  }
+
+  /// The reference made a Coral script: pycoral-free, the Edge TPU delegate, the absolute paths.
+  static std::string CoralScript() {
+    std::string s = *reference_;
+    s = Replace(s, "from ai_edge_litert.interpreter import Interpreter",
+                "from tflite_runtime.interpreter import Interpreter, load_delegate");
+    s = Replace(s, "interpreter = Interpreter(model_path=MODEL_PATH)",
+                "interpreter = Interpreter(model_path=MODEL_PATH, "
+                "experimental_delegates=[load_delegate('libedgetpu.so.1')])");
+    for (const char* p : {"\"models/ssd-mobilenet_v1/detect.tflite\"", "\"models/ssd-mobilenet_v1/labelmap.txt\"",
+                          "\"data/object_detection/sheeps.mp4\"",
+                          "\"results/object_detection/test_results/sheeps_detections.mp4\""}) {
+      std::string q = p;
+      s = Replace(s, q, "\"/home/mendel/tinyml_autopilot/" + q.substr(1));
+    }
+    return s;
+  }
+
+  static std::string* dir_;
+  static std::string* reference_;
+  int counter_ = 0;
+};
+std::string* EdgeValidate::dir_ = nullptr;
+std::string* EdgeValidate::reference_ = nullptr;
+
+TEST_F(EdgeValidate, TheReferenceScriptPassesEveryLayer) {
+  int code = -1;
+  json doc = Validate("psg", *reference_, &code);
+  EXPECT_EQ(code, 0) << doc.dump(2);
+  EXPECT_TRUE(doc.value("passed", false)) << doc.dump(2);
+  ASSERT_EQ(doc["layers"].size(), 4u) << doc.dump(2);  // format, static, run, semantic
+  EXPECT_EQ(doc["layers"][3]["layer"], "semantic");
+  EXPECT_TRUE(doc["warnings"].empty());
+}
+
+TEST_F(EdgeValidate, FramesFedInBgrOrderAreTheWrongInput) {
+  json doc = Validate("psg", Replace(*reference_, "cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)", "frame"));
+  EXPECT_EQ(FailedLayer(doc), "semantic") << Codes(doc);
+  EXPECT_TRUE(Has(doc, "semantic.wrong_input")) << Codes(doc);
+  EXPECT_NE(doc.dump().find("BGR"), std::string::npos);
+}
+
+TEST_F(EdgeValidate, BoxesScaledWithSwappedAxesAreNotTheModelsDetections) {
+  std::string s = Replace(*reference_, "ymin, xmin, ymax, xmax = boxes[i]", "xmin, ymin, xmax, ymax = boxes[i]");
+  json doc = Validate("psg", s);
+  EXPECT_TRUE(Has(doc, "semantic.wrong_output")) << Codes(doc);
+}
+
+TEST_F(EdgeValidate, AVideoNeverWrittenIsMissingAndAShortOneIsInvalid) {
+  json missing = Validate("psg", Replace(*reference_, "writer.write(frame)\n", "pass\n"));
+  EXPECT_EQ(FailedLayer(missing), "semantic") << Codes(missing);
+  EXPECT_TRUE(Has(missing, "semantic.artifact_missing") || Has(missing, "semantic.artifact_invalid")) << Codes(missing);
+  json shorter = Validate("psg", Replace(*reference_, "writer.write(frame)\n", "if frames % 2 == 0:\n            writer.write(frame)\n"));
+  EXPECT_TRUE(Has(shorter, "semantic.artifact_invalid")) << Codes(shorter);
+  EXPECT_NE(shorter.dump().find("frame(s)"), std::string::npos) << shorter.dump();
+}
+
+TEST_F(EdgeValidate, AScriptThatNeverInvokesTheModelIsCaught) {
+  json doc = Validate("psg", Replace(*reference_, "interpreter.invoke()", "pass"));
+  EXPECT_TRUE(Has(doc, "semantic.no_inference")) << Codes(doc);
+}
+
+TEST_F(EdgeValidate, AnInventedMapIsAWarningNotAPass) {
+  json doc = Validate("psg", Replace(*reference_, "    print(\"annotated", "    print(\"mAP: 0.87\")\n    print(\"annotated"));
+  EXPECT_TRUE(doc.value("passed", false)) << doc.dump(2);
+  ASSERT_EQ(doc["warnings"].size(), 1u) << doc.dump(2);
+  EXPECT_NE(doc["warnings"][0].get<std::string>().find("mAP: 0.87"), std::string::npos);
+}
+
+TEST_F(EdgeValidate, AWindowOnTheHeadlessDeviceIsDeviceUnavailable) {
+  json doc = Validate("psg", Replace(*reference_, "writer.write(frame)\n", "writer.write(frame)\n        cv2.imshow('out', frame)\n        cv2.waitKey(1)\n"));
+  EXPECT_EQ(FailedLayer(doc), "run") << Codes(doc);
+  EXPECT_TRUE(Has(doc, "runtime.device_unavailable")) << Codes(doc);
+}
+
+TEST_F(EdgeValidate, HangsFloodsAndHugeWritesAreContained) {
+  json hang = Validate("psg", Replace(*reference_, "def main():\n", "def main():\n    while True:\n        pass\n"));
+  EXPECT_TRUE(Has(hang, "runtime.timeout")) << Codes(hang);
+  json flood = Validate("psg", Replace(*reference_, "def main():\n", "def main():\n    for _ in range(3000000):\n        print('x' * 80)\n    raise ValueError('done flooding')\n"));
+  EXPECT_EQ(FailedLayer(flood), "run") << Codes(flood);
+  EXPECT_LT(flood.dump().size(), 200000u) << "the flood reached the verdict";
+  json huge = Validate("psg", Replace(*reference_, "def main():\n", "def main():\n    with open('big.bin', 'wb') as f:\n        for _ in range(1100):\n            f.write(b'\\0' * (1 << 20))\n"));
+  EXPECT_TRUE(Has(huge, "runtime.resource_limit")) << Codes(huge);
+}
+
+TEST_F(EdgeValidate, UnguardedMissingPackagesFailStaticGuardedOnesDoNot) {
+  json tf = Validate("psg", Replace(*reference_, "import cv2\n", "import cv2\nimport tensorflow as tf\n"));
+  EXPECT_EQ(FailedLayer(tf), "static") << Codes(tf);
+  EXPECT_TRUE(Has(tf, "env.toolchain_missing")) << Codes(tf);
+  json invented = Validate("psg", Replace(*reference_, "import cv2\n", "import cv2\nimport tflite_helpers_pro\n"));
+  EXPECT_TRUE(Has(invented, "runtime.import")) << Codes(invented);
+  json guarded = Validate("psg", Replace(*reference_, "import cv2\n", "import cv2\ntry:\n    import tensorflow as tf\nexcept ImportError:\n    tf = None\n"));
+  EXPECT_TRUE(guarded.value("passed", false)) << Codes(guarded);
+}
+
+TEST_F(EdgeValidate, TheCoralRunsTheDelegateAtTheAbsolutePathsAndThePiCannot) {
+  json coral = Validate("tpusg", CoralScript());
+  EXPECT_TRUE(coral.value("passed", false)) << coral.dump(2);
+  // The same Edge TPU script on the Pi: the delegate library is not there.
+  std::string on_pi = Replace(CoralScript(), "/home/mendel/tinyml_autopilot/models/ssd-mobilenet_v1/detect.tflite",
+                              "models/ssd-mobilenet_v1/detect.tflite");
+  json pi = Validate("psg", on_pi);
+  EXPECT_EQ(FailedLayer(pi), "run") << Codes(pi);
+  EXPECT_NE(pi.dump().find("libedgetpu.so.1"), std::string::npos) << pi.dump();
+  // On the Coral, running on the CPU is not what the stage asks for.
+  std::string cpu = Replace(CoralScript(), ", experimental_delegates=[load_delegate('libedgetpu.so.1')]", "");
+  json cpu_doc = Validate("tpusg", cpu);
+  EXPECT_TRUE(Has(cpu_doc, "runtime.api_misuse")) << Codes(cpu_doc);
+}
+
+TEST_F(EdgeValidate, TheWrongDeviceOrNoEdgeSectionIsAClearError) {
+  const std::string plain = *dir_ + "/plain.yaml";
+  std::ofstream(plain) << "version: 1\npaths:\n  work_dir: " << *dir_ << "/work\n";
+  const std::string file = *dir_ + "/ref.py";
+  ASSERT_TRUE(util::WriteFileAtomic(file, *reference_).ok());
+  auto r = test::RunCli({"--json", "validate", "--stage", "psg", "--project", plain, file}, {.timeout_s = 60});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("no edge: section"), std::string::npos) << r.out;
+  auto wrong = test::RunCli({"--json", "validate", "--stage", "tpusg", "--project", *dir_ + "/pi.yaml", file}, {.timeout_s = 60});
+  EXPECT_NE(wrong.out.find("coral_dev_board"), std::string::npos) << wrong.out;
+}
+
+}  // namespace
+}  // namespace autopilot
