@@ -3,7 +3,6 @@
 
 #include "autopilot/stage/edge_facts.h"
 
-#include <flatbuffers/flexbuffers.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -23,22 +22,15 @@ using nlohmann::json;
 namespace tfl = autopilot::tflite;
 
 std::vector<uint8_t> DetectionOptions() {
-  flexbuffers::Builder fbb;
-  fbb.Map([&] {
-    fbb.Int("max_detections", 10);
-    fbb.Int("max_classes_per_detection", 1);
-    fbb.Int("detections_per_class", 100);
-    fbb.Bool("use_regular_nms", false);
-    fbb.Float("nms_score_threshold", 0.3f);
-    fbb.Float("nms_iou_threshold", 0.6f);
-    fbb.Int("num_classes", 12);
-    fbb.Float("y_scale", 10.0f);
-    fbb.Float("x_scale", 10.0f);
-    fbb.Float("h_scale", 5.0f);
-    fbb.Float("w_scale", 5.0f);
-  });
-  fbb.Finish();
-  return fbb.GetBuffer();
+  tfl::DetectionOptions o;
+  o.max_detections = 10;
+  o.detections_per_class = 100;
+  o.nms_score_threshold = 0.3f;
+  o.nms_iou_threshold = 0.6f;
+  o.num_classes = 12;
+  o.y_scale = o.x_scale = 10.0f;
+  o.h_scale = o.w_scale = 5.0f;
+  return tfl::DetectionOptionsFlexbuffer(o);
 }
 
 /// The shape of a quantized SSD-MobileNet v1: a uint8 [1,300,300,3] image (scale 1/128, zero

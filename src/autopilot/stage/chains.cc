@@ -11,6 +11,7 @@
 #include "autopilot/stage/dp_checks.h"
 #include "autopilot/stage/mc_checks.h"
 #include "autopilot/stage/python_checks.h"
+#include "autopilot/stage/scratch.h"
 #include "autopilot/tflite/dataset.h"
 #include "autopilot/util/clock.h"
 #include "autopilot/util/files.h"
@@ -32,24 +33,6 @@ bool CopyInto(const std::string& from, const std::string& to, const std::string&
   auto bytes = util::ReadFile(from + "/" + name);
   return bytes && util::WriteFileAtomic(to + "/" + name, *bytes).ok();
 }
-
-/// A fresh folder for one run of generated code, removed when the chain is done.
-class Scratch {
- public:
-  explicit Scratch(const std::string& prefix) {
-    auto d = util::MakeTempDir(prefix);
-    if (d) dir_ = *d;
-  }
-  ~Scratch() {
-    if (!dir_.empty()) util::RemoveTree(dir_);
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  const std::string& dir() const { return dir_; }
-
- private:
-  std::string dir_;
-};
 
 Result<void> Stage(const std::string& from, const std::string& to) {
   auto bytes = util::ReadFile(from);

@@ -8,6 +8,7 @@
 #include <regex>
 
 #include "autopilot/stage/python_checks.h"
+#include "autopilot/stage/scratch.h"
 #include "autopilot/util/clock.h"
 #include "autopilot/util/files.h"
 #include "autopilot/util/strings.h"
@@ -28,24 +29,6 @@ constexpr const char* kJudgeDir = "/opt/autopilot/judge";
 LayerResult Fail(const std::string& layer, const std::string& code, const std::string& message) {
   return LayerResult{layer, false, {Diagnostic{layer, code, message, "", {}, ""}}, 0};
 }
-
-/// A fresh folder for one validation, removed afterwards.
-class Scratch {
- public:
-  Scratch() {
-    auto d = util::MakeTempDir("autopilot-edge-");
-    if (d) dir_ = *d;
-  }
-  ~Scratch() {
-    if (!dir_.empty()) util::RemoveTree(dir_);
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  const std::string& dir() const { return dir_; }
-
- private:
-  std::string dir_;
-};
 
 /// A folder the sandbox user may write (its parents stay the tool's).
 bool MakeSharedDir(const std::string& path) {
@@ -213,7 +196,7 @@ std::vector<LayerResult> EdgeChain(const config::ProjectConfig& cfg, const std::
   if (std::string why = EdgeUnavailableReason(cfg); !why.empty()) {
     return {Fail("static", "env.toolchain_missing", "the virtual device is unavailable: " + why)};
   }
-  Scratch s;
+  Scratch s("autopilot-edge-");
   if (s.dir().empty()) return {Fail("static", "env.misconfigured", "cannot create a scratch folder")};
   std::vector<LayerResult> out;
   out.push_back(EdgeStatic(cfg, stage, code, s.dir(), runner));

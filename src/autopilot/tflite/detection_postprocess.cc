@@ -79,6 +79,25 @@ void WriteRow(size_t row, const Box& b, float cls, float score, float* boxes, fl
 
 }  // namespace
 
+std::vector<uint8_t> DetectionOptionsFlexbuffer(const DetectionOptions& o) {
+  flexbuffers::Builder fbb;
+  fbb.Map([&] {
+    fbb.Int("max_detections", o.max_detections);
+    fbb.Int("max_classes_per_detection", o.max_classes_per_detection);
+    fbb.Int("detections_per_class", o.detections_per_class);
+    fbb.Bool("use_regular_nms", o.use_regular_nms);
+    fbb.Float("nms_score_threshold", o.nms_score_threshold);
+    fbb.Float("nms_iou_threshold", o.nms_iou_threshold);
+    fbb.Int("num_classes", o.num_classes);
+    fbb.Float("y_scale", o.y_scale);
+    fbb.Float("x_scale", o.x_scale);
+    fbb.Float("h_scale", o.h_scale);
+    fbb.Float("w_scale", o.w_scale);
+  });
+  fbb.Finish();
+  return fbb.GetBuffer();
+}
+
 Result<DetectionOptions> ParseDetectionOptions(const std::vector<uint8_t>& flexbuffer) {
   const std::string op = std::string(kDetectionPostProcess) + ": ";
   if (flexbuffer.empty())

@@ -33,6 +33,10 @@ struct DetectionOptions {
 /// counts and scales). Errors name the key.
 Result<DetectionOptions> ParseDetectionOptions(const std::vector<uint8_t>& flexbuffer);
 
+/// The options as the operator's FlexBuffers custom_options (every key; the inverse of
+/// ParseDetectionOptions), for models written by the tool and its tests.
+std::vector<uint8_t> DetectionOptionsFlexbuffer(const DetectionOptions& o);
+
 /// One invocation's inputs, dequantized to float.
 struct DetectionInputs {
   const float* box_encodings = nullptr;  ///< [num_anchors, box_code] (y, x, h, w, …)
