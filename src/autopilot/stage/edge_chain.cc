@@ -177,6 +177,9 @@ std::string EdgeUnavailableReason(const config::ProjectConfig& cfg) {
   }
   if (!found) return "the _autopilot_edge extension is not built in " + PyextDir() + " (needs pybind11-dev)";
   if (!fs::exists(util::DataPath("python/edge_judge.py"))) return "python/edge_judge.py is missing";
+  if (!fs::is_directory(util::DataPath("python/edge/tflite_runtime"))) {
+    return "the device's runtime modules (python/edge) are missing";
+  }
   if (!fs::exists(cfg.python)) return cfg.python + " does not exist";
   return "";
 }
