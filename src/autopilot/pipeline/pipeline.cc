@@ -443,6 +443,8 @@ Result<PipelineResult> RunPipeline(const config::ProjectConfig& cfg, llm::LlmBac
     StageReport rep;
     rep.stage = def.name;
     const std::string st = def.name;
+    // The edge stages feed nothing: a run that did not ask for one does not list it.
+    if (stage::IsEdgeStage(def.name) && !Requested(options.stages, def.name)) continue;
     if (NotRunNow(def, options, ok, kept, out, &inputs, &result, &rep)) {
       if (rep.resumed) say(st + ": " + rep.message);
       if (rep.stop_reason == "interrupted") ok = false;
