@@ -27,7 +27,7 @@ class EdgeValidate : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new std::string(*util::MakeTempDir("ap-edge-validate-"));
-    auto r = test::RunCli({"edge", "example", *dir_, "--frames", "12"}, {.timeout_s = 120});
+    auto r = test::RunCli({"edge", "example", *dir_, "--frames", "12"}, {{}, "", 120});
     ASSERT_EQ(r.code, 0) << r.out << r.err;
     reference_ = new std::string(*util::ReadFile(std::string(AUTOPILOT_SOURCE_DIR) + "/examples/edge/reference_psg.py"));
     WriteProject("pi.yaml", "raspberry_pi_4b", false);
@@ -61,7 +61,7 @@ class EdgeValidate : public ::testing::Test {
     const std::string file = *dir_ + "/script_" + std::to_string(counter_++) + ".py";
     EXPECT_TRUE(util::WriteFileAtomic(file, script).ok());
     const std::string project = *dir_ + (stage == "tpusg" ? "/coral.yaml" : "/pi.yaml");
-    auto r = test::RunCli({"--json", "validate", "--stage", stage, "--project", project, file}, {.timeout_s = 180});
+    auto r = test::RunCli({"--json", "validate", "--stage", stage, "--project", project, file}, {{}, "", 180});
     if (code) *code = r.code;
     auto doc = json::parse(r.out, nullptr, false);
     EXPECT_FALSE(doc.is_discarded()) << r.out << r.err;
@@ -184,8 +184,11 @@ TEST_F(EdgeValidate, TheCoralRunsTheDelegateAtTheAbsolutePathsAndThePiCannot) {
   json coral = Validate("tpusg", CoralScript());
   EXPECT_TRUE(coral.value("passed", false)) << coral.dump(2);
   // The same Edge TPU script on the Pi: the delegate library is not there.
-  std::string on_pi = Replace(CoralScript(), "/home/mendel/tinyml_autopilot/models/ssd-mobilenet_v1/detect.tflite",
-                              "models/ssd-mobilenet_v1/detect.tflite");
+  std::string on_pi = Replace(*reference_, "from ai_edge_litert.interpreter import Interpreter",
+                              "from tflite_runtime.interpreter import Interpreter, load_delegate");
+  on_pi = Replace(on_pi, "interpreter = Interpreter(model_path=MODEL_PATH)",
+                  "interpreter = Interpreter(model_path=MODEL_PATH, "
+                  "experimental_delegates=[load_delegate('libedgetpu.so.1')])");
   json pi = Validate("psg", on_pi);
   EXPECT_EQ(FailedLayer(pi), "run") << Codes(pi);
   EXPECT_NE(pi.dump().find("libedgetpu.so.1"), std::string::npos) << pi.dump();
@@ -200,10 +203,10 @@ TEST_F(EdgeValidate, TheWrongDeviceOrNoEdgeSectionIsAClearError) {
   std::ofstream(plain) << "version: 1\npaths:\n  work_dir: " << *dir_ << "/work\n";
   const std::string file = *dir_ + "/ref.py";
   ASSERT_TRUE(util::WriteFileAtomic(file, *reference_).ok());
-  auto r = test::RunCli({"--json", "validate", "--stage", "psg", "--project", plain, file}, {.timeout_s = 60});
+  auto r = test::RunCli({"--json", "validate", "--stage", "psg", "--project", plain, file}, {{}, "", 60});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("no edge: section"), std::string::npos) << r.out;
-  auto wrong = test::RunCli({"--json", "validate", "--stage", "tpusg", "--project", *dir_ + "/pi.yaml", file}, {.timeout_s = 60});
+  auto wrong = test::RunCli({"--json", "validate", "--stage", "tpusg", "--project", *dir_ + "/pi.yaml", file}, {{}, "", 60});
   EXPECT_NE(wrong.out.find("coral_dev_board"), std::string::npos) << wrong.out;
 }
 

@@ -32,6 +32,7 @@ const CommandSpec kCommands[] = {
     {"board", "The virtual Nano 33 BLE Sense: build and run sketches (real toolchain verdicts)", &SetupBoard},
     {"model", "TFLite models: inspect, run, header, train, quantize, eval", &SetupModel},
     {"data", "Datasets: synthesize the fruit case study data", &SetupData},
+    {"edge", "The edge stages' files: write the synthetic detector, labels and video (edge example)", &SetupEdge},
     {"llm", "Talk to an LLM backend: chat, ping (OpenAI, Ollama, OpenAI-compatible, replay)", &SetupLlm},
     {"sweep", "Run an experiment matrix (models × formats × stages × presets × repetitions), resumable", &SetupSweep},
     {"merge", "Join run stores (e.g. sweep shards) into one", &SetupMerge},

@@ -242,7 +242,12 @@ std::vector<LayerResult> EdgeChain(const config::ProjectConfig& cfg, const std::
     produced = outdir + "/" + out_name;
   } else {
     const std::string rel_parent = Parent(e.output.as);
-    if (!rel_parent.empty()) fs::create_directories(work + "/" + rel_parent, ec);
+    // Every level writable by the sandbox user (it runs as nobody when the tool is root).
+    std::string level = work;
+    for (const auto& part : fs::path(rel_parent)) {
+      level += "/" + part.string();
+      if (!MakeSharedDir(level)) return {Fail("run", "harness.bug", "cannot create " + level)};
+    }
     produced = work + "/" + e.output.as;
   }
   AddToolMounts(&req);
