@@ -25,15 +25,14 @@ import json
 import os
 import sys
 
-# Packages that exist (on PyPI or the device's OS) but are not on the virtual device: importing
-# one unguarded is env.toolchain_missing; any other unknown module is a hallucination.
+# Packages that exist (on PyPI or a device's OS) but are not on the virtual device (which has what
+# python/edge/_autopilot_device.py lists): importing one unguarded is env.toolchain_missing; any
+# other unknown module is a hallucination.
 KNOWN_PACKAGES = {
-    "tensorflow", "tflite", "keras", "torch", "torchvision", "PIL", "matplotlib", "scipy",
+    "tflite", "keras", "torch", "torchvision", "matplotlib", "scipy", "pycoral", "ai_edge_litert",
     "pandas", "sklearn", "skimage", "imutils", "picamera", "picamera2", "edgetpu", "onnxruntime",
     "tqdm", "yaml", "requests", "imageio", "moviepy", "ffmpeg", "av", "seaborn", "jax",
 }
-# The device's runtime modules: available or not depending on the profile (the shims decide).
-RUNTIME_MODULES = {"ai_edge_litert", "tflite_runtime", "pycoral"}
 # Mean absolute difference (in uint8 levels) under which a recorded input is "the frame":
 # covers another resize interpolation or a different but correct decoding path.
 INPUT_TOLERANCE = 8.0
@@ -68,7 +67,8 @@ def _catches_import_error(handler):
 
 def _imports(tree):
     """(module, line, guarded) for every absolute import; guarded = inside a try whose handlers
-    catch ImportError, or inside a function (it may never run)."""
+    catch ImportError, in an except handler (a fallback), or inside a function (it may never
+    run)."""
     found = []
 
     def walk(node, guarded):
@@ -84,7 +84,11 @@ def _imports(tree):
             g = guarded or any(_catches_import_error(h) for h in node.handlers)
             for child in node.body:
                 walk(child, g)
-            for part in (node.handlers, node.orelse, node.finalbody):
+            # A handler runs only when its try failed: an import there is a fallback (e.g.
+            # `except ImportError: from tensorflow.lite import Interpreter`), checked by the run.
+            for child in node.handlers:
+                walk(child, True)
+            for part in (node.orelse, node.finalbody):
                 for child in part:
                     walk(child, guarded)
             return
@@ -97,22 +101,14 @@ def _imports(tree):
     return found
 
 
-def _available(name, cache={}):
-    if name in cache:
-        return cache[name]
-    ok = True
-    if name in RUNTIME_MODULES:
-        try:
-            importlib.import_module(name)  # the device's shims: they decide per profile
-        except ImportError:
-            ok = False
-    elif name not in sys.builtin_module_names and name not in sys.stdlib_module_names:
-        try:
-            ok = importlib.util.find_spec(name) is not None
-        except (ImportError, ValueError):
-            ok = False
-    cache[name] = ok
-    return ok
+def _available(name, script_dir="."):
+    """Whether the board has the module: the standard library, the board's packages
+    (python/edge/_autopilot_device.py) or a module file beside the script."""
+    import _autopilot_device
+    if _autopilot_device.installed(name):
+        return True
+    stem = os.path.join(script_dir, name)
+    return os.path.isfile(stem + ".py") or os.path.isfile(os.path.join(stem, "__init__.py"))
 
 
 def cmd_static(args):
@@ -126,7 +122,7 @@ def cmd_static(args):
     missing = []
     seen = set()
     for name, line, guarded in _imports(tree):
-        if guarded or name in seen or _available(name):
+        if guarded or name in seen or _available(name, os.path.dirname(os.path.abspath(args.script))):
             continue
         seen.add(name)
         missing.append({"module": name, "line": line, "known_package": name in KNOWN_PACKAGES})

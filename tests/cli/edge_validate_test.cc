@@ -158,6 +158,9 @@ TEST_F(EdgeValidate, AWindowOnTheHeadlessDeviceIsDeviceUnavailable) {
   json doc = Validate("psg", Replace(*reference_, "writer.write(frame)\n", "writer.write(frame)\n        cv2.imshow('out', frame)\n        cv2.waitKey(1)\n"));
   EXPECT_EQ(FailedLayer(doc), "run") << Codes(doc);
   EXPECT_TRUE(Has(doc, "runtime.device_unavailable")) << Codes(doc);
+  // The Coral Dev Board has a desktop: the same window opens there.
+  json coral = Validate("tpusg", Replace(CoralScript(), "writer.write(frame)\n", "writer.write(frame)\n        cv2.imshow('out', frame)\n        cv2.waitKey(1)\n"));
+  EXPECT_TRUE(coral.value("passed", false)) << Codes(coral);
 }
 
 TEST_F(EdgeValidate, HangsFloodsAndHugeWritesAreContained) {
@@ -171,12 +174,22 @@ TEST_F(EdgeValidate, HangsFloodsAndHugeWritesAreContained) {
 }
 
 TEST_F(EdgeValidate, UnguardedMissingPackagesFailStaticGuardedOnesDoNot) {
-  json tf = Validate("psg", Replace(*reference_, "import cv2\n", "import cv2\nimport tensorflow as tf\n"));
-  EXPECT_EQ(FailedLayer(tf), "static") << Codes(tf);
-  EXPECT_TRUE(Has(tf, "env.toolchain_missing")) << Codes(tf);
+  json torch = Validate("psg", Replace(*reference_, "import cv2\n", "import cv2\nimport torch\n"));
+  EXPECT_EQ(FailedLayer(torch), "static") << Codes(torch);
+  EXPECT_TRUE(Has(torch, "env.toolchain_missing")) << Codes(torch);
+  // The study's devices had TensorFlow (tf.lite): a script using it runs.
+  json tf = Validate("psg", Replace(Replace(*reference_, "from ai_edge_litert.interpreter import Interpreter",
+                                            "import tensorflow as tf"),
+                                    "interpreter = Interpreter(model_path=MODEL_PATH)",
+                                    "interpreter = tf.lite.Interpreter(model_path=MODEL_PATH)"));
+  EXPECT_TRUE(tf.value("passed", false)) << Codes(tf);
+  // A package the host has for other stages (pandas) is not on the board, even when guarded.
+  json pandas = Validate("psg", Replace(*reference_, "def main():\n", "def main():\n    import pandas\n"));
+  EXPECT_EQ(FailedLayer(pandas), "run") << Codes(pandas);
+  EXPECT_NE(pandas.dump().find("No module named 'pandas'"), std::string::npos) << pandas.dump();
   json invented = Validate("psg", Replace(*reference_, "import cv2\n", "import cv2\nimport tflite_helpers_pro\n"));
   EXPECT_TRUE(Has(invented, "runtime.import")) << Codes(invented);
-  json guarded = Validate("psg", Replace(*reference_, "import cv2\n", "import cv2\ntry:\n    import tensorflow as tf\nexcept ImportError:\n    tf = None\n"));
+  json guarded = Validate("psg", Replace(*reference_, "import cv2\n", "import cv2\ntry:\n    import torch\nexcept ImportError:\n    torch = None\n"));
   EXPECT_TRUE(guarded.value("passed", false)) << Codes(guarded);
 }
 

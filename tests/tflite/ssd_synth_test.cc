@@ -15,11 +15,14 @@
 #include "autopilot/tflite/interpreter.h"
 #include "autopilot/tflite/litert_oracle.h"
 #include "autopilot/util/files.h"
+#include "autopilot/util/strings.h"
 
 namespace autopilot::tflite {
 namespace {
 
 constexpr int kSide = kSsdInputSize;
+const int kSheep = SyntheticSsdClassId("sheep");  // 19 in the COCO map
+const int kHorse = SyntheticSsdClassId("horse");  // 18
 
 struct Rect {
   int x0, y0, x1, y1;  ///< pixels, exclusive end
@@ -159,12 +162,19 @@ TEST(SsdSynth, SurvivesASaveAndLoad) {
   ASSERT_TRUE(in.ok()) << in.error().message;
   std::vector<uint8_t> frame = Field();
   Sheep(&frame, {40, 60, 110, 120});
-  ExpectFinds(Detect(*in, frame), {{{40, 60, 110, 120}, 0}});
+  ExpectFinds(Detect(*in, frame), {{{40, 60, 110, 120}, kSheep}});
   util::RemoveTree(*dir);
 }
 
 TEST(SsdSynth, LabelFileIndexesClassIds) {
-  EXPECT_EQ(SyntheticSsdLabelFile(), "sheep\nhorse\n");
+  const std::string text = SyntheticSsdLabelFile();
+  const auto lines = util::Split(text, '\n');
+  ASSERT_GE(lines.size(), 90u);
+  EXPECT_EQ(lines[0], "person") << "index 0 = person, as the study's labelmap.txt";
+  EXPECT_EQ(lines[static_cast<size_t>(kSheep)], "sheep");
+  EXPECT_EQ(lines[static_cast<size_t>(kHorse)], "horse");
+  EXPECT_EQ(lines[11], "???") << "unused COCO ids keep their line";
+  EXPECT_EQ(SyntheticSsdLabels().size(), 90u);
 }
 
 TEST(SsdSynth, FindsASheepAndAHorse) {
@@ -173,7 +183,7 @@ TEST(SsdSynth, FindsASheepAndAHorse) {
   std::vector<uint8_t> frame = Field();
   Sheep(&frame, {30, 40, 100, 95});
   Horse(&frame, {150, 120, 260, 210});
-  ExpectFinds(Detect(*in, frame), {{{30, 40, 100, 95}, 0}, {{150, 120, 260, 210}, 1}});
+  ExpectFinds(Detect(*in, frame), {{{30, 40, 100, 95}, kSheep}, {{150, 120, 260, 210}, kHorse}});
 }
 
 TEST(SsdSynth, FindsOverlappingAndBorderObjects) {
@@ -183,9 +193,9 @@ TEST(SsdSynth, FindsOverlappingAndBorderObjects) {
   Horse(&frame, {100, 100, 190, 170});
   Sheep(&frame, {170, 140, 235, 200});  // in front of the horse's corner
   Sheep(&frame, {250, 10, 330, 70});    // cut by the right border
-  ExpectFinds(Detect(*in, frame), {{{100, 100, 190, 170}, 1},
-                                   {{170, 140, 235, 200}, 0},
-                                   {{250, 10, 300, 70}, 0}});
+  ExpectFinds(Detect(*in, frame), {{{100, 100, 190, 170}, kHorse},
+                                   {{170, 140, 235, 200}, kSheep},
+                                   {{250, 10, 300, 70}, kSheep}});
 }
 
 TEST(SsdSynth, FindsNothingOnAnEmptyField) {

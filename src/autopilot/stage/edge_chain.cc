@@ -49,6 +49,9 @@ std::vector<std::string> DeviceEnv(const config::ProjectConfig& cfg, const std::
                                   "PYTHONDONTWRITEBYTECODE=1", "OPENBLAS_NUM_THREADS=1",
                                   "OMP_NUM_THREADS=1"};
   if (trace) env.push_back(std::string("AUTOPILOT_EDGE_TRACE=") + kTrace);
+  // The Coral Dev Board boots into a Wayland desktop, so a window opens (cv2.imshow works, the
+  // corpus has no display failure on it); the Pi runs headless and a window aborts Qt.
+  if (EdgeDeviceFor(stage) == "coral_dev_board") env.push_back("QT_QPA_PLATFORM=offscreen");
   // An Edge TPU compiled model (the study's edgetpu_detect.tflite) runs as its CPU twin, but only
   // through the delegate, as on the device.
   if (stage == "tpusg" && util::ToLower(cfg.edge.model.as).find("edgetpu") != std::string::npos) {

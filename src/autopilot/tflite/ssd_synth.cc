@@ -13,6 +13,22 @@ namespace autopilot::tflite {
 namespace {
 
 constexpr int32_t kClasses = 2;  // sheep, horse; the class predictions add a background column
+// The COCO label map of the study (90 ids from 0 = person, "???" for the unused ones), as the
+// quantized SSD-MobileNet v1 reads it; the detector's two classes keep their COCO ids.
+constexpr int32_t kCocoClasses = 90;
+constexpr std::array<int32_t, kClasses> kCocoIds = {19, 18};  // sheep, horse
+constexpr std::array<const char*, kCocoClasses> kCocoLabels = {
+    "person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat",
+    "traffic light", "fire hydrant", "???", "stop sign", "parking meter", "bench", "bird", "cat",
+    "dog", "horse", "sheep", "cow", "elephant", "bear", "zebra", "giraffe", "???", "backpack",
+    "umbrella", "???", "???", "handbag", "tie", "suitcase", "frisbee", "skis", "snowboard",
+    "sports ball", "kite", "baseball bat", "baseball glove", "skateboard", "surfboard",
+    "tennis racket", "bottle", "???", "wine glass", "cup", "fork", "knife", "spoon", "bowl",
+    "banana", "apple", "sandwich", "orange", "broccoli", "carrot", "hot dog", "pizza", "donut",
+    "cake", "chair", "couch", "potted plant", "bed", "???", "dining table", "???", "???",
+    "toilet", "???", "tv", "laptop", "mouse", "remote", "keyboard", "cell phone", "microwave",
+    "oven", "toaster", "sink", "refrigerator", "???", "book", "clock", "vase", "scissors",
+    "teddy bear", "hair drier", "toothbrush"};
 
 // Per-class colour logit = w · (r, g, b) + bias on the cell's mean colour in the input's real
 // units ((q - 128) / 128). Sheep: bright red and blue (white); horse: red above green with
@@ -58,7 +74,7 @@ std::vector<uint8_t> PostProcessOptions(const SyntheticSsdOptions& o) {
   d.max_detections = o.max_detections;
   d.nms_score_threshold = o.score_threshold;
   d.nms_iou_threshold = o.iou_threshold;
-  d.num_classes = kClasses;
+  d.num_classes = kCocoClasses;
   d.y_scale = d.x_scale = 10.0f;
   d.h_scale = d.w_scale = 5.0f;
   return DetectionOptionsFlexbuffer(d);
@@ -82,7 +98,16 @@ std::vector<SsdAnchorShape> SyntheticSsdAnchorShapes() {
   return shapes;
 }
 
-std::vector<std::string> SyntheticSsdLabels() { return {"sheep", "horse"}; }
+std::vector<std::string> SyntheticSsdLabels() {
+  return std::vector<std::string>(kCocoLabels.begin(), kCocoLabels.end());
+}
+
+int32_t SyntheticSsdClassId(const std::string& name) {
+  for (size_t i = 0; i < kCocoLabels.size(); ++i) {
+    if (name == kCocoLabels[i]) return static_cast<int32_t>(i);
+  }
+  return -1;
+}
 
 std::string SyntheticSsdLabelFile() {
   std::string text;
@@ -208,9 +233,47 @@ Model BuildSyntheticSsd(const SyntheticSsdOptions& options) {
   OpOptions concat;
   concat.axis = 1;
   b.AddOp(op::kConcatenation, parts, {logits}, concat);
+  // Spread the columns (background, sheep, horse) onto the COCO label map's 90 classes (+ the
+  // background column): a one-hot 1x1 CONV_2D; every other class gets the lowest logit.
+  OpOptions as_image;
+  as_image.new_shape = {1, anchors_n, 1, kClasses + 1};
+  const int32_t as_image_shape = b.AddConstant("coco/shape_in", DType::kInt32, {4}, as_image.new_shape);
+  const int32_t logits_4d =
+      b.AddTensor("coco/Reshape_in", DType::kUInt8, {1, anchors_n, 1, kClasses + 1}, logit_q);
+  b.AddOp(op::kReshape, {logits, as_image_shape}, {logits_4d}, as_image);
+  const int32_t columns = kCocoClasses + 1;
+  std::vector<uint8_t> one_hot(static_cast<size_t>(columns * (kClasses + 1)), 128);
+  std::vector<int32_t> coco_bias(static_cast<size_t>(columns), 0);
+  const float onehot_scale = 1.0f / 127.0f;
+  const float low_logit = -8.0f;  // q = 0 in logit_q: sigmoid(-8) = 0.0003
+  for (int32_t col = 0; col < columns; ++col) {
+    int32_t src = -1;
+    if (col == 0) src = 0;
+    for (int32_t c = 0; c < kClasses; ++c) {
+      if (col == kCocoIds[static_cast<size_t>(c)] + 1) src = c + 1;
+    }
+    if (src >= 0) {
+      one_hot[static_cast<size_t>(col * (kClasses + 1) + src)] = 255;  // weight 1.0
+    } else {
+      coco_bias[static_cast<size_t>(col)] =
+          static_cast<int32_t>(std::lround(low_logit / ((1.0f / 16.0f) * onehot_scale)));
+    }
+  }
+  const int32_t coco_w = b.AddConstant("coco/weights", DType::kUInt8, {columns, 1, 1, kClasses + 1},
+                                       one_hot, QuantParams(onehot_scale, 128));
+  const int32_t coco_b = b.AddConstant("coco/bias", DType::kInt32, {columns}, coco_bias,
+                                       QuantParams((1.0f / 16.0f) * onehot_scale, 0));
+  const int32_t coco_conv =
+      b.AddTensor("coco/Conv2D", DType::kUInt8, {1, anchors_n, 1, columns}, logit_q);
+  b.AddOp(op::kConv2D, {logits_4d, coco_w, coco_b}, {coco_conv}, Conv(Padding::kValid));
+  OpOptions flat_cols;
+  flat_cols.new_shape = {1, anchors_n, columns};
+  const int32_t flat_shape = b.AddConstant("coco/shape_out", DType::kInt32, {3}, flat_cols.new_shape);
+  const int32_t coco_logits = b.AddTensor("coco/Reshape_out", DType::kUInt8, {1, anchors_n, columns}, logit_q);
+  b.AddOp(op::kReshape, {coco_conv, flat_shape}, {coco_logits}, flat_cols);
   const int32_t class_predictions = b.AddTensor(
-      "raw_outputs/class_predictions", DType::kUInt8, {1, anchors_n, kClasses + 1}, mask_q);
-  b.AddOp(op::kLogistic, {logits}, {class_predictions});
+      "raw_outputs/class_predictions", DType::kUInt8, {1, anchors_n, columns}, mask_q);
+  b.AddOp(op::kLogistic, {coco_logits}, {class_predictions});
 
   const int32_t box_encodings = b.AddTensor("raw_outputs/box_encodings", DType::kUInt8,
                                             {1, anchors_n, 4}, QuantParams(1.0f / 16.0f, 128));

@@ -35,15 +35,18 @@ struct SsdAnchorShape {
 /// The anchor shapes, in the order their anchors appear (each shape: all 30 × 30 positions).
 std::vector<SsdAnchorShape> SyntheticSsdAnchorShapes();
 
-/// The labels, one per class id (class 0 is the first): "sheep", "horse".
+/// The labels, one per class id: the study's COCO label map (90 lines from "person", "???" for
+/// unused ids). The detector finds "sheep" (id 19) and "horse" (id 18).
 std::vector<std::string> SyntheticSsdLabels();
+/// The class id of a label ("sheep" → 19), -1 when it is not in the map.
+int32_t SyntheticSsdClassId(const std::string& name);
 /// The label file text (one label a line, class id = line index), as the COCO labelmap is read.
 std::string SyntheticSsdLabelFile();
 
 /// Builds the model: AVERAGE_POOL_2D to 10-pixel cells, a 1×1 CONV_2D from cell colour to
 /// per-class logits and LOGISTIC (a soft class mask per cell); per anchor shape a CONV_2D
 /// scoring "mask inside the anchor minus mask in a ring around it" (so the best-fitting anchor
-/// scores highest), RESHAPE, CONCATENATION, LOGISTIC; zero box encodings from a zero CONV_2D (boxes are the
+/// scores highest), RESHAPE, CONCATENATION, a one-hot 1x1 CONV_2D onto the 90 COCO classes, LOGISTIC; zero box encodings from a zero CONV_2D (boxes are the
 /// anchors) and constant anchors; TFLite_Detection_PostProcess (fast NMS).
 Model BuildSyntheticSsd(const SyntheticSsdOptions& options = {});
 
