@@ -223,5 +223,36 @@ TEST_F(EdgeValidate, TheWrongDeviceOrNoEdgeSectionIsAClearError) {
   EXPECT_NE(wrong.out.find("coral_dev_board"), std::string::npos) << wrong.out;
 }
 
+TEST_F(EdgeValidate, CorruptProjectFilesAreNamedNotBlamedOnTheScript) {
+  // A copy of the project whose model, then video, is garbage.
+  const std::string bad = *dir_ + "/bad";
+  auto r = test::RunCli({"edge", "example", bad, "--frames", "4"}, {{}, "", 120});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::ofstream(bad + "/pi.yaml") << "version: 1\npaths:\n  work_dir: " << bad << "/work\n"
+                                  << "edge:\n  device: raspberry_pi_4b\n"
+                                  << "  model: models/ssd-mobilenet_v1/detect.tflite\n"
+                                  << "  labels: models/ssd-mobilenet_v1/labelmap.txt\n"
+                                  << "  input: data/object_detection/sheeps.mp4\n"
+                                  << "  output: results/out.mp4\n  validation_frames: 4\n";
+  const std::string file = bad + "/ref.py";
+  ASSERT_TRUE(util::WriteFileAtomic(file, *reference_).ok());
+  auto validate = [&] {
+    auto v = test::RunCli({"--json", "validate", "--stage", "psg", "--project", bad + "/pi.yaml", file}, {{}, "", 120});
+    return json::parse(v.out, nullptr, false);
+  };
+  std::ofstream(bad + "/models/ssd-mobilenet_v1/detect.tflite", std::ios::trunc) << "not a flatbuffer at all";
+  json model = validate();
+  EXPECT_TRUE(Has(model, "env.misconfigured")) << Codes(model);
+  EXPECT_NE(model.dump().find("edge.model"), std::string::npos) << model.dump();
+  EXPECT_NE(model.dump().find("detect.tflite"), std::string::npos) << model.dump();
+  r = test::RunCli({"edge", "example", bad, "--force", "--frames", "4"}, {{}, "", 120});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::ofstream(bad + "/data/object_detection/sheeps.mp4", std::ios::trunc) << std::string(4096, 'x');
+  json video = validate();
+  EXPECT_TRUE(Has(video, "env.misconfigured")) << Codes(video);
+  EXPECT_NE(video.dump().find("sheeps.mp4"), std::string::npos) << video.dump();
+  EXPECT_FALSE(Has(video, "harness.bug")) << Codes(video);
+}
+
 }  // namespace
 }  // namespace autopilot

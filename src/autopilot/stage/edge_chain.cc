@@ -9,6 +9,8 @@
 
 #include "autopilot/stage/python_checks.h"
 #include "autopilot/stage/scratch.h"
+#include "autopilot/tflite/interpreter.h"
+#include "autopilot/tflite/model.h"
 #include "autopilot/util/clock.h"
 #include "autopilot/util/files.h"
 #include "autopilot/util/strings.h"
@@ -202,20 +204,37 @@ std::vector<LayerResult> EdgeChain(const config::ProjectConfig& cfg, const std::
   if (std::string why = EdgeUnavailableReason(cfg); !why.empty()) {
     return {Fail("static", "env.toolchain_missing", "the virtual device is unavailable: " + why)};
   }
+  // The project's model is the user's file: a corrupt one or an op this interpreter lacks is said
+  // here, naming the file and the op, never blamed on the script.
+  if (auto m = tflite::LoadModel(e.model.file); !m) {
+    return {Fail("run", "env.misconfigured", "the project's edge.model " + e.model.file + " cannot be used: " + m.error().message)};
+  } else if (auto in = tflite::Interpreter::Create(std::move(*m)); !in) {
+    return {Fail("run", "env.misconfigured", "the project's edge.model " + e.model.file + " cannot run here: " + in.error().message)};
+  }
   Scratch s("autopilot-edge-");
   if (s.dir().empty()) return {Fail("static", "env.misconfigured", "cannot create a scratch folder")};
   std::vector<LayerResult> out;
   out.push_back(EdgeStatic(cfg, stage, code, s.dir(), runner));
   if (!out.back().passed) return out;
+  auto stop = [&out](LayerResult r) {
+    out.push_back(std::move(r));
+    return out;
+  };
 
   // The input video, cut to the frames a validation uses (all when validation_frames is 0).
   const std::string judge_dir = s.dir() + "/judge";
-  if (!MakeSharedDir(judge_dir)) return {Fail("run", "harness.bug", "cannot create " + judge_dir)};
+  if (!MakeSharedDir(judge_dir)) return stop(Fail("run", "harness.bug", "cannot create " + judge_dir));
   std::string video = e.input.file;
   if (e.validation_frames > 0) {
     auto r = RunJudge(cfg, {"shorten", "/in/video", "short.mp4", std::to_string(e.validation_frames)},
                       {{e.input.file, "/in/video", false}}, judge_dir, runner, 120);
-    if (!r) return {Fail("run", "harness.bug", "cannot shorten " + e.input.file + ": " + r.error().message)};
+    if (!r) {
+      // An input that does not decode is the project's problem, not the script's.
+      const bool bad_input = r.error().message.find("cannot decode") != std::string::npos ||
+                             r.error().message.find("cannot open") != std::string::npos;
+      return stop(Fail("run", bad_input ? "env.misconfigured" : "harness.bug",
+                       (bad_input ? "the project's edge.input " : "cannot shorten ") + e.input.file + ": " + r.error().message));
+    }
     video = judge_dir + "/short.mp4";
   }
 
@@ -226,9 +245,9 @@ std::vector<LayerResult> EdgeChain(const config::ProjectConfig& cfg, const std::
   std::error_code ec;
   fs::create_directories(work, ec);
   if (ec || !MakeSharedDir(trace) || !MakeSharedDir(outdir)) {
-    return {Fail("run", "harness.bug", "cannot prepare the scratch folder")};
+    return stop(Fail("run", "harness.bug", "cannot prepare the scratch folder"));
   }
-  if (auto r = util::WriteFileAtomic(work + "/script.py", code); !r) return {Fail("run", "harness.bug", r.error().message)};
+  if (auto r = util::WriteFileAtomic(work + "/script.py", code); !r) return stop(Fail("run", "harness.bug", r.error().message));
   exec::ProcessRequest req;
   req.argv = {cfg.python, "script.py"};
   req.workdir = work;
@@ -249,7 +268,7 @@ std::vector<LayerResult> EdgeChain(const config::ProjectConfig& cfg, const std::
     std::string level = work;
     for (const auto& part : fs::path(rel_parent)) {
       level += "/" + part.string();
-      if (!MakeSharedDir(level)) return {Fail("run", "harness.bug", "cannot create " + level)};
+      if (!MakeSharedDir(level)) return stop(Fail("run", "harness.bug", "cannot create " + level));
     }
     produced = work + "/" + e.output.as;
   }
