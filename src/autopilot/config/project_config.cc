@@ -1,8 +1,10 @@
 #include "autopilot/config/project_config.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
+#include "autopilot/util/files.h"
 #include "autopilot/util/strings.h"
 
 namespace autopilot::config {
@@ -103,6 +105,115 @@ void ReadEdge(MapReader edge, const std::string& base_dir, IssueList* issues, Ed
   edge.Finish();
 }
 
+/// The boards there are: one folder each under board/boards (data, not code).
+std::vector<std::string> BoardModels() {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(util::DataPath("board/boards"), ec)) {
+    if (e.is_directory() && std::filesystem::exists(e.path() / "board.json")) names.push_back(e.path().filename().string());
+  }
+  if (names.empty()) names = {"nano33ble_sense", "nano33ble_sense_rev2"};
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+/// `normalize: {CHANNEL: {offset: O, scale: S}, …}` for the feature columns.
+void ReadNormalize(MapReader& feat, IssueList* issues, DatasetSettings* d) {
+  YAML::Node n = feat.Raw("normalize");
+  if (!n.IsDefined() || n.IsNull()) return;
+  const std::string where = feat.KeyPath("normalize");
+  if (!n.IsMap()) {
+    issues->Add(n.Mark(), where, "expected {CHANNEL: {offset: O, scale: S}, …}: value = (x - offset) / scale");
+    return;
+  }
+  d->normalize.assign(d->feature_columns.size(), ChannelNorm{});
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    const std::string ch = it->first.Scalar();
+    auto at = std::find(d->feature_columns.begin(), d->feature_columns.end(), ch);
+    if (at == d->feature_columns.end()) {
+      issues->Add(it->first.Mark(), where + "." + ch,
+                  "not a feature column; the columns are: " + util::Join(d->feature_columns, ", "));
+      continue;
+    }
+    MapReader m(it->second, where + "." + ch, issues);
+    ChannelNorm& cn = d->normalize[static_cast<size_t>(at - d->feature_columns.begin())];
+    m.Get("offset", &cn.offset);
+    m.Get("scale", &cn.scale, /*required=*/true);
+    m.Finish();
+    if (cn.scale == 0) issues->Add(it->second.Mark(), where + "." + ch + ".scale", "must not be 0");
+  }
+}
+
+void ReadFeatures(MapReader feat, IssueList* issues, DatasetSettings* d) {
+  feat.GetEnum("kind", &d->feature_kind, {"ratio", "columns", "window"});
+  feat.Get("columns", &d->feature_columns);
+  const bool window = d->feature_kind == "window";
+  if (window) {
+    if (!feat.Raw("names").IsDefined()) d->feature_names.clear();
+  }
+  feat.Get("names", &d->feature_names);
+  if (d->feature_columns.empty()) issues->Add(feat.mark(), "dataset.features.columns", "needs at least one column");
+  ReadNormalize(feat, issues, d);
+  if (d->feature_kind == "ratio" && !d->normalize.empty()) {
+    issues->Add(feat.mark(), "dataset.features.normalize", "applies to kind columns or window, not ratio");
+  }
+  MapReader w = feat.Child("window");
+  if (window && !w.present()) {
+    issues->Add(feat.mark(), "dataset.features.window", "kind window needs window: {samples, rate_hz}");
+  }
+  if (!window && w.present()) {
+    issues->Add(w.mark(), "dataset.features.window", "applies to kind window only");
+  }
+  WindowSpec& ws = d->window;
+  w.Get("samples", &ws.samples, /*required=*/window);
+  if (window) w.CheckRange("samples", static_cast<double>(ws.samples), 1, 100000);
+  w.Get("rate_hz", &ws.rate_hz, /*required=*/window);
+  if (window) w.CheckRange("rate_hz", ws.rate_hz, 0.01, 100000);
+  w.GetEnum("order", &ws.order, {"sample_major", "channel_major"});
+  YAML::Node stats = w.Raw("stats");
+  if (stats.IsDefined() && !stats.IsNull()) {
+    const std::vector<std::string> kStats = {"mean", "min", "max", "rms"};
+    if (!stats.IsSequence()) issues->Add(stats.Mark(), "dataset.features.window.stats", "expected a list of: mean, min, max, rms");
+    for (const auto& st : stats) {
+      if (!st.IsScalar() || std::find(kStats.begin(), kStats.end(), st.Scalar()) == kStats.end()) {
+        issues->Add(st.Mark(), "dataset.features.window.stats",
+                    "unknown statistic '" + (st.IsScalar() ? st.Scalar() : std::string("?")) + "'; expected one of: mean, min, max, rms");
+      } else {
+        ws.stats.push_back(st.Scalar());
+      }
+    }
+  }
+  w.Get("recording", &ws.recording);
+  MapReader t = w.Child("trigger");
+  t.GetEnum("kind", &ws.trigger.kind, {"none", "abs_sum", "magnitude"});
+  t.Get("channels", &ws.trigger.channels);
+  t.Get("threshold", &ws.trigger.threshold, /*required=*/ws.trigger.kind != "none" && t.present());
+  for (const auto& c : ws.trigger.channels) {
+    if (std::find(d->feature_columns.begin(), d->feature_columns.end(), c) == d->feature_columns.end()) {
+      issues->Add(t.mark(), "dataset.features.window.trigger.channels",
+                  "'" + c + "' is not a feature column; the columns are: " + util::Join(d->feature_columns, ", "));
+    }
+  }
+  if (ws.trigger.kind != "none" && ws.trigger.channels.empty()) {
+    issues->Add(t.mark(), "dataset.features.window.trigger.channels", "the trigger needs the channels it sums");
+  }
+  t.Finish();
+  w.Finish();
+  feat.Finish();
+  if (window) {
+    if (!d->feature_names.empty() && d->feature_names != WindowFeatureNames(*d)) {
+      issues->Add(feat.mark(), "dataset.features.names",
+                  "are derived for kind window (" + WindowFeatureNames(*d).front() + ", …); leave them out");
+    }
+    d->feature_names = WindowFeatureNames(*d);
+  } else if (d->feature_columns.size() != d->feature_names.size()) {
+    issues->Add(feat.mark(), "dataset.features",
+                "'columns' and 'names' must have the same length (" +
+                    std::to_string(d->feature_columns.size()) + " vs " +
+                    std::to_string(d->feature_names.size()) + ")");
+  }
+}
+
 Result<ProjectConfig> FromNode(const YAML::Node& root, IssueList* issues,
                                const std::string& file_label, const std::string& base_dir) {
   ProjectConfig cfg = DefaultProjectConfig(base_dir);
@@ -160,17 +271,7 @@ Result<ProjectConfig> FromNode(const YAML::Node& root, IssueList* issues,
   if (!raw.empty()) d.raw_csv = Anchor(base_dir, raw);
   ds.Get("label", &d.label);
   ds.Get("classes", &d.classes);
-  MapReader feat = ds.Child("features");
-  feat.GetEnum("kind", &d.feature_kind, {"ratio", "columns"});
-  feat.Get("columns", &d.feature_columns);
-  feat.Get("names", &d.feature_names);
-  feat.Finish();
-  if (d.feature_columns.size() != d.feature_names.size()) {
-    issues->Add(feat.mark(), "dataset.features",
-                "'columns' and 'names' must have the same length (" +
-                    std::to_string(d.feature_columns.size()) + " vs " +
-                    std::to_string(d.feature_names.size()) + ")");
-  }
+  ReadFeatures(ds.Child("features"), issues, &d);
   MapReader clean = ds.Child("cleaning");
   clean.Get("min_clear", &d.min_clear);
   clean.Get("max_proximity", &d.max_proximity);
@@ -186,7 +287,33 @@ Result<ProjectConfig> FromNode(const YAML::Node& root, IssueList* issues,
   MapReader board = top.Child("board");
   board.Get("name", &cfg.board.name);
   board.Get("fqbn", &cfg.board.fqbn);
-  board.GetEnum("sensor", &cfg.board.sensor, {"APDS9960"});
+  const std::vector<std::string> kSensors = {"APDS9960", "IMU", "TEMPERATURE_HUMIDITY", "PRESSURE"};
+  board.GetEnum("sensor", &cfg.board.sensor, kSensors);
+  cfg.board.sensors = {cfg.board.sensor};
+  YAML::Node sensors = board.Raw("sensors");
+  if (sensors.IsDefined() && !sensors.IsNull()) {
+    std::vector<std::string> list;
+    if (!sensors.IsSequence() || sensors.size() == 0) {
+      issues->Add(sensors.Mark(), "board.sensors", "expected a non-empty list of: " + util::Join(kSensors, ", "));
+    } else {
+      for (const auto& n : sensors) {
+        if (!n.IsScalar() || std::find(kSensors.begin(), kSensors.end(), n.Scalar()) == kSensors.end()) {
+          std::string got = n.IsScalar() ? n.Scalar() : "a non-string value";
+          std::string hint = n.IsScalar() ? util::ClosestMatch(n.Scalar(), kSensors) : "";
+          issues->Add(n.Mark(), "board.sensors", "unknown sensor '" + got + "'; expected one of: " +
+                                                    util::Join(kSensors, ", ") +
+                                                    (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+        } else if (std::find(list.begin(), list.end(), n.Scalar()) == list.end()) {
+          list.push_back(n.Scalar());
+        }
+      }
+      if (!list.empty()) {
+        cfg.board.sensors = list;
+        cfg.board.sensor = list.front();
+      }
+    }
+  }
+  board.GetEnum("model", &cfg.board.model, BoardModels());
   board.GetEnum("profile", &cfg.board.profile, {"harvard_tinymlx", "tflm_arduino"});
   board.Finish();
 
@@ -248,6 +375,24 @@ Result<ProjectConfig> FromNode(const YAML::Node& root, IssueList* issues,
 }
 
 }  // namespace
+
+std::vector<std::string> WindowFeatureNames(const DatasetSettings& d) {
+  std::vector<std::string> names;
+  const auto& w = d.window;
+  if (!w.stats.empty()) {
+    for (const auto& c : d.feature_columns)
+      for (const auto& st : w.stats) names.push_back(c + "_" + st);
+    return names;
+  }
+  if (w.order == "channel_major") {
+    for (const auto& c : d.feature_columns)
+      for (int64_t i = 0; i < w.samples; ++i) names.push_back(c + "_" + std::to_string(i));
+  } else {
+    for (int64_t i = 0; i < w.samples; ++i)
+      for (const auto& c : d.feature_columns) names.push_back(c + "_" + std::to_string(i));
+  }
+  return names;
+}
 
 std::string EdgeSettings::Stage() const {
   if (device == "raspberry_pi_4b") return "psg";

@@ -39,14 +39,47 @@ struct ApplicationSettings {
   std::string description;
 };
 
+/// One channel's normalisation: model value = (x - offset) / scale.
+struct ChannelNorm {
+  double offset = 0;
+  double scale = 1;
+};
+
+/// When a window starts: the first reading at which the sum over `channels` of |x| (kind
+/// abs_sum, GestureToEmoji's |aX|+|aY|+|aZ|) or the Euclidean magnitude (kind magnitude) reaches
+/// `threshold`; the window is the `samples` readings after it. kind none: windows start at the
+/// first reading of a recording.
+struct TriggerSpec {
+  std::string kind = "none";  ///< none | abs_sum | magnitude
+  std::vector<std::string> channels;
+  double threshold = 0;
+};
+
+/// A window of consecutive readings (kind window): `samples` readings at `rate_hz` per channel,
+/// each normalised, flattened sample-major (s0.c0, s0.c1, …, s1.c0, …) or channel-major
+/// (c0.s0, c0.s1, …), or reduced to per-channel statistics when `stats` is not empty.
+struct WindowSpec {
+  int64_t samples = 0;
+  double rate_hz = 0;
+  std::string order = "sample_major";  ///< sample_major | channel_major
+  std::vector<std::string> stats;      ///< mean | min | max | rms (empty: the flattened window)
+  std::string recording;               ///< raw CSV column that groups readings into recordings
+  TriggerSpec trigger;
+};
+
 /// The dataset and how features are derived from it.
 struct DatasetSettings {
   std::string raw_csv;                 ///< raw sensor CSV (relative to the project file)
   std::string label = "label";         ///< label column
   std::vector<std::string> classes;    ///< class names in model output order
-  std::string feature_kind = "ratio";  ///< ratio: c/(sum of columns); columns: raw columns
+  std::string feature_kind = "ratio";  ///< ratio: c/(sum of columns); columns: raw columns;
+                                       ///< window: windows of readings (see WindowSpec)
   std::vector<std::string> feature_columns = {"red", "green", "blue"};
+  /// Model input names in order. For kind window they are derived (FeatureNames in
+  /// features/pipeline.h): `ax_0 … gz_118`, or `ax_mean …` with stats.
   std::vector<std::string> feature_names = {"r_ratio", "g_ratio", "b_ratio"};
+  std::vector<ChannelNorm> normalize;  ///< per feature column (kind columns and window); empty = raw
+  WindowSpec window;                   ///< kind window only
   int64_t min_clear = 10;              ///< rows with clear below this are too dark: dropped
   int64_t max_proximity = 0;           ///< rows farther than this (APDS9960: 0 = near) are dropped
   bool drop_duplicates = true;
@@ -58,7 +91,11 @@ struct DatasetSettings {
 struct BoardSettings {
   std::string name = "Arduino Nano 33 BLE Sense";
   std::string fqbn = "arduino:mbed_nano:nano33ble";
-  std::string sensor = "APDS9960";
+  std::string sensor = "APDS9960";  ///< the first of `sensors`
+  /// The sensors the sketch reads: APDS9960 (colour/proximity), IMU (accelerometer, gyroscope),
+  /// TEMPERATURE_HUMIDITY, PRESSURE. Each board names the library behind each (board/boards).
+  std::vector<std::string> sensors = {"APDS9960"};
+  std::string model = "nano33ble_sense";    ///< board/boards/<model>: nano33ble_sense | nano33ble_sense_rev2
   std::string profile = "harvard_tinymlx";  ///< TFLM API profile of the virtual board
 };
 
@@ -106,6 +143,10 @@ struct EdgeSettings {
   /// psg for the Raspberry Pi, tpusg for the Coral; "" without a device.
   std::string Stage() const;
 };
+
+/// The model input names of a kind-window dataset: `CH_I` per sample (sample- or channel-major),
+/// or `CH_STAT` with window statistics.
+std::vector<std::string> WindowFeatureNames(const DatasetSettings& d);
 
 /// Everything read from autopilot.yaml, with defaults for what it leaves out.
 struct ProjectConfig {
