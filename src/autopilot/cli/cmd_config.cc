@@ -11,6 +11,31 @@
 namespace autopilot::cli {
 namespace {
 
+/// dataset.features as shown: a window's derived names are summarised (there may be hundreds).
+nlohmann::ordered_json FeaturesJson(const config::DatasetSettings& d) {
+  nlohmann::ordered_json f = {{"kind", d.feature_kind}, {"columns", d.feature_columns}};
+  if (d.feature_kind == "window" && d.feature_names.size() > 8) {
+    f["names"] = {d.feature_names.front() + " … " + d.feature_names.back() + " (" +
+                  std::to_string(d.feature_names.size()) + " inputs)"};
+  } else {
+    f["names"] = d.feature_names;
+  }
+  if (!d.normalize.empty()) {
+    nlohmann::ordered_json n = nlohmann::ordered_json::object();
+    for (size_t i = 0; i < d.normalize.size() && i < d.feature_columns.size(); ++i) {
+      n[d.feature_columns[i]] = {{"offset", d.normalize[i].offset}, {"scale", d.normalize[i].scale}};
+    }
+    f["normalize"] = n;
+  }
+  if (d.feature_kind == "window") {
+    const auto& w = d.window;
+    f["window"] = {{"samples", w.samples}, {"rate_hz", w.rate_hz}, {"order", w.order}, {"stats", w.stats},
+                   {"recording", w.recording},
+                   {"trigger", {{"kind", w.trigger.kind}, {"channels", w.trigger.channels}, {"threshold", w.trigger.threshold}}}};
+  }
+  return f;
+}
+
 nlohmann::ordered_json ToJson(const config::ProjectConfig& c) {
   const auto& s = c.sandbox;
   const auto& d = c.dataset;
@@ -35,10 +60,11 @@ nlohmann::ordered_json ToJson(const config::ProjectConfig& c) {
   out["dataset"] = {{"raw_csv", d.raw_csv},
                     {"label", d.label},
                     {"classes", d.classes},
-                    {"features", {{"kind", d.feature_kind}, {"columns", d.feature_columns}, {"names", d.feature_names}}},
+                    {"features", FeaturesJson(d)},
                     {"cleaning", {{"min_clear", d.min_clear}, {"max_proximity", d.max_proximity}, {"drop_duplicates", d.drop_duplicates}}},
                     {"split", {{"test_fraction", d.test_fraction}, {"seed", d.split_seed}}}};
-  out["board"] = {{"name", c.board.name}, {"fqbn", c.board.fqbn}, {"sensor", c.board.sensor}, {"profile", c.board.profile}};
+  out["board"] = {{"name", c.board.name},       {"fqbn", c.board.fqbn},       {"model", c.board.model},
+                  {"sensors", c.board.sensors}, {"sensor", c.board.sensor},   {"profile", c.board.profile}};
   out["model"] = {{"flash_kb", m.flash_kb}, {"ram_kb", m.ram_kb}, {"input_dtype", m.input_dtype},
                   {"output_dtype", m.output_dtype}, {"float_model", m.float_model}, {"hidden", m.hidden},
                   {"train_seed", m.train_seed}, {"mc_profile", m.mc_profile},

@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 
+#include "autopilot/features/pipeline.h"
 #include "autopilot/tflite/dataset.h"
 #include "autopilot/util/strings.h"
 
@@ -68,6 +69,19 @@ Result<std::vector<ExpectedRow>> ExpectedDpRows(const config::DatasetSettings& d
                                                 const std::string& raw_csv) {
   auto table = tflite::ReadCsv(raw_csv);
   if (!table) return table.error();
+  if (ds.feature_kind == "window") {
+    // One row per recording: its first `samples` readings (a capture starts at the trigger), as
+    // the feature pipeline defines them; a recording too short for a window is dropped.
+    auto recs = features::GroupRecordings(*table, ds, raw_csv);
+    if (!recs) return recs.error();
+    std::vector<ExpectedRow> out;
+    for (const auto& r : *recs) {
+      auto f = features::WindowFeatures(ds, r.readings);
+      if (!f) continue;
+      out.push_back({std::move(*f), r.label});
+    }
+    return out;
+  }
   std::vector<int> cols;
   for (const auto& c : ds.feature_columns) {
     int i = table->Column(c);
@@ -95,14 +109,9 @@ Result<std::vector<ExpectedRow>> ExpectedDpRows(const config::DatasetSettings& d
     if (!ok) continue;
     ExpectedRow e;
     e.label = row[static_cast<size_t>(label)];
-    if (ds.feature_kind == "ratio") {
-      double sum = 0;
-      for (double x : raw) sum += x;
-      if (sum <= 0) continue;
-      for (double x : raw) e.features.push_back(x / sum);
-    } else {
-      e.features = raw;
-    }
+    auto f = features::ReadingFeatures(ds, raw);
+    if (!f) continue;
+    e.features = std::move(*f);
     out.push_back(std::move(e));
   }
   return out;
@@ -256,13 +265,16 @@ validate::LayerResult CheckDpOutputs(const DpContract& c, int64_t started_ns) {
             " written rows match no cleaned input sample (first: " + example + ")",
         ds.feature_kind == "ratio" ? "features must be " + util::Join(ds.feature_columns, ",") +
                                          " each divided by their sum, not scaled or normalised"
-                                   : "features must be the raw columns");
+                                   : "features must be exactly: " + features::Describe(ds));
   } else if (!want.empty()) {
     add("semantic.artifact_invalid", "",
         std::to_string(want.size()) + " cleaned input samples are missing from the outputs (" +
             std::to_string(written) + " of " + std::to_string(expected->size()) + " written)",
-        "drop only dark (clear < " + std::to_string(ds.min_clear) + "), far (proximity > " +
-            std::to_string(ds.max_proximity) + ") and duplicate samples");
+        ds.feature_kind == "window"
+            ? "write one row per recording ('" + ds.window.recording + "') that has at least " +
+                  std::to_string(ds.window.samples) + " readings"
+            : "drop only dark (clear < " + std::to_string(ds.min_clear) + "), far (proximity > " +
+                  std::to_string(ds.max_proximity) + ") and duplicate samples");
   }
   // 7. Split proportion.
   double frac = static_cast<double>(files[1].features.size()) / static_cast<double>(written);
