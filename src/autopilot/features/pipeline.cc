@@ -164,7 +164,7 @@ std::optional<std::vector<double>> StreamWindow(const config::DatasetSettings& d
   return WindowFeatures(d, stream, start);
 }
 
-std::string Describe(const config::DatasetSettings& d) {
+std::string Describe(const config::DatasetSettings& d, bool live) {
   const auto& cols = d.feature_columns;
   auto norms = [&] {
     std::vector<std::string> parts;
@@ -192,7 +192,12 @@ std::string Describe(const config::DatasetSettings& d) {
   const auto& w = d.window;
   std::string text = std::to_string(w.samples) + " consecutive readings of " + util::Join(cols, ", ") + " at " +
                      Number(w.rate_hz) + " Hz";
-  if (w.trigger.kind != "none") {
+  if (!live) {
+    text = "per recording" + (w.recording.empty() ? std::string(" (a run of rows with one label)")
+                                                  : " (rows with the same '" + w.recording + "')") +
+           ", its first " + std::to_string(w.samples) + " readings of " + util::Join(cols, ", ") + " (" +
+           Number(w.rate_hz) + " Hz; each recording was captured from the trigger on), one output row per recording";
+  } else if (w.trigger.kind != "none") {
     std::vector<std::string> terms;
     for (const auto& c : w.trigger.channels) terms.push_back(w.trigger.kind == "abs_sum" ? "|" + c + "|" : c + "²");
     const std::string cond = w.trigger.kind == "abs_sum" ? util::Join(terms, " + ")

@@ -59,6 +59,8 @@ std::optional<std::vector<double>> StreamWindow(const config::DatasetSettings& d
 
 /// One line a prompt can state, e.g. "ax_0 … gz_118: 119 readings at 119 Hz of ax, ay, az, gx,
 /// gy, gz after |ax| + |ay| + |az| ≥ 2.5, each (x - offset) / scale with …, sample-major".
-std::string Describe(const config::DatasetSettings& d);
+/// `live` false: the recorded dataset's view (the first readings of each recording, which a
+/// capture already started at the trigger) instead of the live sketch's.
+std::string Describe(const config::DatasetSettings& d, bool live = true);
 
 }  // namespace autopilot::features

@@ -1,5 +1,9 @@
 #include "autopilot/stage/facts.h"
 
+#include <algorithm>
+
+#include "autopilot/features/pipeline.h"
+#include "autopilot/tflite/dataset.h"
 #include "autopilot/tflite/inspect.h"
 #include "autopilot/tflite/model.h"
 #include "autopilot/util/strings.h"
@@ -9,16 +13,38 @@ namespace {
 
 using nlohmann::json;
 
-std::string FeatureDefinition(const config::DatasetSettings& d) {
-  if (d.feature_kind == "ratio") {
-    std::string sum = util::Join(d.feature_columns, " + ");
-    std::vector<std::string> parts;
-    for (size_t i = 0; i < d.feature_columns.size(); ++i) {
-      parts.push_back(d.feature_names[i] + " = " + d.feature_columns[i] + " / (" + sum + ")");
+std::string FeatureDefinition(const config::DatasetSettings& d) { return features::Describe(d); }
+
+std::string Number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+/// The feature names a prompt lists: all of them, or the first and last of a long window.
+std::string FeatureNames(const config::DatasetSettings& d) {
+  const auto& n = d.feature_names;
+  if (n.size() <= 12) return util::Join(n, ", ");
+  return n[0] + ", " + n[1] + ", … , " + n.back() + " (" + std::to_string(n.size()) + " columns, in this order)";
+}
+
+/// When the sketch runs the model, from the feature pipeline.
+std::string InferenceTrigger(const config::ProjectConfig& p) {
+  const auto& d = p.dataset;
+  if (d.feature_kind == "window") {
+    const auto& t = d.window.trigger;
+    std::string when = "continuously";
+    if (t.kind != "none") {
+      std::vector<std::string> terms;
+      for (const auto& c : t.channels) terms.push_back(t.kind == "abs_sum" ? "|" + c + "|" : c + "²");
+      when = "when a reading has " + (t.kind == "abs_sum" ? util::Join(terms, " + ") : "sqrt(" + util::Join(terms, " + ") + ")") +
+             " >= " + Number(t.threshold);
     }
-    return util::Join(parts, ", ");
+    return when + ": read the next " + std::to_string(d.window.samples) + " readings (each when the sensor has a new one), "
+           "then run the model once and report; then wait for the next trigger";
   }
-  return "the raw values of " + util::Join(d.feature_columns, ", ");
+  return "when an object is near (proximity " + std::to_string(d.max_proximity) + " or less) and bright (clear " +
+         std::to_string(d.min_clear) + " or more), once per presentation: wait until it is removed";
 }
 
 json Classes(const config::DatasetSettings& d) {
@@ -61,18 +87,36 @@ json TensorFacts(const tflite::Tensor& t) {
 json DpFacts(const config::ProjectConfig& p, const std::string& raw_name,
              const std::string& train_name, const std::string& test_name) {
   const auto& d = p.dataset;
-  std::string cleaning = "drop rows whose clear value is below " + std::to_string(d.min_clear) +
-                         " (too dark) and rows whose proximity is above " + std::to_string(d.max_proximity) +
-                         " (object too far; 0 = near)";
-  if (d.drop_duplicates) cleaning += "; drop duplicate rows before splitting";
+  // The raw file's real columns (the user's CSV), else what the feature pipeline needs.
+  std::vector<std::string> columns = d.feature_columns;
+  if (d.feature_kind == "window" && !d.window.recording.empty()) columns.insert(columns.begin(), d.window.recording);
+  columns.push_back(d.label);
+  if (auto t = tflite::ReadCsv(d.raw_csv); t.ok() && !t->header.empty()) columns = t->header;
+  const bool colour = std::find(columns.begin(), columns.end(), "clear") != columns.end() &&
+                      std::find(columns.begin(), columns.end(), "proximity") != columns.end();
+  std::string cleaning, summary;
+  if (d.feature_kind == "window") {
+    cleaning = "drop recordings with fewer than " + std::to_string(d.window.samples) + " readings; no other cleaning";
+    summary = "raw sensor readings at " + Number(d.window.rate_hz) + " Hz, one reading per row" +
+              (d.window.recording.empty() ? std::string() : "; rows with the same " + d.window.recording + " are one recording");
+  } else if (colour) {
+    cleaning = "drop rows whose clear value is below " + std::to_string(d.min_clear) +
+               " (too dark) and rows whose proximity is above " + std::to_string(d.max_proximity) +
+               " (object too far; 0 = near)";
+    summary = "raw APDS9960 readings (integer counts), one sample per row";
+  } else {
+    cleaning = "keep every row with numeric values";
+    summary = "raw sensor readings, one sample per row";
+  }
+  if (d.drop_duplicates && d.feature_kind != "window") cleaning += "; drop duplicate rows before splitting";
   cleaning += ".";
   return {{"app", App(p)},
           {"dataset",
            {{"path", raw_name},
-            {"columns", "red, green, blue, clear, proximity, " + d.label},
+            {"columns", util::Join(columns, ", ")},
             {"label", d.label},
-            {"summary", "raw APDS9960 readings (integer counts), one sample per row"}}},
-          {"features", {{"definition", FeatureDefinition(d)}, {"names", util::Join(d.feature_names, ", ")}}},
+            {"summary", summary}}},
+          {"features", {{"definition", features::Describe(d, /*live=*/false)}, {"names", FeatureNames(d)}}},
           {"classes", Classes(d)},
           {"cleaning", {{"rules", cleaning}}},
           {"split", {{"test_fraction", d.test_fraction}, {"seed", d.split_seed}}},
@@ -101,7 +145,7 @@ json McFacts(const config::ProjectConfig& p, int64_t representative_rows, const 
   return {{"app", App(p)},
           {"model", {{"float_path", float_name}, {"output_path", output_name}}},
           {"data", {{"representative_path", representative_name}, {"rows", representative_rows}}},
-          {"features", {{"names", util::Join(p.dataset.feature_names, ", ")}}},
+          {"features", {{"names", FeatureNames(p.dataset)}}},
           {"io", {{"input_dtype", p.model.input_dtype}, {"output_dtype", p.model.output_dtype}}},
           {"profile", {{"name", p.model.mc_profile}, {"instructions", how}}},
           {"budget", {{"flash_kb", p.model.flash_kb}}}};
@@ -133,7 +177,7 @@ json DpOperationFacts(const config::ProjectConfig& p, const std::vector<DpOperat
   std::vector<std::string> outs;
   for (const auto& o : DpOperationOutputs(index, plan.size())) outs.push_back("`" + o + "`");
   std::string outputs = util::Join(outs, " and ");
-  if (index == plan.size()) outputs += " (the final split: columns " + util::Join(p.dataset.feature_names, ", ") + ", " + p.dataset.label + ")";
+  if (index == plan.size()) outputs += " (the final split: columns " + FeatureNames(p.dataset) + ", " + p.dataset.label + ")";
   f["op"] = {{"index", index},         {"count", plan.size()},           {"name", op.name},
              {"description", op.description}, {"input", DpOperationInput(index)}, {"outputs", outputs},
              {"first", index == 1}};
@@ -184,11 +228,9 @@ Result<json> SgFacts(const config::ProjectConfig& p, const std::string& model_pa
         {"ops", tflite::ResolverCalls(*model)},
         {"arena_bytes", arena.suggested_bytes}}},
       {"tflm", {{"library", classic ? "Harvard_TinyMLx" : "Arduino_TensorFlowLite"}, {"headers", headers}, {"notes", notes}}},
-      {"features", {{"definition", FeatureDefinition(p.dataset)}, {"names", util::Join(p.dataset.feature_names, ", ")}}},
+      {"features", {{"definition", FeatureDefinition(p.dataset)}, {"names", FeatureNames(p.dataset)}}},
       {"classes", Classes(p.dataset)},
-      {"inference", {{"trigger", "when an object is near (proximity " + std::to_string(p.dataset.max_proximity) +
-                                     " or less) and bright (clear " + std::to_string(p.dataset.min_clear) +
-                                     " or more), once per presentation: wait until it is removed"}}},
+      {"inference", {{"trigger", InferenceTrigger(p)}}},
       {"serial", {{"baud", 9600}, {"report", "one line per inference with the class name, e.g. \"Prediction: apple\""}}}};
 }
 
