@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -226,22 +227,31 @@ validate::LayerResult CheckDpOutputs(const DpContract& c, int64_t started_ns) {
                             [&](const std::string& l) { return util::ToLower(l) == util::ToLower(k); });
     if (!seen) add("semantic.artifact_invalid", files[0].name, "class '" + k + "' is missing from " + files[0].name, "use a stratified split");
   }
-  // 5. Disjoint split.
-  std::set<std::string> train_keys;
-  for (size_t i = 0; i < files[0].features.size(); ++i) train_keys.insert(Key(files[0].features[i], files[0].labels[i]));
+  // 5. Disjoint split. Distinct input samples may share their features (100,50,50 and
+  // 200,100,100 have the same ratios): a row in both files is leakage only beyond what the
+  // cleaned input itself repeats.
+  auto expected = ExpectedDpRows(ds, c.raw_csv);
+  if (!expected) {
+    add("harness.bug", "", "cannot recompute the expected rows: " + expected.error().message);
+    return layer;
+  }
+  std::map<std::string, size_t> input_count, train_count, test_count;
+  for (const auto& e : *expected) ++input_count[Key(e.features, e.label)];
+  for (size_t i = 0; i < files[0].features.size(); ++i) ++train_count[Key(files[0].features[i], files[0].labels[i])];
+  for (size_t i = 0; i < files[1].features.size(); ++i) ++test_count[Key(files[1].features[i], files[1].labels[i])];
   size_t overlap = 0;
-  for (size_t i = 0; i < files[1].features.size(); ++i) overlap += train_keys.count(Key(files[1].features[i], files[1].labels[i]));
+  for (const auto& [key, n_test] : test_count) {
+    auto tr = train_count.find(key);
+    if (tr == train_count.end()) continue;
+    const size_t allowed = input_count.count(key) ? input_count[key] : 0;
+    if (tr->second + n_test > allowed) overlap += std::min(n_test, tr->second + n_test - allowed);
+  }
   if (overlap > 0) {
     add("semantic.data_leakage", files[1].name,
         std::to_string(overlap) + " test rows also appear in the training data",
         "drop duplicates before splitting and split once");
   }
   // 6. Recompute: every written row must be a cleaned input row, and all of them must be there.
-  auto expected = ExpectedDpRows(ds, c.raw_csv);
-  if (!expected) {
-    add("harness.bug", "", "cannot recompute the expected rows: " + expected.error().message);
-    return layer;
-  }
   std::multiset<std::string> want;
   for (const auto& e : *expected) want.insert(Key(e.features, e.label));
   size_t written = 0, unmatched = 0;
@@ -260,12 +270,34 @@ validate::LayerResult CheckDpOutputs(const DpContract& c, int64_t started_ns) {
     }
   }
   if (unmatched > 0) {
+    // Rows that are input samples the cleaning drops, or rows computed another way?
+    config::DatasetSettings uncleaned = ds;
+    uncleaned.min_clear = std::numeric_limits<int64_t>::min();
+    uncleaned.max_proximity = std::numeric_limits<int64_t>::max();
+    uncleaned.drop_duplicates = false;
+    std::set<std::string> any_input;
+    if (auto all = ExpectedDpRows(uncleaned, c.raw_csv); all.ok()) {
+      for (const auto& e : *all) any_input.insert(Key(e.features, e.label));
+    }
+    size_t kept_dropped = 0;
+    for (const auto& f : files) {
+      for (size_t i = 0; i < f.features.size(); ++i) {
+        const std::string k = Key(f.features[i], f.labels[i]);
+        if (!want.count(k) && any_input.count(k)) ++kept_dropped;
+      }
+    }
+    std::string hint = ds.feature_kind == "ratio" ? "features must be " + util::Join(ds.feature_columns, ",") +
+                                                        " each divided by their sum, not scaled or normalised"
+                                                  : "features must be exactly: " + features::Describe(ds);
+    if (kept_dropped * 2 >= unmatched) {
+      hint = std::to_string(kept_dropped) + " of them are input samples the cleaning drops: drop dark (clear < " +
+             std::to_string(ds.min_clear) + ") and far (proximity > " + std::to_string(ds.max_proximity) + ") samples" +
+             (ds.drop_duplicates ? " and duplicates" : "");
+    }
     add("semantic.artifact_invalid", "",
         std::to_string(unmatched) + " of " + std::to_string(written) +
             " written rows match no cleaned input sample (first: " + example + ")",
-        ds.feature_kind == "ratio" ? "features must be " + util::Join(ds.feature_columns, ",") +
-                                         " each divided by their sum, not scaled or normalised"
-                                   : "features must be exactly: " + features::Describe(ds));
+        hint);
   } else if (!want.empty()) {
     add("semantic.artifact_invalid", "",
         std::to_string(want.size()) + " cleaned input samples are missing from the outputs (" +
