@@ -205,19 +205,17 @@ class Interpreter:
       path = os.fspath(model_path)
       try:
         self._interpreter = _autopilot_edge.Runtime.from_path(path)
-      except ValueError:
+      except ValueError as e:
         if not os.path.isfile(path):
           raise ValueError("Could not open '{}'.".format(path)) from None
-        raise ValueError('Model provided has model identifier \'{}\', should be \'TFL3\'\n'
-                         .format(_identifier(path))) from None
+        raise _model_error(_identifier(path), e) from None
       model_name = path
     elif model_content and not model_path:
       self._model_content = model_content
       try:
         self._interpreter = _autopilot_edge.Runtime.from_bytes(bytes(model_content))
-      except ValueError:
-        raise ValueError('Model provided has model identifier \'{}\', should be \'TFL3\'\n'
-                         .format(bytes(model_content)[4:8].decode('latin-1'))) from None
+      except ValueError as e:
+        raise _model_error(bytes(model_content)[4:8].decode('latin-1'), e) from None
       model_name = '<content>'
     elif not model_content and not model_path:
       raise ValueError('`model_path` or `model_content` must be specified.')
@@ -424,6 +422,19 @@ class Interpreter:
     if signature_key not in self._signature_defs:
       raise ValueError('Invalid signature_key provided: "{}".'.format(signature_key))
     return SignatureRunner(self, signature_key)
+
+
+def _model_error(identifier, native):
+  """The ValueError for a model that did not load.
+
+  A wrong file identifier gets TFLite's own text; a model that does carry 'TFL3' but is
+  truncated or inconsistent reports the native reason (never "has identifier 'TFL3', should be
+  'TFL3'").
+  """
+  if identifier != 'TFL3':
+    return ValueError('Model provided has model identifier \'{}\', should be \'TFL3\'\n'
+                      .format(identifier))
+  return ValueError(str(native))
 
 
 def _identifier(path):

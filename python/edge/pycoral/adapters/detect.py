@@ -62,18 +62,25 @@ class BBox(collections.namedtuple('BBox', ['xmin', 'ymin', 'xmax', 'ymax'])):
 def get_objects(interpreter, score_threshold=-float('inf'), image_scale=(1.0, 1.0)):
   """Objects with score >= score_threshold, boxes in input-image pixels.
 
-  The outputs' order depends on the exporter: a signature means the TF2 order (count, scores,
-  classes, boxes); an output 3 of size 1 the classic post-process order (boxes, classes, scores,
-  count); otherwise (scores, boxes, count, classes).
+  The outputs' order depends on the exporter: with a signature its outputs are looked up by
+  the TF2 exporter's names, output_0..3 = count, scores, classes, boxes (whatever the graph's
+  output order; a signature without those names raises KeyError as pycoral 2.0 does); without
+  one, an output 3 of size 1 means the classic post-process order (boxes, classes, scores,
+  count), otherwise (scores, boxes, count, classes).
   """
-  signatures = interpreter.get_signature_list()
+  signatures = interpreter._get_full_signature_list()  # pylint: disable=protected-access
   if len(signatures) > 1:
     raise ValueError('Only support model with one signature.')
   if signatures:
-    count = int(common.output_tensor(interpreter, 0)[0])
-    scores = common.output_tensor(interpreter, 1)[0]
-    class_ids = common.output_tensor(interpreter, 2)[0]
-    boxes = common.output_tensor(interpreter, 3)[0]
+    outputs = signatures[next(iter(signatures))]['outputs']
+
+    def named(name):
+      return interpreter.tensor(outputs[name])()[0]
+
+    count = int(named('output_0'))
+    scores = named('output_1')
+    class_ids = named('output_2')
+    boxes = named('output_3')
   elif common.output_tensor(interpreter, 3).size == 1:
     boxes = common.output_tensor(interpreter, 0)[0]
     class_ids = common.output_tensor(interpreter, 1)[0]
