@@ -304,6 +304,7 @@ Model BuildSyntheticSsd(const SyntheticSsdOptions& options) {
   b.SetOutputs({boxes, classes, scores, count});
   b.AddMetadata("autopilot.synthetic_ssd", "sheep=white horse=brown; not a trained model");
   Model m = b.Finish();
+  m.signatures.clear();  // the TF1-exported SSD-MobileNet has none (pycoral reads outputs by position then)
   Operator& post = m.subgraphs[0].operators.back();
   post.custom_code = kDetectionPostProcess;
   post.custom_options = PostProcessOptions(options);
