@@ -164,6 +164,15 @@ std::optional<std::vector<double>> StreamWindow(const config::DatasetSettings& d
   return WindowFeatures(d, stream, start);
 }
 
+std::string TriggerCondition(const config::DatasetSettings& d) {
+  const auto& t = d.window.trigger;
+  if (t.kind == "none") return "";
+  std::vector<std::string> terms;
+  for (const auto& c : t.channels) terms.push_back(t.kind == "abs_sum" ? "|" + c + "|" : c + "²");
+  const std::string sum = util::Join(terms, " + ");
+  return (t.kind == "abs_sum" ? sum : "sqrt(" + sum + ")") + " >= " + Number(t.threshold);
+}
+
 std::string Describe(const config::DatasetSettings& d, bool live) {
   const auto& cols = d.feature_columns;
   auto norms = [&] {
@@ -198,11 +207,7 @@ std::string Describe(const config::DatasetSettings& d, bool live) {
            ", its first " + std::to_string(w.samples) + " readings of " + util::Join(cols, ", ") + " (" +
            Number(w.rate_hz) + " Hz; each recording was captured from the trigger on), one output row per recording";
   } else if (w.trigger.kind != "none") {
-    std::vector<std::string> terms;
-    for (const auto& c : w.trigger.channels) terms.push_back(w.trigger.kind == "abs_sum" ? "|" + c + "|" : c + "²");
-    const std::string cond = w.trigger.kind == "abs_sum" ? util::Join(terms, " + ")
-                                                         : "sqrt(" + util::Join(terms, " + ") + ")";
-    text += ", taken right after the first reading with " + cond + " >= " + Number(w.trigger.threshold) +
+    text += ", taken right after the first reading with " + TriggerCondition(d) +
             " (that reading itself is not part of the window)";
   }
   auto n = norms();

@@ -57,6 +57,9 @@ std::optional<std::vector<double>> WindowFeatures(const config::DatasetSettings&
 std::optional<std::vector<double>> StreamWindow(const config::DatasetSettings& d, const Readings& stream,
                                                 size_t from = 0, size_t* window_start = nullptr);
 
+/// The trigger's condition as a prompt states it, e.g. "|ax| + |ay| + |az| >= 2.5"; "" for kind none.
+std::string TriggerCondition(const config::DatasetSettings& d);
+
 /// One line a prompt can state, e.g. "ax_0 … gz_118: 119 readings at 119 Hz of ax, ay, az, gx,
 /// gy, gz after |ax| + |ay| + |az| ≥ 2.5, each (x - offset) / scale with …, sample-major".
 /// `live` false: the recorded dataset's view (the first readings of each recording, which a

@@ -21,6 +21,8 @@ std::string Number(double v) {
   return buf;
 }
 
+
+
 /// The feature names a prompt lists: all of them, or the first and last of a long window.
 std::string FeatureNames(const config::DatasetSettings& d) {
   const auto& n = d.feature_names;
@@ -32,14 +34,8 @@ std::string FeatureNames(const config::DatasetSettings& d) {
 std::string InferenceTrigger(const config::ProjectConfig& p) {
   const auto& d = p.dataset;
   if (d.feature_kind == "window") {
-    const auto& t = d.window.trigger;
-    std::string when = "continuously";
-    if (t.kind != "none") {
-      std::vector<std::string> terms;
-      for (const auto& c : t.channels) terms.push_back(t.kind == "abs_sum" ? "|" + c + "|" : c + "²");
-      when = "when a reading has " + (t.kind == "abs_sum" ? util::Join(terms, " + ") : "sqrt(" + util::Join(terms, " + ") + ")") +
-             " >= " + Number(t.threshold);
-    }
+    const std::string cond = features::TriggerCondition(d);
+    const std::string when = cond.empty() ? "continuously" : "when a reading has " + cond;
     return when + ": read the next " + std::to_string(d.window.samples) + " readings (each when the sensor has a new one), "
            "then run the model once and report; then wait for the next trigger";
   }
