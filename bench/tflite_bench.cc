@@ -1,5 +1,6 @@
-// The TFLite core: model load and inference of the fruit MLP and a small CNN in our interpreter,
-// against LiteRT (TFLite in WebAssembly under Node) measured in the same run.
+// The TFLite core: model load and inference of the fruit MLP, a small CNN, a MobileNet block and
+// the SSD-MobileNet v1 body in our interpreter, against LiteRT (TFLite in WebAssembly under Node)
+// measured in the same run.
 
 #include <benchmark/benchmark.h>
 
@@ -58,9 +59,21 @@ void BM_InvokeMobileNetBlockInt8(benchmark::State& s) {
 }
 BENCHMARK(BM_InvokeMobileNetBlockInt8)->Unit(benchmark::kMicrosecond);
 
+// The SSD-MobileNet v1 body (≈ 1.06 G MAC per frame), quantized once for both engines: the
+// calibration runs the float model on every representative row.
+const Model& MobileNetV1BodyInt8() {
+  static const Model m = Int8(testing::MobileNetV1Body());
+  return m;
+}
+void BM_InvokeMobileNetV1BodyInt8(benchmark::State& s) {
+  Invoke(s, MobileNetV1BodyInt8());
+  s.counters["MMAC"] = static_cast<double>(testing::ConvMacs(MobileNetV1BodyInt8())) * 1e-6;
+}
+BENCHMARK(BM_InvokeMobileNetV1BodyInt8)->Unit(benchmark::kMillisecond);
+
 // LiteRT in the same run: one Node process per model; its own timer measures load+compile and
-// the mean of 2000 invocations (including the JS tensor wrapping each call needs).
-void LiteRt(benchmark::State& state, const Model& m) {
+// the mean of `repeat` invocations (including the JS tensor wrapping each call needs).
+void LiteRt(benchmark::State& state, const Model& m, int repeat = 2000) {
   std::string why;
   if (!LiteRtAvailable(&why)) {
     state.SkipWithError(("LiteRT unavailable: " + why).c_str());
@@ -77,7 +90,7 @@ void LiteRt(benchmark::State& state, const Model& m) {
     inputs.push_back({std::vector<uint8_t>(b.begin(), b.end())});
   }
   for (auto _ : state) {
-    auto r = RunLiteRt(path, inputs, 2000);
+    auto r = RunLiteRt(path, inputs, repeat);
     if (!r) {
       state.SkipWithError(r.error().message.c_str());
       break;
@@ -102,6 +115,15 @@ BENCHMARK(BM_LiteRtMobileNetBlockInt8)
     ->UseManualTime()
     ->Iterations(1)
     ->Unit(benchmark::kMicrosecond);
+// A frame takes LiteRT a good part of a second: 20 timed invocations.
+void BM_LiteRtMobileNetV1BodyInt8(benchmark::State& s) {
+  LiteRt(s, MobileNetV1BodyInt8(), 20);
+  s.counters["MMAC"] = static_cast<double>(testing::ConvMacs(MobileNetV1BodyInt8())) * 1e-6;
+}
+BENCHMARK(BM_LiteRtMobileNetV1BodyInt8)
+    ->UseManualTime()
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace autopilot::tflite

@@ -1,5 +1,6 @@
 #include "test_models.h"
 
+#include <cmath>
 #include <random>
 
 #include "autopilot/tflite/model_builder.h"
@@ -99,6 +100,74 @@ Model MobileNetBlock() {
   b.SetInputs({in});
   b.SetOutputs({t3});
   return b.Finish();
+}
+
+Model MobileNetV1Body() {
+  ModelBuilder b;
+  OpOptions conv;
+  conv.padding = Padding::kSame;
+  conv.activation = Activation::kRelu6;
+  uint32_t seed = 100;
+  // A layer's weights: uniform in ±sqrt(6 / fan-in), so activations keep their scale (He).
+  auto weights = [&](const std::string& name, std::vector<int32_t> shape, int fan_in) {
+    const float scale = std::sqrt(6.0f / static_cast<float>(fan_in));
+    return b.AddConstant(name + "/weights", DType::kFloat32, shape, Random(Count(shape), seed++, scale));
+  };
+  auto bias = [&](const std::string& name, int n) {
+    return b.AddConstant(name + "/bias", DType::kFloat32, {n}, Random(static_cast<size_t>(n), seed++, 0.1f));
+  };
+  const int32_t in = b.AddTensor("input", DType::kFloat32, {1, 300, 300, 3});
+  int size = 150, depth = 32;
+  int32_t cur = b.AddTensor("Conv2d_0", DType::kFloat32, {1, size, size, depth});
+  OpOptions first = conv;
+  first.stride_h = first.stride_w = 2;
+  b.AddOp(op::kConv2D, {in, weights("Conv2d_0", {depth, 3, 3, 3}, 27), bias("Conv2d_0", depth)},
+          {cur}, first);
+  const int kDepths[13] = {64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024};
+  const int kStrides[13] = {1, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1, 2, 1};
+  for (int i = 0; i < 13; ++i) {
+    const std::string name = "Conv2d_" + std::to_string(i + 1);
+    OpOptions dw = conv;
+    dw.stride_h = dw.stride_w = kStrides[i];
+    dw.depth_multiplier = 1;
+    size = (size + kStrides[i] - 1) / kStrides[i];  // SAME
+    const int32_t t_dw = b.AddTensor(name + "_depthwise", DType::kFloat32, {1, size, size, depth});
+    b.AddOp(op::kDepthwiseConv2D,
+            {cur, weights(name + "_depthwise", {1, 3, 3, depth}, 9), bias(name + "_depthwise", depth)},
+            {t_dw}, dw);
+    const int out_depth = kDepths[i];
+    cur = b.AddTensor(i == 12 ? "output" : name + "_pointwise", DType::kFloat32,
+                      {1, size, size, out_depth});
+    b.AddOp(op::kConv2D,
+            {t_dw, weights(name + "_pointwise", {out_depth, 1, 1, depth}, depth),
+             bias(name + "_pointwise", out_depth)},
+            {cur}, conv);
+    depth = out_depth;
+  }
+  b.SetInputs({in});
+  b.SetOutputs({cur});
+  return b.Finish();
+}
+
+int64_t ConvMacs(const Model& model) {
+  const SubGraph& sg = model.subgraphs[0];
+  auto shape = [&](int32_t t) { return sg.tensors[static_cast<size_t>(t)].shape; };
+  int64_t macs = 0;
+  for (const Operator& o : sg.operators) {
+    if (o.builtin_code != op::kConv2D && o.builtin_code != op::kDepthwiseConv2D &&
+        o.builtin_code != op::kFullyConnected) {
+      continue;
+    }
+    const auto w = shape(o.inputs[1]);
+    const int64_t outputs = ElementCount(shape(o.outputs[0]));
+    // Per output value: the filter's window × depth (CONV_2D, FULLY_CONNECTED: all but the
+    // output-channel dimension; DEPTHWISE_CONV_2D: the window only).
+    const int64_t per = o.builtin_code == op::kDepthwiseConv2D
+                            ? int64_t{w[1]} * w[2]
+                            : ElementCount(w) / w[0];
+    macs += outputs * per;
+  }
+  return macs;
 }
 
 Model SmallCnn() {

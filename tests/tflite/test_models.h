@@ -25,5 +25,14 @@ Model SmallCnn();
 /// A MobileNet-style block for speed measurements: 32×32×16 input, 3×3 conv to 32 channels,
 /// 3×3 depthwise, 1×1 conv to 64 (≈ 7.1 M MAC), ReLU6 throughout.
 Model MobileNetBlock();
+/// The convolutional body of SSD-MobileNet v1 (MobileNet v1 1.0 up to Conv2d_13_pointwise) at
+/// 300×300×3: a 3×3 stride-2 conv to 32 channels, then 13 depthwise-separable blocks (3×3
+/// depthwise + 1×1 conv) to 64, 128, 128, 256, 256, 512 ×6, 1024, 1024 channels, stride 2 in
+/// blocks 2, 4, 6 and 12 (output 10×10×1024), SAME padding, ReLU6 throughout; seeded weights
+/// scaled by the fan-in (≈ 1.06 G MAC per frame, see ConvMacs).
+Model MobileNetV1Body();
+/// Multiply-accumulates of one inference in a model's CONV_2D, DEPTHWISE_CONV_2D and
+/// FULLY_CONNECTED operators (from the tensor shapes, padding included).
+int64_t ConvMacs(const Model& model);
 
 }  // namespace autopilot::tflite::testing

@@ -14,10 +14,18 @@
 
 #include "autopilot/tflite/detection_postprocess.h"
 #include "autopilot/tflite/model_validate.h"
+#include "autopilot/tflite/quant_conv.h"
 #include "autopilot/tflite/quant_math.h"
 
 namespace autopilot::tflite {
 namespace {
+
+/// A quantized convolution prepared for the fast kernels (quant_conv.h): the plan, and the
+/// packed filter when the filter is a constant (else it is packed on every invoke).
+struct QuantConvOp {
+  QuantConvPlan plan;
+  std::vector<int16_t> filter;
+};
 
 /// Per-operator state computed once (TFLite's OpData).
 struct OpState {
@@ -40,12 +48,14 @@ struct OpState {
   std::vector<float> in_scales;  // CONCATENATION (uint8): per input, 0 = same as the output
   std::vector<int32_t> in_zps;
   int32_t mean_bias = 0;
+  std::shared_ptr<const QuantConvOp> conv;  // quantized CONV_2D / DEPTHWISE_CONV_2D
 };
 
 /// The model and one storage per tensor.
 struct Graph {
   Model model;
   std::vector<std::vector<uint8_t>> data;
+  QuantConvScratch conv_scratch;  // buffers the quantized convolutions reuse
 
   const SubGraph& sg() const { return model.subgraphs[0]; }
   const Tensor& T(int32_t i) const { return sg().tensors[static_cast<size_t>(i)]; }
@@ -165,84 +175,20 @@ void EvalFc(Graph& g, const OpState& s) {
 
 // ---- CONV_2D / DEPTHWISE_CONV_2D ------------------------------------------------------------
 
-/// The quantized convolutions' fast path, exact like the plain loop (integer sums in another
-/// order): inputs and weights are shifted by their zero points once per invoke into int16, each
-/// output pixel accumulates all its channels over the filter window (contiguous rows the
-/// compiler vectorizes), and the depthwise source channel is looked up, not divided.
-template <typename T, bool kDepthwise>
+/// The quantized convolutions' fast path (quant_conv.h), exact like the plain loop below (integer
+/// sums in another order, the same requantization).
+template <typename T>
 void EvalConvQuant(Graph& g, const OpState& s) {
   const Operator& op = *s.op;
-  const Tensor &ti = g.T(op.inputs[0]), &tw = g.T(op.inputs[1]), &to = g.T(op.outputs[0]);
-  const int batches = Dim(ti, 0), ih = Dim(ti, 1), iw = Dim(ti, 2), ic = Dim(ti, 3);
-  const int fh = Dim(tw, 1), fw = Dim(tw, 2);
-  const int oh = Dim(to, 1), ow = Dim(to, 2), oc = Dim(to, 3);
-  const int filter_in = kDepthwise ? 1 : Dim(tw, 3);
-  const OpOptions& o = op.options;
-  const T* in = g.D<T>(op.inputs[0]);
-  const T* wd = g.D<T>(op.inputs[1]);
-  const int32_t* bias = Bias<T>(g, op);
-  T* out = g.D<T>(op.outputs[0]);
-  const size_t n_in = static_cast<size_t>(g.N(op.inputs[0])), n_w = static_cast<size_t>(g.N(op.inputs[1]));
-  std::vector<int16_t> xin(n_in), wq(n_w);
-  for (size_t i = 0; i < n_in; ++i) xin[i] = static_cast<int16_t>(static_cast<int32_t>(in[i]) + s.in_offset);
-  for (size_t i = 0; i < n_w; ++i) wq[i] = static_cast<int16_t>(static_cast<int32_t>(wd[i]) + s.filter_offset);
-  std::vector<int32_t> acc(static_cast<size_t>(oc));
-  std::vector<int> src(static_cast<size_t>(oc));
-  for (int c = 0; c < oc; ++c) src[static_cast<size_t>(c)] = kDepthwise ? c / o.depth_multiplier : 0;
-  const int groups = kDepthwise ? 1 : ic / filter_in;
-  const int per_group = oc / groups;
-  for (int b = 0; b < batches; ++b)
-    for (int y = 0; y < oh; ++y)
-      for (int x = 0; x < ow; ++x) {
-        std::fill(acc.begin(), acc.end(), 0);
-        const int in_y0 = y * o.stride_h - s.pad_h, in_x0 = x * o.stride_w - s.pad_w;
-        for (int ky = 0; ky < fh; ++ky) {
-          const int iy = in_y0 + ky * o.dilation_h;
-          if (iy < 0 || iy >= ih) continue;
-          if (!kDepthwise && groups == 1 && o.dilation_w == 1) {
-            // One filter row at once: the valid kx span is contiguous in the input pixel row and in
-            // each output channel's weights (fw × ic values instead of ic).
-            const int kx0 = std::max(0, -in_x0), kx1 = std::min(fw, iw - in_x0);
-            if (kx0 >= kx1) continue;
-            const int len = (kx1 - kx0) * ic;
-            const int16_t* row = xin.data() + (static_cast<ptrdiff_t>(b * ih + iy) * iw + in_x0 + kx0) * ic;
-            for (int c = 0; c < oc; ++c) {
-              const int16_t* wr = wq.data() + (static_cast<ptrdiff_t>(c * fh + ky) * fw + kx0) * ic;
-              int32_t sum = 0;
-              for (int k = 0; k < len; ++k) sum += int32_t{row[k]} * wr[k];
-              acc[static_cast<size_t>(c)] += sum;
-            }
-            continue;
-          }
-          for (int kx = 0; kx < fw; ++kx) {
-            const int ix = in_x0 + kx * o.dilation_w;
-            if (ix < 0 || ix >= iw) continue;
-            const int16_t* px = xin.data() + (static_cast<ptrdiff_t>(b * ih + iy) * iw + ix) * ic;
-            if constexpr (kDepthwise) {
-              const int16_t* wr = wq.data() + static_cast<ptrdiff_t>(ky * fw + kx) * oc;
-              if (o.depth_multiplier == 1) {
-                for (int c = 0; c < oc; ++c) acc[static_cast<size_t>(c)] += int32_t{px[c]} * wr[c];
-              } else {
-                for (int c = 0; c < oc; ++c) acc[static_cast<size_t>(c)] += int32_t{px[src[static_cast<size_t>(c)]]} * wr[c];
-              }
-            } else {
-              for (int c = 0; c < oc; ++c) {
-                const int16_t* pg = px + (c / per_group) * filter_in;
-                const int16_t* wr = wq.data() + (static_cast<ptrdiff_t>(c * fh + ky) * fw + kx) * filter_in;
-                int32_t sum = 0;
-                for (int k = 0; k < filter_in; ++k) sum += int32_t{pg[k]} * wr[k];
-                acc[static_cast<size_t>(c)] += sum;
-              }
-            }
-          }
-        }
-        T* dst = out + (static_cast<ptrdiff_t>(b * oh + y) * ow + x) * oc;
-        for (int c = 0; c < oc; ++c) {
-          int32_t a = acc[static_cast<size_t>(c)];
-          if (bias) a += bias[c];
-          dst[c] = Output<T>(a, s, c);
-        }
-      }
+  const QuantConvOp& c = *s.conv;
+  const int16_t* filter = c.filter.data();
+  if (c.filter.empty()) {  // a filter computed by the graph: packed now
+    g.conv_scratch.filter.resize(c.plan.PackedFilterSize());
+    PackQuantConvFilter(c.plan, g.D<T>(op.inputs[1]), g.conv_scratch.filter.data());
+    filter = g.conv_scratch.filter.data();
+  }
+  RunQuantConv(c.plan, Dim(g.T(op.inputs[0]), 0), g.D<T>(op.inputs[0]), filter, Bias<T>(g, op),
+               g.D<T>(op.outputs[0]), &g.conv_scratch);
 }
 
 template <typename T, bool kDepthwise>
@@ -776,7 +722,41 @@ Result<Eval> PrepareConv(PrepareContext& c) {
     return c.Fail("ml.dtype_mismatch", "quantized convolution needs an int32 bias");
   }
   ConvMultipliers(in, w, out, &c.s);
-  return ByType(c.t, nullptr, EvalConvQuant<int8_t, kDepthwise>, EvalConvQuant<uint8_t, kDepthwise>);
+  auto conv = std::make_shared<QuantConvOp>();
+  QuantConvPlan& p = conv->plan;
+  p.depthwise = kDepthwise;
+  p.in_h = in.shape[1];
+  p.in_w = in.shape[2];
+  p.in_c = ic;
+  p.filter_h = w.shape[1];
+  p.filter_w = w.shape[2];
+  p.out_h = oh;
+  p.out_w = ow;
+  p.out_c = oc;
+  p.stride_h = o.stride_h;
+  p.stride_w = o.stride_w;
+  p.dilation_h = o.dilation_h;
+  p.dilation_w = o.dilation_w;
+  p.pad_h = c.s.pad_h;
+  p.pad_w = c.s.pad_w;
+  p.groups = kDepthwise ? 1 : ic / w.shape[3];
+  p.depth_multiplier = kDepthwise ? o.depth_multiplier : 1;
+  p.in_offset = c.s.in_offset;
+  p.filter_offset = c.s.filter_offset;
+  p.out_offset = c.s.out_offset;
+  p.act_min = c.s.act.min;
+  p.act_max = c.s.act.max;
+  p.SetOutputStage(c.s.mult, c.s.shift);
+  if (!c.g.model.buffers[w.buffer].data.empty()) {
+    conv->filter.resize(p.PackedFilterSize());
+    if (c.t == DType::kInt8) {
+      PackQuantConvFilter(p, c.g.D<int8_t>(c.op.inputs[1]), conv->filter.data());
+    } else {
+      PackQuantConvFilter(p, c.g.D<uint8_t>(c.op.inputs[1]), conv->filter.data());
+    }
+  }
+  c.s.conv = std::move(conv);
+  return ByType(c.t, nullptr, EvalConvQuant<int8_t>, EvalConvQuant<uint8_t>);
 }
 
 template <bool kMax>
