@@ -36,6 +36,34 @@ TEST(boardOracle, ParsesEventLog) {
   EXPECT_EQ(log.end_reason, "scenario_end");
 }
 
+TEST(boardOracle, ParsesSensorReadsAndTheirCounts) {
+  RunLog log = ParseEventLog(
+      "B 50 setup_done\n"
+      "D 15021 acceleration IMU 0 g 0,0,1\n"
+      "D 527731 acceleration IMU 61 g -0.25,0.00300000003,1\n"
+      "D 528561 gyroscope IMU 61 deg/s 0,0,12.5\n"
+      "D 600000 temperature HS300x -1 F 71.5999985\n"
+      "D 700000 color APDS 3 counts 342,141,126,640\n"
+      "X 900000 color_reads=1 proximity_reads=0 acceleration_reads=2 gyroscope_reads=1 temperature_reads=1 reads_logged=5\n"
+      "E 900000 scenario_end\n");
+  ASSERT_EQ(log.reads.size(), 5u);
+  EXPECT_EQ(log.reads[1].t_us, 527731);
+  EXPECT_EQ(log.reads[1].quantity, "acceleration");
+  EXPECT_EQ(log.reads[1].object, "IMU");
+  EXPECT_EQ(log.reads[1].row, 61);
+  EXPECT_EQ(log.reads[1].unit, "g");
+  ASSERT_EQ(log.reads[1].values.size(), 3u);
+  EXPECT_FLOAT_EQ(static_cast<float>(log.reads[1].values[1]), 0.003f);
+  EXPECT_EQ(log.reads[3].row, -1);
+  EXPECT_EQ(log.reads[3].unit, "F");
+  EXPECT_EQ(log.reads[4].values.size(), 4u);
+  EXPECT_EQ(log.color_reads, 1);
+  EXPECT_EQ(log.read_counts.at("acceleration"), 2);
+  EXPECT_EQ(log.read_counts.at("proximity"), 0);
+  EXPECT_EQ(log.read_counts.count("reads_logged"), 0u);
+  EXPECT_EQ(log.read_counts.size(), 5u);
+}
+
 TEST(boardOracle, JudgesEachSample) {
   Timeline t;  // sample 0: 0.5–2.0 s after setup, sample 1: 3.0–4.5 s, sample 2: 5.5–7.0 s
   RunLog log;

@@ -2,7 +2,12 @@
 // scenario plan that drives the sensors, and the event log the host reads back.
 //
 // Usage: sketch [--plan FILE] [--model FILE] [--max-virtual-ms N]
-// Plan lines: "<duration_ms> <r> <g> <b> <clear> <proximity> <sample_index|-1>".
+// Plan lines (times relative to the end of setup()):
+//   "<duration_ms> <r> <g> <b> <clear> <proximity> <sample_index|-1>"  an APDS9960 segment; the
+//                                         segments follow each other
+//   "stream <end_us> <column>…"           starts a time-stamped sensor stream that lasts until end_us
+//   "r <t_us> <value>…"                   one row of the stream above (one value per column,
+//                                         times increasing); the row index is its position
 // Events on stdout, one per line: "<tag> <time_us> <payload>".
 
 #include "vboard.h"
@@ -11,10 +16,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace vboard {
@@ -23,20 +30,32 @@ namespace {
 struct Segment {
   uint64_t duration_us;
   SensorState state;
-  int sample;
 };
+
+/// One time-stamped stream of the plan: rows of values, one per column.
+struct StreamData {
+  std::vector<std::string> columns;
+  std::vector<int64_t> t_us;
+  std::vector<double> values;  ///< row-major: row i's column c at i * columns.size() + c
+  int64_t end_us = 0;
+};
+
+/// Reads logged as "D" events at most (later reads are only counted).
+constexpr unsigned long kMaxLoggedReads = 200000;
 
 struct Board {
   uint64_t now_us = 0;
   uint64_t cap_us = 60000000ull;
   bool setup_done = false;
   uint64_t t0_us = 0;
-  uint64_t plan_total_us = 0;
+  uint64_t plan_total_us = 0;  ///< how long the plan lasts after setup(): segments and streams
   std::vector<Segment> plan;
+  std::vector<StreamData> streams;
   std::vector<unsigned char> model;
   std::string serial_pending;
   uint64_t serial_pending_t = 0;
-  unsigned long color_reads = 0, proximity_reads = 0;
+  std::vector<std::pair<std::string, unsigned long>> read_counts;  ///< per quantity
+  unsigned long reads_logged = 0;
   bool ending = false;
 };
 
@@ -78,27 +97,87 @@ void FlushSerial() {
   Board& b = B();
   b.ending = true;
   FlushSerial();
-  char buf[128];
-  snprintf(buf, sizeof buf, "color_reads=%lu proximity_reads=%lu", b.color_reads, b.proximity_reads);
-  Event("X", buf);
+  // color_reads and proximity_reads are always stated (the colour oracle reads them).
+  unsigned long color = 0, proximity = 0;
+  std::string others;
+  for (const auto& [quantity, n] : b.read_counts) {
+    if (quantity == "color") color = n;
+    else if (quantity == "proximity") proximity = n;
+    else others += " " + quantity + "_reads=" + std::to_string(n);
+  }
+  std::string counters = "color_reads=" + std::to_string(color) +
+                         " proximity_reads=" + std::to_string(proximity) + others +
+                         " reads_logged=" + std::to_string(b.reads_logged);
+  Event("X", counters.c_str());
   Event("E", reason);
   fflush(stdout);
   _exit(0);
 }
 
+/// The whitespace-separated words of a plan line.
+std::vector<std::string> Words(const char* line) {
+  std::vector<std::string> out;
+  std::string word;
+  for (const char* p = line; *p; ++p) {
+    if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+      if (!word.empty()) out.push_back(word);
+      word.clear();
+    } else {
+      word += *p;
+    }
+  }
+  if (!word.empty()) out.push_back(word);
+  return out;
+}
+
 bool LoadPlan(const char* path) {
   FILE* f = fopen(path, "r");
   if (!f) return false;
-  double dur;
-  Segment s;
-  while (fscanf(f, "%lf %d %d %d %d %d %d", &dur, &s.state.r, &s.state.g, &s.state.b, &s.state.c,
-                &s.state.proximity, &s.sample) == 7) {
-    s.duration_us = static_cast<uint64_t>(dur * 1000.0);
-    B().plan.push_back(s);
-    B().plan_total_us += s.duration_us;
+  Board& b = B();
+  std::string line;
+  char chunk[4096];
+  bool ok = true;  // false: a line the host never writes (a stale or foreign plan)
+  uint64_t segments_us = 0;
+  while (fgets(chunk, sizeof chunk, f)) {
+    line += chunk;
+    if (line.back() != '\n' && !feof(f)) continue;  // a row longer than the chunk
+    std::vector<std::string> w = Words(line.c_str());
+    line.clear();
+    if (w.empty()) continue;
+    if (w[0] == "stream") {
+      if (w.size() < 3) {
+        ok = false;
+        break;
+      }
+      StreamData st;
+      st.end_us = std::max<int64_t>(strtoll(w[1].c_str(), nullptr, 10), 0);
+      st.columns.assign(w.begin() + 2, w.end());
+      b.plan_total_us = std::max(b.plan_total_us, static_cast<uint64_t>(st.end_us));
+      b.streams.push_back(std::move(st));
+    } else if (w[0] == "r") {
+      if (b.streams.empty() || w.size() != b.streams.back().columns.size() + 2) {
+        ok = false;
+        break;
+      }
+      StreamData& st = b.streams.back();
+      st.t_us.push_back(strtoll(w[1].c_str(), nullptr, 10));
+      for (size_t i = 2; i < w.size(); ++i) st.values.push_back(strtod(w[i].c_str(), nullptr));
+    } else {
+      Segment s;
+      if (w.size() != 7) {
+        ok = false;
+        break;
+      }
+      s.duration_us = static_cast<uint64_t>(strtod(w[0].c_str(), nullptr) * 1000.0);
+      int* fields[] = {&s.state.r, &s.state.g, &s.state.b, &s.state.c, &s.state.proximity, &s.state.sample};
+      for (size_t i = 0; i < 6; ++i) *fields[i] = atoi(w[i + 1].c_str());
+      b.plan.push_back(s);
+      segments_us += s.duration_us;
+      b.plan_total_us = std::max(b.plan_total_us, segments_us);
+    }
   }
   fclose(f);
-  return true;
+  return ok;
 }
 
 bool LoadModel(const char* path) {
@@ -120,7 +199,7 @@ void Advance(uint64_t us) {
   if (b.ending) return;
   b.now_us += us;
   if (b.now_us >= b.cap_us) Finish("virtual_time_cap");
-  if (b.setup_done && !b.plan.empty() && b.now_us >= b.t0_us + b.plan_total_us) Finish("scenario_end");
+  if (b.setup_done && b.plan_total_us > 0 && b.now_us >= b.t0_us + b.plan_total_us) Finish("scenario_end");
 }
 
 void SerialWrite(int port, const uint8_t* data, size_t size) {
@@ -138,7 +217,7 @@ void Event(const char* tag, const char* payload) {
 
 SensorState Sensor() {
   Board& b = B();
-  SensorState ambient{4, 4, 3, 10, 255};
+  SensorState ambient{4, 4, 3, 10, 255, -1};
   if (!b.setup_done || b.plan.empty()) return ambient;
   uint64_t t = b.now_us - b.t0_us;
   for (const Segment& s : b.plan) {
@@ -148,9 +227,58 @@ SensorState Sensor() {
   return ambient;
 }
 
-void CountSensorRead(const char* what) {
-  if (strcmp(what, "color") == 0) B().color_reads++;
-  if (strcmp(what, "proximity") == 0) B().proximity_reads++;
+Channel FindChannel(const char* name) {
+  const Board& b = B();
+  for (size_t s = 0; s < b.streams.size(); ++s) {
+    const auto& cols = b.streams[s].columns;
+    for (size_t c = 0; c < cols.size(); ++c) {
+      if (cols[c] == name) return {static_cast<int>(s), static_cast<int>(c)};
+    }
+  }
+  return {-1, -1};
+}
+
+bool ChannelValue(Channel channel, int64_t plan_us, double* value, long* row) {
+  const Board& b = B();
+  if (channel.stream < 0 || static_cast<size_t>(channel.stream) >= b.streams.size() || plan_us < 0) return false;
+  const StreamData& st = b.streams[static_cast<size_t>(channel.stream)];
+  if (st.t_us.empty() || plan_us < st.t_us.front() || plan_us >= st.end_us) return false;
+  // The last row at or before plan_us.
+  size_t i = static_cast<size_t>(std::upper_bound(st.t_us.begin(), st.t_us.end(), plan_us) - st.t_us.begin()) - 1;
+  *value = st.values[i * st.columns.size() + static_cast<size_t>(channel.column)];
+  *row = static_cast<long>(i);
+  return true;
+}
+
+int64_t PlanUs() {
+  const Board& b = B();
+  return b.setup_done ? static_cast<int64_t>(b.now_us - b.t0_us) : -1;
+}
+
+uint64_t PlanOriginUs() { return B().setup_done ? B().t0_us : 0; }
+
+void LogRead(const char* quantity, const char* object, long row, const char* unit,
+             const double* values, int count) {
+  Board& b = B();
+  bool counted = false;
+  for (auto& [q, n] : b.read_counts) {
+    if (q == quantity) {
+      ++n;
+      counted = true;
+      break;
+    }
+  }
+  if (!counted) b.read_counts.emplace_back(quantity, 1);
+  if (b.reads_logged >= kMaxLoggedReads) return;
+  b.reads_logged++;
+  char buf[96];
+  snprintf(buf, sizeof buf, "%s %s %ld %s ", quantity, object, row, unit);
+  std::string payload = buf;
+  for (int i = 0; i < count; ++i) {
+    snprintf(buf, sizeof buf, "%s%.9g", i ? "," : "", values[i]);
+    payload += buf;
+  }
+  Event("D", payload.c_str());
 }
 
 const unsigned char* ModelBytes() { return B().model.empty() ? nullptr : B().model.data(); }

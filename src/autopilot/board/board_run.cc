@@ -9,6 +9,7 @@
 #include "autopilot/tflite/model.h"
 #include "autopilot/util/clock.h"
 #include "autopilot/util/files.h"
+#include "autopilot/util/strings.h"
 
 namespace autopilot::board {
 namespace {
@@ -63,8 +64,13 @@ Result<RunReport> RunSketch(const BuildResult& build, const RunOptions& given, e
   RunReport report;
   RunOptions o = given;
   if (o.features != "ratio") return Error{errc::kUsage, "unknown --features '" + o.features + "' (known: ratio)"};
-  auto samples = LoadScenario(o.scenario_path);
-  if (!samples) return samples.error();
+  std::vector<std::string> files = o.stream_paths;
+  if (!o.scenario_path.empty()) files.insert(files.begin(), o.scenario_path);
+  auto scenario = LoadScenarioFiles(files);
+  if (!scenario) return scenario.error();
+  const std::vector<ScenarioSample>* samples = &scenario->samples;
+  report.board = build.board;
+  report.judged = !samples->empty();
   if (o.classes.empty()) {
     // No class names given: the scenario's labels in the order the built-in trainer gives the
     // model's outputs (sorted); without labels, outputs are named class0, class1, ...
@@ -74,19 +80,28 @@ Result<RunReport> RunSketch(const BuildResult& build, const RunOptions& given, e
     }
     o.classes.assign(names.begin(), names.end());
   }
-  if (build.model_file.empty()) return Error{errc::kUsage, "no model bytes: give --model or a model header with an array"};
-  auto expectations = Expect(build.model_file, *samples, o);
-  if (!expectations) return expectations.error();
+  std::vector<Expectation> expectations;
+  if (report.judged) {
+    if (build.model_file.empty()) return Error{errc::kUsage, "no model bytes: give --model or a model header with an array"};
+    auto expected = Expect(build.model_file, *samples, o);
+    if (!expected) return expected.error();
+    expectations = std::move(*expected);
+  }
 
   std::string workdir = build.binary.substr(0, build.binary.rfind('/'));
-  auto w = util::WriteFileAtomic(workdir + "/plan.txt", PlanText(*samples, o.timeline));
+  auto w = util::WriteFileAtomic(workdir + "/plan.txt", PlanText(*scenario, o.timeline));
   if (!w) return w.error();
-  int64_t scenario_ms = o.timeline.StartMs(samples->size());
+  int64_t scenario_ms = scenario->LengthMs(o.timeline);
   int64_t cap = o.max_virtual_ms > 0 ? o.max_virtual_ms : scenario_ms + 30000;
 
   exec::ProcessRequest req;
-  req.argv = {build.binary, "--plan", workdir + "/plan.txt", "--model", build.model_file,
-              "--max-virtual-ms", std::to_string(cap)};
+  req.argv = {build.binary, "--plan", workdir + "/plan.txt"};
+  if (!build.model_file.empty()) {
+    req.argv.push_back("--model");
+    req.argv.push_back(build.model_file);
+  }
+  req.argv.push_back("--max-virtual-ms");
+  req.argv.push_back(std::to_string(cap));
   req.workdir = workdir;
   req.policy.timeout_s = o.wall_timeout_s;
   req.policy.kill_grace_s = 0.5;
@@ -116,7 +131,7 @@ Result<RunReport> RunSketch(const BuildResult& build, const RunOptions& given, e
     if (f.find("arena_too_small") != std::string::npos) AddCode(&report.codes, "ml.arena_too_small");
     if (f.find("op_missing") != std::string::npos) AddCode(&report.codes, "ml.op_unsupported");
   }
-  report.samples = JudgeSamples(log, o.timeline, *expectations, o.classes, o.emojis);
+  report.samples = JudgeSamples(log, o.timeline, expectations, o.classes, o.emojis);
   bool all_pass = report.ran;
   for (const auto& s : report.samples) {
     if (s.verdict != "pass") {
@@ -124,8 +139,30 @@ Result<RunReport> RunSketch(const BuildResult& build, const RunOptions& given, e
       all_pass = false;
     }
   }
-  if (log.color_reads == 0 && report.ran) AddCode(&report.codes, "semantic.sensor_misuse");
-  report.verdict = all_pass && report.codes.empty() ? "pass" : "fail";
+  if (report.judged && log.color_reads == 0 && report.ran) AddCode(&report.codes, "semantic.sensor_misuse");
+  // A stream the sketch never reads a quantity of: it ignores the sensor the scenario drives.
+  std::string unread;
+  for (const auto& st : scenario->streams) {
+    bool read = false;
+    for (const auto& q : st.Quantities()) read = read || log.read_counts.count(q) > 0;
+    if (!read) unread += (unread.empty() ? "" : ", ") + util::Join(st.Quantities(), "/");
+  }
+  if (!unread.empty() && report.ran) AddCode(&report.codes, "semantic.sensor_misuse");
+  if (report.judged) {
+    report.verdict = all_pass && report.codes.empty() ? "pass" : "fail";
+  } else {
+    report.verdict = report.ran && report.codes.empty() ? "unjudged" : "fail";
+  }
+  if (report.reason.empty() && !report.judged) {
+    long reads = 0;
+    for (const auto& [q, n] : log.read_counts) reads += n;
+    report.reason = "ran to " + (log.end_reason.empty() ? std::string("its end") : log.end_reason) + "; " +
+                    std::to_string(reads) + " sensor reads, " + std::to_string(report.invokes) +
+                    " Invoke()s (no per-sample oracle for streams: see the reads)";
+    if (!unread.empty()) report.reason += "; never read the streamed " + unread;
+    if (!log.allocation_failures.empty()) report.reason += "; AllocateTensors failed (" + log.allocation_failures[0] + ")";
+    if (!log.model_failure.empty()) report.reason += "; model rejected (" + log.model_failure + ")";
+  }
   if (report.reason.empty()) {
     if (report.verdict == "pass") {
       report.reason = "all " + std::to_string(report.samples.size()) + " samples classified as the reference interpreter does";
@@ -139,6 +176,7 @@ Result<RunReport> RunSketch(const BuildResult& build, const RunOptions& given, e
       else if (report.invokes == 0) report.reason += "; Invoke() never called";
     }
   }
+  report.log = std::move(log);
   report.run_ms = util::MonotonicMs() - start;
   return report;
 }

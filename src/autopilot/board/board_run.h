@@ -1,6 +1,9 @@
 #pragma once
 // Running a built sketch on the virtual board: setup() once, loop() until the scenario ends or
 // the virtual-time cap, in the sandbox with a wall-clock limit; then the oracle's verdict.
+// Scenarios are APDS9960 samples (judged per sample by the colour oracle) and/or time-stamped
+// sensor streams (scenario.h); for streams the report carries every value the sketch read
+// (RunReport::log.reads) so an oracle can recompute the input the model should have seen.
 
 #include <cstdint>
 #include <string>
@@ -15,7 +18,11 @@
 namespace autopilot::board {
 
 struct RunOptions {
+  /// A scenario file: APDS9960 samples or a stream CSV (a header with t_ms). May be empty when
+  /// stream_paths has one.
   std::string scenario_path;
+  /// More time-stamped streams, e.g. the IMU's and the environment's (each column from one file).
+  std::vector<std::string> stream_paths;
   std::string features = "ratio";
   /// Class names in output order; empty = the scenario's labels, sorted (the trainer's order).
   std::vector<std::string> classes;
@@ -32,14 +39,22 @@ struct RunReport {
   int allocations = 0;
   int output_reads = 0;
   std::vector<SampleVerdict> samples;
-  std::string verdict = "fail";  ///< "pass" or "fail"
+  /// "pass" or "fail"; "unjudged" when the run was clean but the scenario has no APDS9960
+  /// samples, so no per-sample oracle ran (stream scenarios: judge `log.reads` and the invokes).
+  std::string verdict = "fail";
+  bool judged = false;           ///< a per-sample oracle ran (the scenario has APDS9960 samples)
   std::vector<std::string> codes;
   std::string end_reason;
   std::string reason;            ///< one line for people
   int64_t run_ms = 0;
+  std::string board;             ///< the board it ran on (BuildResult::board)
+  /// The whole event log: serial lines, each Invoke with its input and output tensors, and each
+  /// sensor value the sketch read (reads: time, quantity, stream row, values).
+  RunLog log;
 };
 
-/// Runs `build.binary` against the scenario and judges it.
+/// Runs `build.binary` against the scenario and judges it. A scenario with APDS9960 samples
+/// needs the model (the oracle predicts each sample); a stream-only one does not.
 Result<RunReport> RunSketch(const BuildResult& build, const RunOptions& options,
                             exec::ProcessRunner* runner);
 

@@ -186,6 +186,10 @@ std::string SdkCacheKey(const Profile& profile, const std::string& compiler_iden
   for (const auto& f : profile.cxx_flags) h.Update(f);
   for (const auto& d : profile.defines) h.Update(d);
   h.Update(profile.name);
+  // The board decides which libraries and runtime sources go into the SDK build.
+  h.Update(profile.board);
+  for (const auto& l : profile.library_dirs) h.Update(l);
+  for (const auto& s : profile.runtime_sources) h.Update(s);
   // The objects and the precompiled header are only valid for the compiler that made them,
   // which is the sketch compiler, not the one that built this tool.
   h.Update(compiler_identity);
@@ -281,6 +285,7 @@ Result<BuildResult> BuildSketch(const Profile& profile, const BuildRequest& requ
                                 exec::ProcessRunner* runner) {
   int64_t start = util::MonotonicMs();
   BuildResult result;
+  result.board = profile.board;
   auto ino = util::ReadFile(request.sketch_path);
   if (!ino) return Error{errc::kUsage, request.sketch_path + ": cannot read sketch (" + ino.error().message + ")"};
   auto sdk = EnsureSdk(profile, runner);

@@ -39,13 +39,15 @@ struct BuildResult {
   std::string compiler_output;
   std::vector<std::string> libraries;  ///< libraries the sketch pulled in, in order
   std::string primary_code;    ///< taxonomy id of the first error ("" when compiled)
+  std::string board;           ///< the board the profile was combined with (Profile::board)
 };
 
 /// The identity of the compiler that compiles the SDK and sketches: its `--version` output, run
 /// once per process through `runner` (in the sandbox, like every compile) and cached.
 Result<std::string> SketchCompilerIdentity(exec::ProcessRunner* runner);
-/// The key of a profile's SDK cache folder: a hash of the SDK files, the profile's flags and
-/// defines, and `compiler_identity` (SketchCompilerIdentity), so another compiler gets its own.
+/// The key of a profile's SDK cache folder: a hash of the SDK files, the profile's flags,
+/// defines, board, libraries and runtime sources, and `compiler_identity`
+/// (SketchCompilerIdentity), so another board or compiler gets its own.
 std::string SdkCacheKey(const Profile& profile, const std::string& compiler_identity);
 
 /// Builds (once) and returns the SDK cache folder of a profile: libvboard.a and pch/.

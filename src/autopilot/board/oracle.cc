@@ -104,9 +104,28 @@ RunLog ParseEventLog(const std::string& text) {
         break;
       case 'X':
         for (const auto& kv : util::Split(payload, ' ')) {
-          if (util::StartsWith(kv, "color_reads=")) log.color_reads = std::strtol(kv.c_str() + 12, nullptr, 10);
+          size_t eq = kv.find('=');
+          if (eq == std::string::npos || !util::EndsWith(kv.substr(0, eq), "_reads")) continue;
+          long n = std::strtol(kv.c_str() + eq + 1, nullptr, 10);
+          std::string quantity = kv.substr(0, eq - 6);
+          log.read_counts[quantity] = n;
+          if (quantity == "color") log.color_reads = n;
         }
         break;
+      case 'D': {
+        // "<quantity> <object> <row> <unit> <v1>,<v2>,…"
+        std::vector<std::string> parts = util::Split(payload, ' ');
+        if (parts.size() != 5) break;
+        SensorRead r;
+        r.t_us = t;
+        r.quantity = parts[0];
+        r.object = parts[1];
+        r.row = std::strtol(parts[2].c_str(), nullptr, 10);
+        r.unit = parts[3];
+        for (const auto& v : util::Split(parts[4], ',')) r.values.push_back(std::strtod(v.c_str(), nullptr));
+        log.reads.push_back(std::move(r));
+        break;
+      }
       default:
         break;
     }

@@ -4,6 +4,7 @@
 // reference interpreter predicts.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,18 @@ struct SerialLine {
   std::string text;
 };
 
+/// One value a sketch read from a sensor (a "D" event): what the library returned, and when.
+struct SensorRead {
+  int64_t t_us = 0;      ///< virtual time of the read
+  std::string quantity;  ///< acceleration, gyroscope, magnetic_field, temperature, humidity, pressure, color, proximity
+  std::string object;    ///< the library's object: IMU, HTS, HS300x, BARO, APDS
+  /// Where the value came from: the stream row (0-based, in file order) or, for the APDS9960
+  /// timeline, the presented sample; -1 when the sensor was at rest (no stream, before or after it).
+  long row = -1;
+  std::string unit;      ///< of the values as returned: g, deg/s, uT, C, F, %RH, kPa, mbar, psi, counts
+  std::vector<double> values;  ///< as the sketch got them (x, y, z; r, g, b[, c]; one value)
+};
+
 /// Everything the event log says.
 struct RunLog {
   std::vector<SerialLine> serial;
@@ -37,6 +50,9 @@ struct RunLog {
   std::string end_reason;  ///< "scenario_end", "virtual_time_cap", "" (did not end cleanly)
   long color_reads = 0;
   int output_reads = 0;
+  /// Sensor reads in order; the runtime stops logging them after a cap (read_counts still count).
+  std::vector<SensorRead> reads;
+  std::map<std::string, long> read_counts;  ///< every read per quantity, from the run's end
 };
 RunLog ParseEventLog(const std::string& stdout_text);
 

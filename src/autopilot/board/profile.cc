@@ -138,18 +138,9 @@ Result<nlohmann::json> MergedJson(const std::string& profiles_dir, const std::st
   return merged;
 }
 
-}  // namespace
-
-std::vector<std::string> ProfileNames() {
-  return NamesIn(BoardDataDir() + "/profiles");
-}
-
-Result<Profile> LoadProfile(const std::string& name) {
-  return LoadProfileFrom(BoardDataDir(), name, BoardCacheDir());
-}
-
-Result<Profile> LoadProfileFrom(const std::string& board_dir, const std::string& name,
-                                const std::string& cache_root) {
+/// The profile `name` alone (no board), with `extends` merged and its paths made absolute.
+Result<Profile> LoadToolchain(const std::string& board_dir, const std::string& name,
+                              const std::string& cache_root) {
   std::string path = board_dir + "/profiles/" + name + ".json";
   auto merged = MergedJson(board_dir + "/profiles", name, {}, "");
   if (!merged) return merged.error();
@@ -182,6 +173,39 @@ Result<Profile> LoadProfileFrom(const std::string& board_dir, const std::string&
   }
   p.sdk_dir = sdk;
   return p;
+}
+
+}  // namespace
+
+std::vector<std::string> ProfileNames() {
+  return NamesIn(BoardDataDir() + "/profiles");
+}
+
+Result<Profile> LoadProfile(const std::string& name, const std::string& board) {
+  return LoadProfileFrom(BoardDataDir(), name, BoardCacheDir(), board);
+}
+
+Profile CombineProfile(const Profile& profile, const BoardSpec& board) {
+  Profile p = profile;
+  p.board = board.name;
+  if (!board.fqbn.empty()) p.fqbn = board.fqbn;
+  auto add = [](std::vector<std::string>* list, const std::string& item) {
+    if (std::find(list->begin(), list->end(), item) == list->end()) list->push_back(item);
+  };
+  for (const LibrarySpec* l : board.AllLibraries()) {
+    add(&p.library_dirs, l->library_dir);
+    add(&p.runtime_sources, l->runtime);
+  }
+  return p;
+}
+
+Result<Profile> LoadProfileFrom(const std::string& board_dir, const std::string& name,
+                                const std::string& cache_root, const std::string& board) {
+  auto toolchain = LoadToolchain(board_dir, name, cache_root);
+  if (!toolchain || board.empty()) return toolchain;
+  auto spec = LoadBoardFrom(board_dir, board, cache_root);
+  if (!spec) return spec.error();
+  return CombineProfile(*toolchain, *spec);
 }
 
 }  // namespace autopilot::board

@@ -1,4 +1,5 @@
-// Virtual board SDK (autopilot): Arduino_HTS221 public API (constant room climate).
+// Virtual board SDK (autopilot): Arduino_HTS221 public API (the Nano 33 BLE Sense Rev1's humidity
+// and temperature sensor). Readings follow the run's environment stream.
 #ifndef _HTS_H_
 #define _HTS_H_
 #include <Arduino.h>

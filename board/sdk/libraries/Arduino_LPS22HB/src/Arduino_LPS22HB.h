@@ -1,4 +1,5 @@
-// Virtual board SDK (autopilot): Arduino_LPS22HB public API (constant sea-level pressure).
+// Virtual board SDK (autopilot): Arduino_LPS22HB public API (the barometer). Readings follow the
+// run's environment stream.
 #ifndef _LPS22HB_H_
 #define _LPS22HB_H_
 #include <Arduino.h>

@@ -1,4 +1,5 @@
-// Virtual board SDK (autopilot): Arduino_LSM9DS1 public API (IMU at rest: gravity on z).
+// Virtual board SDK (autopilot): Arduino_LSM9DS1 public API (the Nano 33 BLE Sense Rev1's IMU).
+// Readings follow the run's IMU stream, at rest (gravity on z) without one.
 #ifndef ARDUINO_LSM9DS1_H_
 #define ARDUINO_LSM9DS1_H_
 #include <Arduino.h>
