@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
   stage::SgInputs in{ref->int8_model, "", ref->scenario_csv};
   auto sketch = util::ReadFile(src + "/examples/fruit/reference_sketch.ino");
   if (!sketch) Die(sketch.error().message);
-  auto profile = board::LoadProfile(cfg->board.profile);
+  auto profile = board::LoadProfile(cfg->board.profile, cfg->board.model);
   if (!profile) Die(profile.error().message);
   auto model_facts = validate::ModelFactsFromTflite(ref->int8_model, *profile, cfg->model.header_symbol);
   if (!model_facts) Die(model_facts.error().message);

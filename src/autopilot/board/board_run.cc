@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <set>
 
+#include "autopilot/board/window_oracle.h"
+#include "autopilot/features/pipeline.h"
 #include "autopilot/tflite/interpreter.h"
 #include "autopilot/tflite/model.h"
 #include "autopilot/util/clock.h"
@@ -71,6 +73,23 @@ Result<RunReport> RunSketch(const BuildResult& build, const RunOptions& given, e
   const std::vector<ScenarioSample>* samples = &scenario->samples;
   report.board = build.board;
   report.judged = !samples->empty();
+  // Windows of a stream: judged by the project's feature spec when the scenario is stream-only.
+  const SensorStream* window_stream = nullptr;
+  if (!report.judged && o.window && o.window->feature_kind == "window") {
+    for (const auto& st : scenario->streams) {
+      bool all = true;
+      for (const auto& c : o.window->feature_columns) all = all && st.Column(c) >= 0;
+      if (all) {
+        window_stream = &st;
+        break;
+      }
+    }
+    if (!window_stream) {
+      return Error{errc::kUsage, "no scenario stream has every window column (" +
+                                     util::Join(o.window->feature_columns, ", ") + ")"};
+    }
+    report.judged = true;
+  }
   if (o.classes.empty()) {
     // No class names given: the scenario's labels in the order the built-in trainer gives the
     // model's outputs (sorted); without labels, outputs are named class0, class1, ...
@@ -81,7 +100,17 @@ Result<RunReport> RunSketch(const BuildResult& build, const RunOptions& given, e
     o.classes.assign(names.begin(), names.end());
   }
   std::vector<Expectation> expectations;
-  if (report.judged) {
+  WindowPlan window_plan;
+  if (window_stream) {
+    if (build.model_file.empty()) return Error{errc::kUsage, "no model bytes: give --model or a model header with an array"};
+    auto plan = ExpectWindows(*o.window, *window_stream, build.model_file, o.classes);
+    if (!plan) return plan.error();
+    if (plan->windows.empty()) {
+      return Error{errc::kUsage, window_stream->path + ": the stream holds no window (" +
+                                     features::Describe(*o.window) + ")"};
+    }
+    window_plan = std::move(*plan);
+  } else if (report.judged) {
     if (build.model_file.empty()) return Error{errc::kUsage, "no model bytes: give --model or a model header with an array"};
     auto expected = Expect(build.model_file, *samples, o);
     if (!expected) return expected.error();
@@ -131,7 +160,8 @@ Result<RunReport> RunSketch(const BuildResult& build, const RunOptions& given, e
     if (f.find("arena_too_small") != std::string::npos) AddCode(&report.codes, "ml.arena_too_small");
     if (f.find("op_missing") != std::string::npos) AddCode(&report.codes, "ml.op_unsupported");
   }
-  report.samples = JudgeSamples(log, o.timeline, expectations, o.classes, o.emojis);
+  report.samples = window_stream ? JudgeWindows(log, *o.window, *window_stream, window_plan, o.classes)
+                                 : JudgeSamples(log, o.timeline, expectations, o.classes, o.emojis);
   bool all_pass = report.ran;
   for (const auto& s : report.samples) {
     if (s.verdict != "pass") {
@@ -139,7 +169,9 @@ Result<RunReport> RunSketch(const BuildResult& build, const RunOptions& given, e
       all_pass = false;
     }
   }
-  if (report.judged && log.color_reads == 0 && report.ran) AddCode(&report.codes, "semantic.sensor_misuse");
+  if (report.judged && !window_stream && log.color_reads == 0 && report.ran) {
+    AddCode(&report.codes, "semantic.sensor_misuse");
+  }
   // A stream the sketch never reads a quantity of: it ignores the sensor the scenario drives.
   std::string unread;
   for (const auto& st : scenario->streams) {
@@ -165,11 +197,18 @@ Result<RunReport> RunSketch(const BuildResult& build, const RunOptions& given, e
   }
   if (report.reason.empty()) {
     if (report.verdict == "pass") {
-      report.reason = "all " + std::to_string(report.samples.size()) + " samples classified as the reference interpreter does";
+      report.reason = "all " + std::to_string(report.samples.size()) +
+                      (window_stream ? " windows" : " samples") + " classified as the reference interpreter does";
     } else {
       size_t bad = 0;
       for (const auto& s : report.samples) bad += s.verdict != "pass";
-      report.reason = std::to_string(bad) + "/" + std::to_string(report.samples.size()) + " samples failed";
+      report.reason = std::to_string(bad) + "/" + std::to_string(report.samples.size()) +
+                      (window_stream ? " windows failed" : " samples failed");
+      for (const auto& s : report.samples) {
+        if (s.verdict == "pass" || s.detail.empty()) continue;
+        report.reason += " (window " + std::to_string(s.index) + ": " + s.detail + ")";
+        break;
+      }
       if (!log.allocation_failures.empty()) report.reason += "; AllocateTensors failed (" + log.allocation_failures[0] + ")";
       if (!log.model_failure.empty()) report.reason += "; model rejected (" + log.model_failure + ")";
       if (log.setup_done_us < 0) report.reason += "; setup() never returned";

@@ -6,12 +6,14 @@
 // (RunReport::log.reads) so an oracle can recompute the input the model should have seen.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "autopilot/board/host_build.h"
 #include "autopilot/board/oracle.h"
 #include "autopilot/board/scenario.h"
+#include "autopilot/config/project_config.h"
 #include "autopilot/exec/process_runner.h"
 #include "autopilot/util/result.h"
 
@@ -27,6 +29,9 @@ struct RunOptions {
   /// Class names in output order; empty = the scenario's labels, sorted (the trainer's order).
   std::vector<std::string> classes;
   std::vector<std::string> emojis = {"\xF0\x9F\x8D\x8E", "\xF0\x9F\x8D\x8C", "\xF0\x9F\x8D\x8A"};
+  /// The project's window features (dataset.features kind window): a stream-only run is then
+  /// judged per window by window_oracle.h, which needs the model like the colour oracle.
+  std::optional<config::DatasetSettings> window;
   int64_t max_virtual_ms = 0;  ///< 0: the scenario's length plus setup allowance
   double wall_timeout_s = 10;
   Timeline timeline;
@@ -39,10 +44,10 @@ struct RunReport {
   int allocations = 0;
   int output_reads = 0;
   std::vector<SampleVerdict> samples;
-  /// "pass" or "fail"; "unjudged" when the run was clean but the scenario has no APDS9960
-  /// samples, so no per-sample oracle ran (stream scenarios: judge `log.reads` and the invokes).
+  /// "pass" or "fail"; "unjudged" when the run was clean but no oracle applied: the scenario has
+  /// no APDS9960 samples and no window spec was given for its stream.
   std::string verdict = "fail";
-  bool judged = false;           ///< a per-sample oracle ran (the scenario has APDS9960 samples)
+  bool judged = false;           ///< a per-sample oracle ran (APDS9960 samples, or windows of a stream)
   std::vector<std::string> codes;
   std::string end_reason;
   std::string reason;            ///< one line for people

@@ -71,6 +71,7 @@ struct SampleVerdict {
   std::string expected;
   std::string reported;
   std::string verdict;  ///< "pass" or a semantic.* id
+  std::string detail;   ///< why, when the oracle can tell (the first wrong input element, …)
 };
 
 /// Judges each sample; `classes` are names, `emojis` their symbols (same order).

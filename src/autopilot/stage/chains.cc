@@ -252,7 +252,7 @@ Result<std::string> ModelHeaderFor(const config::ProjectConfig& cfg, const std::
 std::vector<LayerResult> SgChain(const config::ProjectConfig& cfg, const SgInputs& in,
                                  const std::string& code, exec::ProcessRunner* runner, const Keep& keep) {
   std::vector<LayerResult> out;
-  auto profile = board::LoadProfile(cfg.board.profile);
+  auto profile = board::LoadProfile(cfg.board.profile, cfg.board.model);
   if (!profile) return {Fail("static", "env.misconfigured", profile.error().message)};
   int64_t t0 = util::MonotonicMs();
   auto facts = validate::ModelFactsFromTflite(in.int8_model, *profile, cfg.model.header_symbol);
@@ -299,6 +299,10 @@ std::vector<LayerResult> SgChain(const config::ProjectConfig& cfg, const SgInput
     board::RunOptions ro;
     ro.scenario_path = in.scenario_csv;
     ro.classes = cfg.dataset.classes;
+    if (cfg.dataset.feature_kind == "window") {
+      ro.window = cfg.dataset;
+      ro.emojis.clear();
+    }
     auto r = board::RunSketch(*b, ro, runner);
     LayerResult run{"run", true, {}, 0};
     LayerResult sem{"semantic", true, {}, 0};
@@ -325,7 +329,8 @@ std::vector<LayerResult> SgChain(const config::ProjectConfig& cfg, const SgInput
           sem.diagnostics.push_back({"semantic", smp.verdict,
                                      "sample " + std::to_string(smp.index) + ": expected " + smp.expected +
                                          ", reported '" + smp.reported + "'" + (smp.invoked ? "" : ", no Invoke()") +
-                                         (smp.input_ok || !smp.invoked ? "" : ", wrong input"),
+                                         (smp.input_ok || !smp.invoked ? "" : ", wrong input") +
+                                         (smp.detail.empty() ? "" : ": " + smp.detail),
                                      "", {}, ""});
         }
         if (!sem.passed && sem.diagnostics.empty()) {

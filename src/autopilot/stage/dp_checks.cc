@@ -79,7 +79,7 @@ Result<std::vector<ExpectedRow>> ExpectedDpRows(const config::DatasetSettings& d
     for (const auto& r : *recs) {
       auto f = features::WindowFeatures(ds, r.readings);
       if (!f) continue;
-      out.push_back({std::move(*f), r.label});
+      out.push_back({std::move(*f), r.label, r.readings});
     }
     return out;
   }

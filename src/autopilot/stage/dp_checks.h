@@ -29,6 +29,8 @@ validate::LayerResult CheckDpOutputs(const DpContract& contract, int64_t started
 struct ExpectedRow {
   std::vector<double> features;
   std::string label;
+  /// Kind window: the recording's raw readings (the window's columns), for the board scenario.
+  std::vector<std::vector<double>> readings;
 };
 Result<std::vector<ExpectedRow>> ExpectedDpRows(const config::DatasetSettings& dataset,
                                                 const std::string& raw_csv);

@@ -10,6 +10,8 @@
 #include <sstream>
 #include <thread>
 
+#include "autopilot/board/scenario.h"
+#include "autopilot/features/pipeline.h"
 #include "autopilot/stage/dp_checks.h"
 #include "autopilot/tflite/dataset.h"
 #include "autopilot/tflite/quantizer.h"
@@ -19,6 +21,89 @@
 #include "autopilot/util/strings.h"
 
 namespace autopilot::stage {
+namespace {
+
+std::string Cell(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+/// The board scenario of a window project: one stream (`t_ms`, every column of the quantities the
+/// window reads, `label`) at the window's rate, as the sensor reports a session of the test
+/// recordings: at rest, then per recording a reading that fires the trigger, the recording's
+/// readings, and rest again. At rest the accelerometer reads gravity on z (1 g) unless that alone
+/// would fire the trigger; the other columns read 0.
+std::string WindowScenario(const config::DatasetSettings& d, const std::vector<const ExpectedRow*>& recs) {
+  std::vector<std::string> quantities;
+  for (const auto& c : d.feature_columns) {
+    for (const auto& sc : board::StreamColumns()) {
+      if (c == sc.name && std::find(quantities.begin(), quantities.end(), sc.quantity) == quantities.end()) {
+        quantities.push_back(sc.quantity);
+      }
+    }
+  }
+  std::vector<std::string> cols;
+  for (const auto& sc : board::StreamColumns()) {
+    if (std::find(quantities.begin(), quantities.end(), sc.quantity) != quantities.end()) cols.push_back(sc.name);
+  }
+  std::vector<int> from(cols.size(), -1);  // window column feeding each stream column
+  for (size_t k = 0; k < cols.size(); ++k) {
+    for (size_t c = 0; c < d.feature_columns.size(); ++c) {
+      if (d.feature_columns[c] == cols[k]) from[k] = static_cast<int>(c);
+    }
+  }
+  std::vector<double> rest_window(d.feature_columns.size(), 0.0);
+  for (size_t c = 0; c < d.feature_columns.size(); ++c) {
+    if (d.feature_columns[c] == "az") rest_window[c] = 1.0;
+  }
+  const bool none = d.window.trigger.kind == "none";
+  const double threshold = d.window.trigger.threshold;
+  if (!none && features::TriggerValue(d, rest_window) >= threshold) std::fill(rest_window.begin(), rest_window.end(), 0.0);
+  std::vector<double> rest_stream(cols.size(), 0.0);
+  for (size_t k = 0; k < cols.size(); ++k) {
+    if (from[k] >= 0) rest_stream[k] = rest_window[static_cast<size_t>(from[k])];
+    else if (cols[k] == "az") rest_stream[k] = 1.0;
+  }
+  const double dt = 1000.0 / d.window.rate_hz;
+  double t = 0;
+  std::string out = "t_ms," + util::Join(cols, ",") + ",label\n";
+  auto row = [&](const std::vector<double>& window_values, const std::string& label) {
+    out += Cell(t);
+    for (size_t k = 0; k < cols.size(); ++k) {
+      out += "," + Cell(from[k] >= 0 ? window_values[static_cast<size_t>(from[k])] : rest_stream[k]);
+    }
+    out += "," + label + "\n";
+    t += dt;
+  };
+  auto rest = [&](double ms) {
+    for (double until = t + ms; t < until;) row(rest_window, "");
+  };
+  rest(500);
+  const auto n = static_cast<size_t>(d.window.samples);
+  for (const ExpectedRow* r : recs) {
+    if (!none) {
+      // The reading that fires the trigger: the recording's first when it does, else a jolt on the
+      // trigger channels (the capture itself starts with the next reading).
+      std::vector<double> jolt = r->readings.front();
+      if (features::TriggerValue(d, jolt) < threshold) {
+        jolt = rest_window;
+        const double each = threshold * 1.2 / static_cast<double>(std::max<size_t>(1, d.window.trigger.channels.size()));
+        for (size_t c = 0; c < d.feature_columns.size(); ++c) {
+          for (const auto& tc : d.window.trigger.channels) {
+            if (tc == d.feature_columns[c]) jolt[c] = each;
+          }
+        }
+      }
+      row(jolt, r->label);
+    }
+    for (size_t i = 0; i < n && i < r->readings.size(); ++i) row(r->readings[i], r->label);
+    rest(1500);
+  }
+  return out;
+}
+
+}  // namespace
 
 ReferenceArtifacts ReferencePaths(const std::string& dir) {
   ReferenceArtifacts a;
@@ -107,7 +192,19 @@ Result<ReferenceArtifacts> BuildReference(const config::ProjectConfig& p, const 
   if (!q) return q.error();
   if (auto r = tflite::SaveModel(*q, a.int8_model); !r) return r.error();
 
-  // Scenario: up to two raw test rows per class, as the sensor would report them.
+  // Scenario. Windows: a stream of up to two test recordings per class.
+  if (ds.feature_kind == "window") {
+    std::map<std::string, int> taken;
+    std::vector<const ExpectedRow*> recs;
+    for (size_t i : order) {
+      if (!test_rows.count(i) || (*rows)[i].readings.empty()) continue;
+      if (taken[util::ToLower((*rows)[i].label)]++ >= 2) continue;
+      recs.push_back(&(*rows)[i]);
+    }
+    if (auto r = util::WriteFileAtomic(a.scenario_csv, WindowScenario(ds, recs)); !r) return r.error();
+    return a;
+  }
+  // Colour: up to two raw test rows per class, as the sensor would report them.
   int r_col = raw->Column("red"), g_col = raw->Column("green"), b_col = raw->Column("blue");
   int c_col = raw->Column("clear"), p_col = raw->Column("proximity"), l_col = raw->Column(ds.label);
   std::string scenario = "red,green,blue,clear,proximity,label\n";
@@ -137,7 +234,7 @@ Result<ReferenceArtifacts> BuildReference(const config::ProjectConfig& p, const 
 }
 
 namespace {
-constexpr int kReferenceFormat = 2;
+constexpr int kReferenceFormat = 3;
 }  // namespace
 
 Result<ReferenceArtifacts> EnsureReference(const config::ProjectConfig& cfg) {

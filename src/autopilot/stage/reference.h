@@ -18,7 +18,9 @@ struct ReferenceArtifacts {
   std::string test_csv;
   std::string float_model;   ///< built-in trainer
   std::string int8_model;    ///< full-integer, with the project's I/O dtypes
-  std::string scenario_csv;  ///< raw sensor rows of the test split (red,green,blue,clear,proximity,label)
+  /// The board scenario of the test split: colour projects, raw APDS9960 rows
+  /// (red,green,blue,clear,proximity,label); window projects, a sensor stream (t_ms,…,label).
+  std::string scenario_csv;
 };
 
 /// The artifact paths inside `dir` (nothing is read or written).
