@@ -86,7 +86,7 @@ const std::map<std::string, StageFacts>& Contract() {
          "model.output.scale", "model.output.zero_point", "model.arena_bytes", "tflm.library",
          "tflm.notes", "features.definition", "features.names", "inference.trigger",
          "serial.baud", "serial.report"},
-        {"sensor.api", "model.ops", "tflm.headers"},
+        {"sensor.api", "sensor.notes", "sensor.others", "model.ops", "tflm.headers"},
         2}},
       {"dp",
        {{"app.name", "app.description", "dataset.path", "dataset.columns", "dataset.label",

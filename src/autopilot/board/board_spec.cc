@@ -151,8 +151,8 @@ class ObjectReader {
 const std::set<std::string> kBoardKeys = {
     "name",   "display_name",     "description",    "fqbn",    "flash_kb",
     "ram_kb", "max_sketch_bytes", "max_data_bytes", "sensors", "libraries"};
-const std::set<std::string> kLibraryKeys = {"library", "include",     "object",  "class",
-                                            "runtime", "description", "methods", "notes"};
+const std::set<std::string> kLibraryKeys = {"library", "include",     "object",  "class",     "runtime",
+                                            "description", "methods", "notes", "prompt_api", "prompt_notes"};
 const std::set<std::string> kQuantityKeys = {"name",    "read", "available", "sample_rate",
                                              "columns", "unit", "range",     "column_ranges",
                                              "rate_hz", "note"};
@@ -174,6 +174,8 @@ LibrarySpec ReadLibrary(ObjectReader& r, const std::string& sdk, const std::stri
   l.description = r.String("description", false);
   l.methods = r.Strings("methods", false);
   l.notes = r.Strings("notes", false);
+  l.prompt_api = r.Strings("prompt_api", false);
+  l.prompt_notes = r.Strings("prompt_notes", false);
   std::string runtime = r.String("runtime", true);
   if (r.failed()) return l;
   std::string folder = sdk + "/libraries/" + l.library;

@@ -54,6 +54,9 @@ struct LibrarySpec {
   std::string description;
   std::vector<std::string> methods;  ///< the public API, one signature each
   std::vector<std::string> notes;    ///< what a sketch writer must know (differences, traps)
+  /// What an SG prompt states: the calls (default: `methods`) and the notes (default: none).
+  std::vector<std::string> prompt_api;
+  std::vector<std::string> prompt_notes;
   std::string library_dir;  ///< absolute; the composed folder when the library is an overlay
   std::string runtime;      ///< absolute runtime source implementing it on the virtual board
   bool operator==(const LibrarySpec&) const = default;

@@ -257,6 +257,9 @@ std::vector<LayerResult> SgChain(const config::ProjectConfig& cfg, const SgInput
   int64_t t0 = util::MonotonicMs();
   auto facts = validate::ModelFactsFromTflite(in.int8_model, *profile, cfg.model.header_symbol);
   if (!facts) return {Fail("static", "harness.bug", facts.error().message)};
+  auto board_spec = board::LoadBoard(cfg.board.model);
+  if (!board_spec) return {Fail("static", "env.misconfigured", board_spec.error().message)};
+  facts->sensors = validate::SketchSensorsOf(*board_spec, cfg.board.sensors);
   auto st = validate::ValidateSketchStatic(code, *facts, *profile, "sketch.ino");
   if (!st) return {Fail("static", "harness.bug", st.error().message)};
   st->duration_ms = util::MonotonicMs() - t0;

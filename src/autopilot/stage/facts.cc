@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "autopilot/board/board_spec.h"
 #include "autopilot/features/pipeline.h"
 #include "autopilot/tflite/dataset.h"
 #include "autopilot/tflite/inspect.h"
@@ -203,18 +204,50 @@ Result<json> SgFacts(const config::ProjectConfig& p, const std::string& model_pa
                             "tflite::MicroErrorReporter; TFLITE_SCHEMA_VERSION comes from tensorflow/lite/version.h."
                           : "Current port: MicroInterpreter(model, resolver, arena, size); log with MicroPrintf; "
                             "no MicroErrorReporter and no AllOpsResolver.";
+  // The board and its sensors come from the board data (board/boards/<model>/board.json).
+  auto board = board::LoadBoard(p.board.model);
+  if (!board) return board.error();
+  std::vector<const board::SensorSpec*> sensors;
+  for (const auto& id : p.board.sensors) {
+    const board::SensorSpec* spec = board->Sensor(id);
+    if (!spec) {
+      std::vector<std::string> ids;
+      for (const auto& b : board->sensors) ids.push_back(b.id);
+      return Error{errc::kConfig, "board.sensors: " + board->display_name + " has no sensor " + id + " (it has " +
+                                      util::Join(ids, ", ") + ")"};
+    }
+    sensors.push_back(spec);
+  }
+  if (sensors.empty()) return Error{errc::kConfig, "board.sensors: the sketch reads no sensor"};
+  auto api = [](const board::SensorSpec& s) {
+    return s.library.prompt_api.empty() ? s.library.methods : s.library.prompt_api;
+  };
+  const board::SensorSpec& first = *sensors.front();
+  json others = json::array();
+  for (size_t i = 1; i < sensors.size(); ++i) {
+    const auto& o = *sensors[i];
+    std::string line = o.id + " through " + o.library.library + " (#include <" + o.library.include + ">, object " +
+                       o.library.object + "): " + util::Join(api(o), "; ");
+    for (const auto& n : o.library.prompt_notes) line += "; " + n;
+    others.push_back(line);
+  }
+  // The project's own board name wins; the default name follows the board data.
+  const bool default_name = p.board.name == config::BoardSettings{}.name;
+  const bool default_fqbn = p.board.fqbn == config::BoardSettings{}.fqbn;
   std::string symbol = p.model.header_symbol;
+  std::string example = p.dataset.classes.empty() ? "apple" : p.dataset.classes.front();
   return json{
       {"app", App(p)},
-      {"board", {{"name", p.board.name}, {"fqbn", p.board.fqbn}}},
+      {"board", {{"name", default_name ? board->display_name : p.board.name},
+                 {"fqbn", default_fqbn ? board->fqbn : p.board.fqbn}}},
       {"sensor",
-       {{"name", p.board.sensor},
-        {"library", "Arduino_APDS9960"},
-        {"header", "Arduino_APDS9960.h"},
-        {"object", "APDS"},
-        {"api", json::array({"bool begin()", "int colorAvailable()", "bool readColor(int& r, int& g, int& b, int& c)",
-                             "int proximityAvailable()", "int readProximity()  // 0 = near … 255 = far",
-                             "bool setLEDBoost(uint8_t boost)"})}}},
+       {{"name", first.id},
+        {"library", first.library.library},
+        {"header", first.library.include},
+        {"object", first.library.object},
+        {"api", api(first)},
+        {"notes", first.library.prompt_notes},
+        {"others", others}}},
       {"model",
        {{"header", "model.h"},
         {"symbol", symbol},
@@ -227,7 +260,7 @@ Result<json> SgFacts(const config::ProjectConfig& p, const std::string& model_pa
       {"features", {{"definition", FeatureDefinition(p.dataset)}, {"names", FeatureNames(p.dataset)}}},
       {"classes", Classes(p.dataset)},
       {"inference", {{"trigger", InferenceTrigger(p)}}},
-      {"serial", {{"baud", 9600}, {"report", "one line per inference with the class name, e.g. \"Prediction: apple\""}}}};
+      {"serial", {{"baud", 9600}, {"report", "one line per inference with the class name, e.g. \"Prediction: " + example + "\""}}}};
 }
 
 }  // namespace autopilot::stage

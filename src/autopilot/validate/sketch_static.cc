@@ -477,6 +477,16 @@ struct IndexHandle {
 
 }  // namespace
 
+std::vector<SketchSensor> SketchSensorsOf(const board::BoardSpec& board, const std::vector<std::string>& ids) {
+  std::vector<SketchSensor> out;
+  for (const auto& id : ids) {
+    if (const board::SensorSpec* s = board.Sensor(id)) {
+      out.push_back({s->id, s->library.library, s->library.include, s->library.object});
+    }
+  }
+  return out;
+}
+
 std::string OpForResolverMethod(const std::string& method) {
   for (const tflite::SupportedOp& op : tflite::SupportedOpTable()) {
     if (op.tflm_resolver == method) return op.name;
@@ -625,6 +635,23 @@ Result<LayerResult> ValidateSketchStatic(const std::string& sketch_text, const S
     return i == "model.h" || (i.size() > 8 && i.compare(i.size() - 8, 8, "/model.h") == 0);
   });
   if (!includes_model) add(kStructure, "model.h is not included", 0, "#include \"model.h\" — it defines the model array " + facts.symbol);
+
+  // The project's sensors: each library included and its object started.
+  const std::string code_only = board::StripCommentsAndLiterals(sketch_text);
+  for (const auto& sensor : facts.sensors) {
+    bool included = std::any_of(f.includes.begin(), f.includes.end(), [&](const std::string& i) {
+      return i == sensor.header || (i.size() > sensor.header.size() &&
+                                    i.compare(i.size() - sensor.header.size() - 1, std::string::npos, "/" + sensor.header) == 0);
+    });
+    if (!included) {
+      add(kStructure, "<" + sensor.header + "> is not included: the " + sensor.id + " this project reads (" +
+                          sensor.library + " on this board) is never used",
+          0, "#include <" + sensor.header + "> and call " + sensor.object + ".begin() in setup()");
+    } else if (!std::regex_search(code_only, std::regex("\\b" + sensor.object + "\\s*\\.\\s*begin\\s*\\("))) {
+      add(kStructure, sensor.object + ".begin() is never called: the " + sensor.id + " is not started", 0,
+          "call " + sensor.object + ".begin() in setup() and stop with a message when it fails");
+    }
+  }
 
   // The model loaded from the header's array, and its version checked.
   if (f.get_model.empty()) {

@@ -13,12 +13,27 @@
 
 namespace autopilot::validate {
 
+/// A sensor the sketch must read, from the board data: its library's header and object.
+struct SketchSensor {
+  std::string id;       ///< APDS9960, IMU, …
+  std::string library;  ///< Arduino_LSM9DS1
+  std::string header;   ///< Arduino_LSM9DS1.h
+  std::string object;   ///< IMU
+};
+
 /// What the static layer knows about the model the sketch is built with.
 struct SketchModelFacts {
   std::string header_text;            ///< model.h as the sketch will see it
   std::string symbol;                 ///< the model array's name in model.h
   std::vector<std::string> ops;       ///< builtin operators the resolver must register ("FULLY_CONNECTED", …)
+  /// The project's sensors (board.sensors on its board): each header included, each object begun.
+  /// Empty: not checked (a sketch judged without a project).
+  std::vector<SketchSensor> sensors;
 };
+
+/// The sensors of `ids` on `board` as the static layer checks them; unknown ids are skipped (the
+/// project config has already refused them).
+std::vector<SketchSensor> SketchSensorsOf(const board::BoardSpec& board, const std::vector<std::string>& ids);
 
 /// Facts from an existing model.h: its first array's name, and the ops of the model it holds.
 Result<SketchModelFacts> ModelFactsFromHeader(const std::string& header_text);
