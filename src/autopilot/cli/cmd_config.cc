@@ -1,8 +1,13 @@
 // autopilot config check [FILE]
 
 #include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <iostream>
 
+#include "autopilot/board/board_spec.h"
 #include "autopilot/cli/app.h"
 #include "autopilot/cli/command.h"
 #include "autopilot/cli/output.h"
@@ -83,6 +88,39 @@ nlohmann::ordered_json ToJson(const config::ProjectConfig& c) {
 
 }  // namespace
 
+/// What is valid but will not work as the user expects on the chosen board: a window taken at
+/// another rate than the sensor delivers (a Rev1 dataset at 119 Hz on the Rev2's 99.84 Hz IMU
+/// gives the model longer windows than it was trained on).
+std::vector<std::string> BoardWarnings(const config::ProjectConfig& c) {
+  std::vector<std::string> out;
+  if (c.dataset.feature_kind != "window") return out;
+  auto board = board::LoadBoard(c.board.model);
+  if (!board) return {board.error().message};
+  const double rate = c.dataset.window.rate_hz;
+  for (const auto& id : c.board.sensors) {
+    const board::SensorSpec* s = board->Sensor(id);
+    if (!s) continue;
+    for (const auto& q : s->quantities) {
+      bool feeds = false;
+      for (const auto& col : q.columns) {
+        feeds = feeds || std::find(c.dataset.feature_columns.begin(), c.dataset.feature_columns.end(), col) !=
+                             c.dataset.feature_columns.end();
+      }
+      if (!feeds || q.rate_hz <= 0 || std::fabs(q.rate_hz - rate) <= 0.01 * q.rate_hz) continue;
+      char buf[320];
+      std::snprintf(buf, sizeof buf,
+                    "dataset.features.window.rate_hz is %g Hz but the %s's %s on %s delivers %g Hz: a sketch "
+                    "captures %lld readings in %.2f s, not %.2f s; record the data at the board's rate or set rate_hz",
+                    rate, id.c_str(), q.name.c_str(), board->display_name.c_str(), q.rate_hz,
+                    static_cast<long long>(c.dataset.window.samples),
+                    static_cast<double>(c.dataset.window.samples) / q.rate_hz,
+                    static_cast<double>(c.dataset.window.samples) / rate);
+      out.push_back(buf);
+    }
+  }
+  return out;
+}
+
 CommandRunner SetupConfig(CLI::App* sub, GlobalOptions* globals) {
   sub->require_subcommand(1);
   CLI::App* check = sub->add_subcommand(
@@ -96,9 +134,13 @@ CommandRunner SetupConfig(CLI::App* sub, GlobalOptions* globals) {
     if (!cfg) {
       return ReportFailure(g.json, cfg.error());
     }
+    std::vector<std::string> warnings = BoardWarnings(*cfg);
     if (g.json) {
-      PrintJson(ToJson(*cfg));
+      nlohmann::json j = ToJson(*cfg);
+      j["warnings"] = warnings;
+      PrintJson(j);
     } else {
+      for (const auto& w : warnings) std::cerr << "autopilot: warning: " << w << "\n";
       std::cout << (cfg->source_file.empty() ? std::string("(built-in defaults)") : cfg->source_file)
                 << ": ok\n"
                 << ToJson(*cfg).dump(2) << "\n";

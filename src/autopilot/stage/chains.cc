@@ -289,9 +289,16 @@ std::vector<LayerResult> SgChain(const config::ProjectConfig& cfg, const SgInput
   } else {
     build.duration_ms = b->build_ms;
     build.passed = b->compiled;
+    // A header the board does not have: name the ones it does (a Rev1 library on Rev2, the
+    // Nano 33 IoT's IMU on the Sense).
+    std::string headers_hint = "this board (" + board_spec->display_name + ") has:";
+    for (const auto& sensor : board_spec->sensors) {
+      headers_hint += " <" + sensor.library.include + "> (" + sensor.id + ", object " + sensor.library.object + ");";
+    }
     for (const auto& d : b->diagnostics) {
       if (d.code.empty()) continue;
-      build.diagnostics.push_back({"build", d.code, d.message, "sketch.ino", d.line, ""});
+      build.diagnostics.push_back({"build", d.code, d.message, "sketch.ino", d.line,
+                                   d.code == "build.missing_header" ? headers_hint : ""});
     }
     if (!b->compiled && build.diagnostics.empty()) {
       build.diagnostics.push_back({"build", "unknown", "the sketch did not compile and the compiler gave no classified error", "sketch.ino", {}, ""});
@@ -330,7 +337,7 @@ std::vector<LayerResult> SgChain(const config::ProjectConfig& cfg, const SgInput
         for (const auto& smp : r->samples) {
           if (smp.verdict == "pass") continue;
           sem.diagnostics.push_back({"semantic", smp.verdict,
-                                     "sample " + std::to_string(smp.index) + ": expected " + smp.expected +
+                                     (ro.window ? "window " : "sample ") + std::to_string(smp.index) + ": expected " + smp.expected +
                                          ", reported '" + smp.reported + "'" + (smp.invoked ? "" : ", no Invoke()") +
                                          (smp.input_ok || !smp.invoked ? "" : ", wrong input") +
                                          (smp.detail.empty() ? "" : ": " + smp.detail),

@@ -234,7 +234,7 @@ Result<ReferenceArtifacts> BuildReference(const config::ProjectConfig& p, const 
 }
 
 namespace {
-constexpr int kReferenceFormat = 3;
+constexpr int kReferenceFormat = 4;
 }  // namespace
 
 Result<ReferenceArtifacts> EnsureReference(const config::ProjectConfig& cfg) {
@@ -252,6 +252,14 @@ Result<ReferenceArtifacts> EnsureReference(const config::ProjectConfig& cfg) {
       << d.min_clear << '|' << d.max_proximity << '|' << d.drop_duplicates << '|' << d.test_fraction << '|'
       << d.split_seed << '|' << m.input_dtype << '|' << m.output_dtype << '|' << m.train_seed << '|';
   for (auto h : m.hidden) key << h << ',';
+  // The feature pipeline beyond the names: normalisation and the window (its rate and trigger
+  // shape the board scenario, its order and normalisation every feature).
+  key << '|';
+  for (const auto& n : d.normalize) key << n.offset << '/' << n.scale << ',';
+  const auto& w = d.window;
+  key << '|' << w.samples << '|' << w.rate_hz << '|' << w.order << '|' << util::Join(w.stats, ",") << '|'
+      << w.recording << '|' << w.trigger.kind << '|' << util::Join(w.trigger.channels, ",") << '|'
+      << w.trigger.threshold;
   std::string dir = cfg.work_dir + "/reference/" + util::Sha256Hex(key.str()).substr(0, 16);
   if (util::PathExists(dir + "/.complete")) return ReferencePaths(dir);
   std::ostringstream tmp;

@@ -58,7 +58,13 @@ Result<TrainResult> TrainMlp(const std::vector<std::vector<float>>& x, const std
       const double d = row[static_cast<size_t>(i)] - mean[static_cast<size_t>(i)];
       sd[static_cast<size_t>(i)] += d * d;
     }
-  for (auto& s : sd) s = std::sqrt(s / static_cast<double>(x.size())) + 1e-8;
+  // A (nearly) constant feature carries no information: scaling it by 1/sd would fold huge
+  // weights into the first layer, and per-channel int8 quantization would then round every other
+  // weight of those channels to zero. Leave it unscaled.
+  for (auto& s : sd) {
+    s = std::sqrt(s / static_cast<double>(x.size()));
+    if (s < 1e-6) s = 1.0;
+  }
   std::vector<std::vector<float>> xs(x.size(), std::vector<float>(static_cast<size_t>(n_in)));
   for (size_t r = 0; r < x.size(); ++r)
     for (size_t i = 0; i < static_cast<size_t>(n_in); ++i)
