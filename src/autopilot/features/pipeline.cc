@@ -19,12 +19,6 @@ bool ParseNumber(const std::string& s, double* out) {
   return *end == '\0' && std::isfinite(*out);
 }
 
-std::string Number(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
-
 }  // namespace
 
 Result<std::vector<Recording>> GroupRecordings(const tflite::Table& raw, const config::DatasetSettings& d,
@@ -170,7 +164,7 @@ std::string TriggerCondition(const config::DatasetSettings& d) {
   std::vector<std::string> terms;
   for (const auto& c : t.channels) terms.push_back(t.kind == "abs_sum" ? "|" + c + "|" : c + "²");
   const std::string sum = util::Join(terms, " + ");
-  return (t.kind == "abs_sum" ? sum : "sqrt(" + sum + ")") + " >= " + Number(t.threshold);
+  return (t.kind == "abs_sum" ? sum : "sqrt(" + sum + ")") + " >= " + util::ShortNumber(t.threshold);
 }
 
 std::string Describe(const config::DatasetSettings& d, bool live) {
@@ -180,9 +174,9 @@ std::string Describe(const config::DatasetSettings& d, bool live) {
     for (size_t c = 0; c < cols.size() && c < d.normalize.size(); ++c) {
       const auto& n = d.normalize[c];
       const std::string shifted = n.offset == 0 ? cols[c]
-                                  : n.offset < 0 ? "(" + cols[c] + " + " + Number(-n.offset) + ")"
-                                                 : "(" + cols[c] + " - " + Number(n.offset) + ")";
-      parts.push_back(cols[c] + " → " + shifted + " / " + Number(n.scale));
+                                  : n.offset < 0 ? "(" + cols[c] + " + " + util::ShortNumber(-n.offset) + ")"
+                                                 : "(" + cols[c] + " - " + util::ShortNumber(n.offset) + ")";
+      parts.push_back(cols[c] + " → " + shifted + " / " + util::ShortNumber(n.scale));
     }
     return parts;
   };
@@ -200,12 +194,12 @@ std::string Describe(const config::DatasetSettings& d, bool live) {
   }
   const auto& w = d.window;
   std::string text = std::to_string(w.samples) + " consecutive readings of " + util::Join(cols, ", ") + " at " +
-                     Number(w.rate_hz) + " Hz";
+                     util::ShortNumber(w.rate_hz) + " Hz";
   if (!live) {
     text = "per recording" + (w.recording.empty() ? std::string(" (a run of rows with one label)")
                                                   : " (rows with the same '" + w.recording + "')") +
            ", its first " + std::to_string(w.samples) + " readings of " + util::Join(cols, ", ") + " (" +
-           Number(w.rate_hz) + " Hz; each recording was captured from the trigger on), one output row per recording";
+           util::ShortNumber(w.rate_hz) + " Hz; each recording was captured from the trigger on), one output row per recording";
   } else if (w.trigger.kind != "none") {
     text += ", taken right after the first reading with " + TriggerCondition(d) +
             " (that reading itself is not part of the window)";

@@ -16,12 +16,6 @@ using nlohmann::json;
 
 std::string FeatureDefinition(const config::DatasetSettings& d) { return features::Describe(d); }
 
-std::string Number(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
-
 
 
 /// The feature names a prompt lists: all of them, or the first and last of a long window.
@@ -94,7 +88,7 @@ json DpFacts(const config::ProjectConfig& p, const std::string& raw_name,
   std::string cleaning, summary;
   if (d.feature_kind == "window") {
     cleaning = "drop recordings with fewer than " + std::to_string(d.window.samples) + " readings; no other cleaning";
-    summary = "raw sensor readings at " + Number(d.window.rate_hz) + " Hz, one reading per row" +
+    summary = "raw sensor readings at " + util::ShortNumber(d.window.rate_hz) + " Hz, one reading per row" +
               (d.window.recording.empty() ? std::string() : "; rows with the same " + d.window.recording + " are one recording");
   } else if (colour) {
     cleaning = "drop rows whose clear value is below " + std::to_string(d.min_clear) +

@@ -1,5 +1,7 @@
 #include "autopilot/util/strings.h"
 
+#include <cstdio>
+
 #include <algorithm>
 #include <cctype>
 
@@ -123,6 +125,12 @@ std::string RedactUrlCredentials(std::string_view url) {
 std::string FirstLine(std::string_view s) {
   size_t pos = s.find('\n');
   return std::string(pos == std::string_view::npos ? s : s.substr(0, pos));
+}
+
+std::string ShortNumber(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
 }
 
 }  // namespace autopilot::util

@@ -24,5 +24,7 @@ bool GlobMatchIgnoreCase(std::string_view pattern, std::string_view text);
 std::string RedactUrlCredentials(std::string_view url);
 /// First line of `s` (without the newline).
 std::string FirstLine(std::string_view s);
+/// A number as people write it in a prompt or message: the shortest of %g (2.5, 119, 0.0001).
+std::string ShortNumber(double v);
 
 }  // namespace autopilot::util
