@@ -1,4 +1,4 @@
-// autopilot classify [--stage dp|mc|sg|psg|tpusg] [--rules FILE] (FILE|DIR|-) [--json]
+// autopilot classify [--stage dp|mc|sg|psg|tpusg] [--profile NAME] [--rules FILE] (FILE|DIR|-) [--json]
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -11,6 +11,7 @@
 #include "autopilot/cli/app.h"
 #include "autopilot/cli/command.h"
 #include "autopilot/cli/output.h"
+#include "autopilot/board/profile.h"
 #include "autopilot/taxonomy/classifier.h"
 #include "autopilot/util/strings.h"
 
@@ -23,6 +24,7 @@ struct ClassifyOptions {
   std::string input;
   std::string stage;
   std::string rules;
+  std::string profile;
 };
 
 struct Item {
@@ -88,6 +90,7 @@ nlohmann::ordered_json VerdictJson(const Item& item, const taxonomy::Verdict& v)
           {"secondary", secondary},
           {"secondary_codes", secondary_codes},
           {"rule", v.rule},
+          {"profile", v.profile},
           {"why", v.why},
           {"evidence", v.evidence}};
 }
@@ -103,6 +106,11 @@ CommandRunner SetupClassify(CLI::App* sub, GlobalOptions* globals) {
       ->check(CLI::IsMember(taxonomy::KnownStages()));
   sub->add_option("--rules", opt->rules,
                   "Rules file (default: $AUTOPILOT_RULES, else taxonomy/rules.yaml)");
+  sub->add_option("--profile", opt->profile,
+                  "Toolchain profile the code was built with (board/profiles/<NAME>.json); names "
+                  "are looked up in its SDK headers (default: the stage's usual profile from the "
+                  "rules' stage_profiles, harvard_tinymlx for sg)")
+      ->check(CLI::IsMember(board::ProfileNames()));
   sub->footer(
       "Prints, per input, the primary taxonomy id, its numeric code, secondary ids and the rule "
       "that fired (--json: one document with a results array).\nExit codes: 0 ok, 2 usage (missing "
@@ -112,6 +120,12 @@ CommandRunner SetupClassify(CLI::App* sub, GlobalOptions* globals) {
     auto classifier = taxonomy::Classifier::FromFile(rules_path);
     if (!classifier) {
       return ReportFailure(globals->json, classifier.error());
+    }
+    // The SDK facts the toolchain-aware rules consult: the named profile, else the stages' usual ones.
+    auto toolchains = opt->profile.empty() ? classifier->LoadStageToolchains()
+                                           : classifier->LoadToolchain(opt->profile);
+    if (!toolchains) {
+      return ReportFailure(globals->json, Error{errc::kConfig, toolchains.error().message});
     }
     auto items = CollectInputs(*opt);
     if (!items) {
@@ -124,6 +138,7 @@ CommandRunner SetupClassify(CLI::App* sub, GlobalOptions* globals) {
       taxonomy::FailureInput in;
       in.stage = item.stage;
       in.text = item.text;
+      in.profile = opt->profile;
       taxonomy::Verdict v = classifier->Classify(in);
       if (v.primary == taxonomy::Category::kUnknown) ++unknown;
       if (globals->json) {
@@ -139,6 +154,7 @@ CommandRunner SetupClassify(CLI::App* sub, GlobalOptions* globals) {
     }
     if (globals->json) {
       PrintJson({{"rules", rules_path},
+                 {"profile", opt->profile},
                  {"results", results},
                  {"summary", {{"inputs", items->size()}, {"unknown", unknown}}}});
     } else {

@@ -9,6 +9,7 @@
 #include "autopilot/board/profile.h"
 #include "autopilot/prompt/prompt_set.h"
 #include "autopilot/stage/dp_checks.h"
+#include "autopilot/stage/failure_verdict.h"
 #include "autopilot/stage/mc_checks.h"
 #include "autopilot/stage/python_checks.h"
 #include "autopilot/stage/scratch.h"
@@ -289,6 +290,20 @@ std::vector<LayerResult> SgChain(const config::ProjectConfig& cfg, const SgInput
     for (const auto& d : b->diagnostics) {
       if (d.code.empty()) continue;
       build.diagnostics.push_back({"build", d.code, d.message, "sketch.ino", d.line, ""});
+    }
+    if (!b->compiled && !build.diagnostics.empty()) {
+      // The first error's code is the layer's verdict: the taxonomy decides it with the facts of
+      // the profile this sketch was built with (does the installed library have the name?).
+      taxonomy::FailureInput fi;
+      fi.stage = "sg";
+      fi.layer = "build";
+      fi.profile = profile->name;
+      fi.text = b->compiler_output;
+      taxonomy::Verdict v = ClassifyStageFailure(fi);
+      if (v.primary != taxonomy::Category::kUnknown) {
+        build.diagnostics.front().code = std::string(taxonomy::IdOf(v.primary));
+        build.diagnostics.front().hint = "taxonomy rule " + v.rule + ": " + v.why;
+      }
     }
     if (!b->compiled && build.diagnostics.empty()) {
       build.diagnostics.push_back({"build", "unknown", "the sketch did not compile and the compiler gave no classified error", "sketch.ino", {}, ""});

@@ -33,13 +33,54 @@ Result<Classifier> Classifier::FromString(const std::string& yaml, const std::st
   return c;
 }
 
-Verdict Classifier::Classify(const FailureInput& input) const {
-  return Classify(builder_->Build(input));
+void Classifier::AddToolchain(std::shared_ptr<const ToolchainIndex> index) {
+  if (index) toolchains_[index->profile()] = std::move(index);
 }
+
+Result<void> Classifier::LoadToolchain(const std::string& profile) {
+  if (HasToolchain(profile)) return Ok();
+  auto dirs = ProfileIncludeDirs(profile);
+  if (!dirs) return Error{dirs.error().code, "profile '" + profile + "': " + dirs.error().message};
+  AddToolchain(std::make_shared<const ToolchainIndex>(ToolchainIndex::FromHeaders(profile, *dirs)));
+  return Ok();
+}
+
+Result<void> Classifier::LoadStageToolchains() {
+  for (const auto& [stage, profile] : rules_.stage_profiles) {
+    if (auto r = LoadToolchain(profile); !r) {
+      return Error{r.error().code, rules_.source + ": stage_profiles." + stage + ": " + r.error().message};
+    }
+  }
+  return Ok();
+}
+
+std::string Classifier::ProfileFor(const FailureInput& input) const {
+  if (!input.profile.empty()) return input.profile;
+  auto it = rules_.stage_profiles.find(input.stage);
+  return it == rules_.stage_profiles.end() ? "" : it->second;
+}
+
+Evidence Classifier::Analyse(const FailureInput& input) const {
+  Evidence ev = builder_->Build(input);
+  if (ev.compiler_name.empty()) return ev;
+  auto it = toolchains_.find(ProfileFor(input));
+  if (it == toolchains_.end()) return ev;
+  const ToolchainIndex& sdk = *it->second;
+  ev.profile = sdk.profile();
+  ev.sdk_name = sdk.Declares(ev.compiler_name, ev.compiler_scope) ? Evidence::Sdk::kDeclared
+                                                                  : Evidence::Sdk::kAbsent;
+  if (!ev.compiler_scope.empty()) {
+    ev.sdk_scope = sdk.HasScope(ev.compiler_scope) ? Evidence::Sdk::kDeclared : Evidence::Sdk::kAbsent;
+  }
+  return ev;
+}
+
+Verdict Classifier::Classify(const FailureInput& input) const { return Classify(Analyse(input)); }
 
 Verdict Classifier::Classify(const Evidence& ev) const {
   Verdict v;
   v.rule = "none";
+  v.profile = ev.profile;
   const Rule* winner = nullptr;
   std::vector<const Rule*> tags;
   for (size_t index : order_) {
@@ -65,6 +106,12 @@ Verdict Classifier::Classify(const Evidence& ev) const {
     v.rule = winner->id;
     v.why = winner->why;
     v.evidence = winner->MatchedText(ev);
+    if (winner->sdk_name != Evidence::Sdk::kUnknown) {
+      // Say which toolchain fact decided, so the verdict can be re-checked against the SDK.
+      std::string what = ev.compiler_scope.empty() ? ev.compiler_name : ev.compiler_scope + "::" + ev.compiler_name;
+      v.evidence += " [profile " + ev.profile +
+                    (ev.sdk_name == Evidence::Sdk::kDeclared ? " declares " : " does not declare ") + what + "]";
+    }
     for (Category c : winner->secondary) add_secondary(c);
   }
   for (const Rule* t : tags) add_secondary(t->category);
