@@ -1,11 +1,19 @@
 #include "autopilot/taxonomy/classifier.h"
 #include "autopilot/util/files.h"
 
+#include <re2/re2.h>
+#include <re2/set.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
 namespace autopilot::taxonomy {
+
+struct BodyPatterns {
+  explicit BodyPatterns(const RE2::Options& options) : set(options, RE2::UNANCHORED) {}
+  RE2::Set set;
+};
 
 Classifier::Classifier(RuleSet rules)
     : rules_(std::move(rules)), builder_(std::make_shared<EvidenceBuilder>(rules_.wrappers)) {
@@ -15,6 +23,26 @@ Classifier::Classifier(RuleSet rules)
   std::stable_sort(order_.begin(), order_.end(), [this](size_t a, size_t b) {
     return rules_.rules[a].priority > rules_.rules[b].priority;
   });
+  RE2::Options options;
+  options.set_log_errors(false);
+  options.set_max_mem(int64_t{64} << 20);
+  auto patterns = std::make_shared<BodyPatterns>(options);
+  RE2::Set* set = &patterns->set;
+  bool ok = true;
+  for (auto& rule : rules_.rules) {
+    for (auto& m : rule.matchers) {
+      if (m.field != Field::kAnyLine && m.field != Field::kNoLine) continue;
+      m.set_index = set->Add("(?m)" + m.pattern, nullptr);
+      ok = ok && m.set_index >= 0;
+    }
+  }
+  if (ok && set->Compile()) {
+    body_set_ = std::move(patterns);
+  } else {
+    for (auto& rule : rules_.rules) {
+      for (auto& m : rule.matchers) m.set_index = -1;  // each pattern on its own, as before
+    }
+  }
 }
 
 Result<Classifier> Classifier::FromFile(const std::string& path) {
@@ -62,6 +90,13 @@ std::string Classifier::ProfileFor(const FailureInput& input) const {
 
 Evidence Classifier::Analyse(const FailureInput& input) const {
   Evidence ev = builder_->Build(input);
+  if (body_set_) {
+    RE2::Set::ErrorInfo info{};
+    bool any = body_set_->set.Match(ev.body, &ev.body_hits, &info);
+    // Out of DFA memory: leave body_hits unknown, so every pattern is searched on its own.
+    ev.body_hits_known = any || info.kind == RE2::Set::kNoError;
+    std::sort(ev.body_hits.begin(), ev.body_hits.end());
+  }
   if (ev.compiler_name.empty()) return ev;
   auto it = toolchains_.find(ProfileFor(input));
   if (it == toolchains_.end()) return ev;

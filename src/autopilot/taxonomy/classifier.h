@@ -14,6 +14,8 @@
 
 namespace autopilot::taxonomy {
 
+struct BodyPatterns;  // classifier.cc: an RE2::Set of the body-wide patterns
+
 /// The classification of one failure.
 struct Verdict {
   Category primary = Category::kUnknown;
@@ -58,6 +60,8 @@ class Classifier {
   std::vector<size_t> order_;  ///< rule indices by priority, highest first (stable)
   std::shared_ptr<const EvidenceBuilder> builder_;
   std::map<std::string, std::shared_ptr<const ToolchainIndex>> toolchains_;
+  /// Every any_line/no_line pattern in one set, so a long log is scanned once, not once per rule.
+  std::shared_ptr<const BodyPatterns> body_set_;
 };
 
 /// The default rules file: $AUTOPILOT_RULES, else taxonomy/rules.yaml of the source tree.

@@ -135,6 +135,8 @@ Evidence EvidenceBuilder::Build(const FailureInput& input) const {
   if (ev.compiler_errors.empty()) {
     for (size_t i = 0; i < lines.size(); ++i) {
       std::string message;
+      // Most lines of a long log are source quotes and notes: skip them before the regex.
+      if (lines[i].find("error: ") == std::string_view::npos) continue;
       re2::StringPiece line(lines[i].data(), lines[i].size());
       if (!RE2::PartialMatch(line, impl_->compiler_error, &message)) continue;
       // "cv2.error: OpenCV(4.10) resize.cpp:4152: error: …" is a Python exception, not a build.

@@ -57,6 +57,10 @@ struct Evidence {
   std::string profile;          ///< the profile the facts come from ("" = none was available)
   Sdk sdk_name = Sdk::kUnknown;   ///< is compiler_name declared (in compiler_scope)?
   Sdk sdk_scope = Sdk::kUnknown;  ///< is compiler_scope a namespace/class of the SDK?
+  /// Which body-wide patterns match, from one pass over the body (sorted set indices); when
+  /// !body_hits_known each any_line/no_line pattern is searched on its own.
+  std::vector<int> body_hits;
+  bool body_hits_known = false;
 };
 
 /// Cuts `input` into views. `wrapper_prefixes` are regexes (RE2 syntax) anchored at the start of

@@ -370,8 +370,14 @@ bool Rule::Matches(const Evidence& ev) const {
     switch (m.field) {
       case Field::kWrapper: ok = Search(re, ev.wrapper); break;
       case Field::kFirstLine: ok = Search(re, ev.first_line); break;
-      case Field::kAnyLine: ok = Search(re, ev.body); break;
-      case Field::kNoLine: ok = !Search(re, ev.body); break;
+      case Field::kAnyLine:
+      case Field::kNoLine: {
+        bool hit = ev.body_hits_known && m.set_index >= 0
+                       ? std::binary_search(ev.body_hits.begin(), ev.body_hits.end(), m.set_index)
+                       : Search(re, ev.body);
+        ok = m.field == Field::kAnyLine ? hit : !hit;
+        break;
+      }
       case Field::kCompilerError:
         ok = !ev.compiler_errors.empty() && Search(re, ev.compiler_error);
         break;

@@ -44,6 +44,9 @@ struct Matcher {
   Field field;
   std::string pattern;  ///< after list expansion
   std::shared_ptr<const re2::RE2> re;
+  /// Body-wide fields (any_line, no_line): its index in the Classifier's one-pass pattern set,
+  /// -1 when it is matched on its own.
+  int set_index = -1;
 };
 
 /// One rule: conditions that must all hold, and the category they imply.
