@@ -104,6 +104,9 @@ TEST_F(ClassifyCli, ProfileDecidesWhetherANameExists) {
             std::string::npos)
       << port["evidence"];
   EXPECT_EQ(verdict("")["primary"], "build.undeclared");  // sg's usual profile
+  // A project's board.profile is the default.
+  std::ofstream(dir_ / "autopilot.yaml") << "version: 1\nboard:\n  profile: tflm_arduino\n";
+  EXPECT_EQ(verdict(" --project " + (dir_ / "autopilot.yaml").string())["primary"], "build.api_mismatch");
   EXPECT_EQ(Classify(path + " --profile no_such_profile").code, 2);
 }
 

@@ -71,7 +71,9 @@ TEST(Labels, EvaluationSampleIsWellFormedAndCoversEveryStage) {
     EXPECT_EQ(++seen[l.file], 1) << "labelled twice: " << l.file;
     ++per_stage[StageFromFileName(l.file)];
     // sg had texts outside the tuning fixture: the sample takes only those.
-    if (StageFromFileName(l.file) == "sg") EXPECT_EQ(tuning.count(l.file), 0u) << l.file;
+    if (StageFromFileName(l.file) == "sg") {
+      EXPECT_EQ(tuning.count(l.file), 0u) << l.file;
+    }
   }
   for (const char* stage : {"dp", "mc", "sg", "psg", "tpusg"}) EXPECT_GE(per_stage[stage], 10) << stage;
 }

@@ -1,4 +1,5 @@
-// autopilot classify [--stage dp|mc|sg|psg|tpusg] [--profile NAME] [--rules FILE] (FILE|DIR|-) [--json]
+// autopilot classify [--stage dp|mc|sg|psg|tpusg] [--profile NAME | --project FILE] [--rules FILE]
+//                    (FILE|DIR|-) [--json]
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include "autopilot/cli/command.h"
 #include "autopilot/cli/output.h"
 #include "autopilot/board/profile.h"
+#include "autopilot/config/project_config.h"
 #include "autopilot/taxonomy/classifier.h"
 #include "autopilot/util/strings.h"
 
@@ -25,6 +27,7 @@ struct ClassifyOptions {
   std::string stage;
   std::string rules;
   std::string profile;
+  std::string project;
 };
 
 struct Item {
@@ -112,6 +115,8 @@ CommandRunner SetupClassify(CLI::App* sub, GlobalOptions* globals) {
                   "are looked up in its SDK headers (default: the stage's usual profile from the "
                   "rules' stage_profiles, harvard_tinymlx for sg)")
       ->check(CLI::IsMember(board::ProfileNames()));
+  sub->add_option("--project", opt->project,
+                  "Project file (autopilot.yaml) whose board.profile is the default for --profile");
   sub->footer(
       "Prints, per input, the primary taxonomy id, its numeric code, secondary ids and the rule "
       "that fired (--json: one document with a results array).\nExit codes: 0 ok, 2 usage (missing "
@@ -122,7 +127,13 @@ CommandRunner SetupClassify(CLI::App* sub, GlobalOptions* globals) {
     if (!classifier) {
       return ReportFailure(globals->json, classifier.error());
     }
-    // The SDK facts the toolchain-aware rules consult: the named profile, else the stages' usual ones.
+    // The SDK facts the toolchain-aware rules consult: the named profile, else the project's,
+    // else the stages' usual ones.
+    if (opt->profile.empty() && !opt->project.empty()) {
+      auto cfg = config::LoadProjectConfig(opt->project);
+      if (!cfg) return ReportFailure(globals->json, cfg.error());
+      opt->profile = cfg->board.profile;
+    }
     auto toolchains = opt->profile.empty() ? classifier->LoadStageToolchains()
                                            : classifier->LoadToolchain(opt->profile);
     if (!toolchains) {
