@@ -300,9 +300,10 @@ std::vector<LayerResult> SgChain(const config::ProjectConfig& cfg, const SgInput
       fi.profile = profile->name;
       fi.text = b->compiler_output;
       taxonomy::Verdict v = ClassifyStageFailure(fi);
-      if (v.primary != taxonomy::Category::kUnknown) {
+      // Only a specific rule overrides the build's own code: not the catch-all, nor a verdict
+      // without a rule (rules that could not be loaded).
+      if (v.primary != taxonomy::Category::kUnknown && v.rule != "none" && v.rule != "cc.other_error") {
         build.diagnostics.front().code = std::string(taxonomy::IdOf(v.primary));
-        build.diagnostics.front().hint = "taxonomy rule " + v.rule + ": " + v.why;
       }
     }
     if (!b->compiled && build.diagnostics.empty()) {
