@@ -40,7 +40,9 @@ const std::vector<FailureInput>& Corpus() {
 const Classifier* Rules() {
   static const Classifier* c = [] () -> const Classifier* {
     auto r = Classifier::FromFile(autopilot::taxonomy::DefaultRulesPath());
-    return r.ok() ? new Classifier(std::move(*r)) : nullptr;
+    // With the stages' usual toolchains, as `autopilot classify` runs.
+    if (!r.ok() || !r->LoadStageToolchains().ok()) return nullptr;
+    return new Classifier(std::move(*r));
   }();
   return c;
 }

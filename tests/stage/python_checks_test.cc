@@ -65,7 +65,9 @@ TEST_F(RunScript, ExceptionsMapToRuntimeCodesWithTheScriptLine) {
   EXPECT_EQ(r.diagnostics[0].code, "runtime.undefined_name");
   EXPECT_EQ(r.diagnostics[0].line, 2);
   EXPECT_NE(r.diagnostics[0].message.find("NameError"), std::string::npos);
-  EXPECT_EQ(Run("open('/path/to/model.tflite')\n").diagnostics[0].code, "runtime.file_not_found");
+  // Boundary rules: a template placeholder path is the placeholder, whatever open() raised.
+  EXPECT_EQ(Run("open('/path/to/model.tflite')\n").diagnostics[0].code, "format.placeholder_left");
+  EXPECT_EQ(Run("open('models/missing_model.tflite')\n").diagnostics[0].code, "runtime.file_not_found");
   EXPECT_EQ(Run("import no_such_module_xyz\n").diagnostics[0].code, "runtime.import");
   EXPECT_EQ(Run("a, b = [1, 2, 3]\n").diagnostics[0].code, "runtime.value_error");
 }

@@ -1,5 +1,6 @@
 // The project's rules on small hand-written failure snippets: one or more per rule, so the unit
-// tests run without the corpus. A rule without a snippet here fails EveryRuleHasASnippet.
+// tests run without the corpus. A rule without a snippet here fails EveryRuleHasASnippet. The
+// classifier has the stages' usual toolchains loaded (sg: harvard_tinymlx), as the CLI does.
 
 #include "autopilot/taxonomy/classifier.h"
 
@@ -15,6 +16,10 @@ const Classifier& Rules() {
     auto r = Classifier::FromFile(AUTOPILOT_RULES_FILE);
     if (!r.ok()) {
       ADD_FAILURE() << r.error().message;
+      std::abort();
+    }
+    if (auto t = r->LoadStageToolchains(); !t) {
+      ADD_FAILURE() << t.error().message;
       std::abort();
     }
     return new Classifier(std::move(*r));
@@ -87,8 +92,9 @@ std::vector<Case> Cases() {
       "format.structured_invalid", "format.json_decode");
   add("sg", "list index out of range", "format.structured_invalid", "format.sg_spec_parse");
   // devices
+  // Boundary rule: a GUI window on a headless device is API misuse; a missing camera is not.
   add("psg", "qt.qpa.xcb: could not connect to display \nAvailable platform plugins are: xcb.",
-      "runtime.device_unavailable", "device.no_display");
+      "runtime.api_misuse", "device.no_display");
   add("psg",
       "[ WARN:0@0.01] global cap_v4l.cpp:999 open VIDEOIO(V4L2:/dev/video0): can't open camera by "
       "index\n" + Tb("raise ValueError('Error opening video')", "ValueError: Error opening video"),
@@ -159,36 +165,63 @@ std::vector<Case> Cases() {
                 "cv2.error: OpenCV(4.10.0) window.cpp:1272: error: (-2:Unspecified error) The "
                 "function is not implemented. Rebuild the library with Windows, GTK+ 2.x or Cocoa "
                 "support."),
-      "runtime.device_unavailable", "device.no_display");
+      "runtime.api_misuse", "device.no_display");
   add("psg", Tb("self._interpreter = _interpreter_wrapper.CreateWrapperFromFile(",
                 "ValueError: Could not open 'detect.tflite'."),
       "runtime.file_not_found", "py.tflite_could_not_open");
   add("psg", Tb("raise ValueError(f'Image not found at {p}')",
                 "ValueError: Image not found at data/in/video.mp4"),
-      "data.input_format", "py.video_read_as_image");
+      "runtime.api_misuse", "py.video_read_as_image");
+  add("dp", Tb("raise ValueError('Input file not found or unable to read.')",
+                "ValueError: Input file not found or unable to read."),
+      "runtime.file_not_found", "py.self_checked_not_found");
+  // psg/tpusg read a video: an image reader's empty result is the video read as an image.
   add("psg", Tb("raise ValueError('Input image not found or unable to read.')",
                 "ValueError: Input image not found or unable to read."),
-      "runtime.file_not_found", "py.self_checked_not_found");
+      "runtime.api_misuse", "py.video_stage_image_check");
+  add("psg", Tb("resized = cv2.resize(image, (w, h))",
+                "cv2.error: OpenCV(4.10.0) resize.cpp:4152: error: (-215:Assertion failed) "
+                "!ssize.empty() in function 'resize'"),
+      "runtime.api_misuse", "py.video_stage_empty_image");
+  add("tpusg", Tb("if image.shape[:2] != (h, w):", "AttributeError: 'NoneType' object has no attribute 'shape'"),
+      "runtime.api_misuse", "py.video_stage_none_image");
+  // placeholders decide whatever the loader raised (boundary rule)
+  add("mc", Tb("model = load_model(MODEL)",
+               "OSError: SavedModel file does not exist at: path/to/your/saved_model/{saved_model.pb}"),
+      "format.placeholder_left", "placeholder.path_in_error");
+  add("psg", Tb("labels = open('path_to_labelmap.txt').read().split()", "UnicodeDecodeError: 'utf-8' codec can't decode"),
+      "format.placeholder_left", "placeholder.path_in_script_line");
   // build
   add("sg", "/tmp/build/sketch.ino:3:10: fatal error: Arduino_TensorFlowLite.h: No such file or "
             "directory\n #include <Arduino_TensorFlowLite.h>\n",
       "build.missing_header", "cc.missing_header");
   add("sg", Cc("expected unqualified-id before 'if'", "if (x) {"), "build.toplevel_statement",
       "cc.toplevel_statement");
+  // Toolchain-aware (sg: harvard_tinymlx, which ships the classic API): a name the installed
+  // libraries declare is undeclared where it is not visible; one they lack is the API mismatching.
   add("sg", Cc("'MicroErrorReporter' in namespace 'tflite' does not name a type"),
-      "build.api_mismatch", "cc.removed_tflm_api");
+      "build.undeclared", "cc.sdk_name_not_visible");
   add("sg", Cc("'AllOpsResolver' is not a member of 'tflite::ops::micro'"), "build.api_mismatch",
-      "cc.removed_tflm_api");
+      "cc.sdk_member_absent");
+  add("sg", Cc("'TfLiteModel' does not name a type"), "build.api_mismatch", "cc.sdk_library_name_absent");
+  add("sg", Cc("'TfLiteTensor' does not name a type"), "build.undeclared", "cc.sdk_name_not_visible");
+  // Without a profile (no stage), the message-only rules decide.
+  add("", Cc("'MicroErrorReporter' in namespace 'tflite' does not name a type"),
+      "build.api_mismatch", "cc.removed_tflm_api");
   add("sg", Cc("conflicting declaration 'const tflite::Model* model'"), "build.redeclaration",
       "cc.redeclaration");
   add("sg", Cc("no matching function for call to 'APDS9960::APDS9960()'"), "build.api_mismatch",
       "cc.api_mismatch");
   add("sg", Cc("'tflite' does not name a type; did you mean 'write'?"), "build.undeclared",
-      "cc.undeclared");
+      "cc.sdk_name_not_visible");
   add("sg", Cc("'MicroInterpreter' in namespace 'tflite' does not name a type"),
-      "build.undeclared", "cc.undeclared");
+      "build.undeclared", "cc.sdk_name_not_visible");
+  add("sg", Cc("'g_model' was not declared in this scope"), "build.undeclared", "cc.undeclared");
   add("sg", Cc("cannot bind non-const lvalue reference of type 'int&' to an rvalue of type 'int'"),
       "build.type_error", "cc.type_error");
+  add("sg", Cc("cannot bind non-const lvalue reference of type 'int&' to an rvalue of type 'int'",
+               "APDS.readColor(r, g, b);"),
+      "build.api_mismatch", "cc.library_call_reference");
   add("sg", Cc("\\uD83C is not a valid universal character"), "static.syntax", "cc.syntax");
   add("sg", "/usr/bin/ld: sketch.o: in function `loop':\nsketch.ino:(.text+0x1): undefined "
             "reference to `foo()'\ncollect2: error: ld returned 1 exit status\n",
@@ -221,7 +254,7 @@ std::vector<Case> Cases() {
   add("tpusg", Tb("frame = cv2.resize(frame, size)",
                   "SystemError: new style getargs format but argument is not a tuple"),
       "runtime.api_misuse", "py.opencv_getargs");
-  add("psg", Tb("img = cv2.resize(img, (w, h))",
+  add("dp", Tb("img = cv2.resize(img, (w, h))",
                 "cv2.error: OpenCV(4.10.0) resize.cpp:4152: error: (-215:Assertion failed) "
                 "!ssize.empty() in function 'resize'"),
       "runtime.value_error", "py.opencv_empty_image");
@@ -340,15 +373,19 @@ TEST(Classifier, FirstCompilerErrorWinsAndLaterOnesBecomeTags) {
   EXPECT_TRUE(secondary.count(Category::kBuildUndeclared));
 }
 
-TEST(Classifier, PlaceholderPathsAreTaggedBesideTheRunTimeFailure) {
+TEST(Classifier, PlaceholderPathsArePrimaryWhateverTheLoaderRaises) {
   FailureInput in;
   in.stage = "mc";
   in.text = Tb("m = load_model('path_to_your_model.h5')",
                "FileNotFoundError: [Errno 2] Unable to synchronously open file (name = "
                "'path_to_your_model.h5', errno = 2)");
   Verdict v = Rules().Classify(in);
-  EXPECT_EQ(v.primary, Category::kRuntimeFileNotFound);
-  EXPECT_EQ(v.secondary, std::vector<Category>{Category::kFormatPlaceholderLeft});
+  EXPECT_EQ(v.primary, Category::kFormatPlaceholderLeft);
+  EXPECT_EQ(v.rule, "placeholder.path_in_error");
+  // A real-looking path that does not exist stays a missing file.
+  in.text = Tb("m = load_model('models/fruit/model.h5')",
+               "FileNotFoundError: [Errno 2] No such file or directory: 'models/fruit/model.h5'");
+  EXPECT_EQ(Rules().Classify(in).primary, Category::kRuntimeFileNotFound);
 }
 
 TEST(Classifier, RealPackageIsEnvironmentInventedOneIsTheModels) {

@@ -70,7 +70,9 @@ TEST_F(ClassifyCli, DirectoryJsonHasTheContractFields) {
   EXPECT_EQ(j["results"][0]["code"], 407);
   EXPECT_EQ(j["results"][2]["stage"], "sg");
   EXPECT_EQ(j["results"][2]["primary"], "build.undeclared");
-  EXPECT_EQ(j["results"][2]["rule"], "cc.undeclared");
+  // sg's usual profile (harvard_tinymlx) declares namespace tflite: a missing include.
+  EXPECT_EQ(j["results"][2]["rule"], "cc.sdk_name_not_visible");
+  EXPECT_EQ(j["results"][2]["profile"], "harvard_tinymlx");
   EXPECT_EQ(j["results"][1]["primary"], "unknown");
   EXPECT_EQ(j["results"][1]["code"], 999);
 }
@@ -80,7 +82,32 @@ TEST_F(ClassifyCli, TextOutputNamesIdCodeAndRule) {
   ASSERT_EQ(r.code, 0);
   EXPECT_NE(r.out.find("build.undeclared"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("301"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("cc.undeclared"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("cc.sdk_name_not_visible"), std::string::npos) << r.out;
+}
+
+TEST_F(ClassifyCli, ProfileDecidesWhetherANameExists) {
+  Write("sg__c.txt",
+        "/t/s.ino:9:9: error: 'AllOpsResolver' in namespace 'tflite' does not name a type\n"
+        " static tflite::AllOpsResolver resolver;\n");
+  std::string path = (dir_ / "sg__c.txt").string();
+  auto verdict = [&](const std::string& flags) {
+    CliRun r = Classify(path + " --json" + flags);
+    EXPECT_EQ(r.code, 0) << r.out;
+    return nlohmann::json::parse(r.out)["results"][0];
+  };
+  auto classic = verdict(" --profile harvard_tinymlx");
+  EXPECT_EQ(classic["primary"], "build.undeclared");
+  EXPECT_EQ(classic["profile"], "harvard_tinymlx");
+  auto port = verdict(" --profile tflm_arduino");
+  EXPECT_EQ(port["primary"], "build.api_mismatch");
+  EXPECT_NE(port["evidence"].get<std::string>().find("tflm_arduino does not declare tflite::AllOpsResolver"),
+            std::string::npos)
+      << port["evidence"];
+  EXPECT_EQ(verdict("")["primary"], "build.undeclared");  // sg's usual profile
+  // A project's board.profile is the default.
+  std::ofstream(dir_ / "autopilot.yaml") << "version: 1\nboard:\n  profile: tflm_arduino\n";
+  EXPECT_EQ(verdict(" --project " + (dir_ / "autopilot.yaml").string())["primary"], "build.api_mismatch");
+  EXPECT_EQ(Classify(path + " --profile no_such_profile").code, 2);
 }
 
 TEST_F(ClassifyCli, StdinWithExplicitStage) {

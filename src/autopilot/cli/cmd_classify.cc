@@ -1,4 +1,5 @@
-// autopilot classify [--stage dp|mc|sg|psg|tpusg] [--rules FILE] (FILE|DIR|-) [--json]
+// autopilot classify [--stage dp|mc|sg|psg|tpusg] [--profile NAME | --project FILE] [--rules FILE]
+//                    (FILE|DIR|-) [--json]
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -11,6 +12,8 @@
 #include "autopilot/cli/app.h"
 #include "autopilot/cli/command.h"
 #include "autopilot/cli/output.h"
+#include "autopilot/board/profile.h"
+#include "autopilot/config/project_config.h"
 #include "autopilot/taxonomy/classifier.h"
 #include "autopilot/util/strings.h"
 
@@ -23,6 +26,8 @@ struct ClassifyOptions {
   std::string input;
   std::string stage;
   std::string rules;
+  std::string profile;
+  std::string project;
 };
 
 struct Item {
@@ -32,9 +37,10 @@ struct Item {
 };
 
 Result<std::string> ReadAll(std::istream& in, const std::string& name) {
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::ostringstream buffer;
+  buffer << in.rdbuf();  // one bulk copy; a char-by-char iterator is a tenth of the whole run
   if (in.bad()) return Error{errc::kIo, name + ": read failed"};
-  return text;
+  return std::move(buffer).str();
 }
 
 Result<std::vector<Item>> CollectInputs(const ClassifyOptions& opt) {
@@ -88,6 +94,7 @@ nlohmann::ordered_json VerdictJson(const Item& item, const taxonomy::Verdict& v)
           {"secondary", secondary},
           {"secondary_codes", secondary_codes},
           {"rule", v.rule},
+          {"profile", v.profile},
           {"why", v.why},
           {"evidence", v.evidence}};
 }
@@ -103,6 +110,13 @@ CommandRunner SetupClassify(CLI::App* sub, GlobalOptions* globals) {
       ->check(CLI::IsMember(taxonomy::KnownStages()));
   sub->add_option("--rules", opt->rules,
                   "Rules file (default: $AUTOPILOT_RULES, else taxonomy/rules.yaml)");
+  sub->add_option("--profile", opt->profile,
+                  "Toolchain profile the code was built with (board/profiles/<NAME>.json); names "
+                  "are looked up in its SDK headers (default: the stage's usual profile from the "
+                  "rules' stage_profiles, harvard_tinymlx for sg)")
+      ->check(CLI::IsMember(board::ProfileNames()));
+  sub->add_option("--project", opt->project,
+                  "Project file (autopilot.yaml) whose board.profile is the default for --profile");
   sub->footer(
       "Prints, per input, the primary taxonomy id, its numeric code, secondary ids and the rule "
       "that fired (--json: one document with a results array).\nExit codes: 0 ok, 2 usage (missing "
@@ -112,6 +126,18 @@ CommandRunner SetupClassify(CLI::App* sub, GlobalOptions* globals) {
     auto classifier = taxonomy::Classifier::FromFile(rules_path);
     if (!classifier) {
       return ReportFailure(globals->json, classifier.error());
+    }
+    // The SDK facts the toolchain-aware rules consult: the named profile, else the project's,
+    // else the stages' usual ones.
+    if (opt->profile.empty() && !opt->project.empty()) {
+      auto cfg = config::LoadProjectConfig(opt->project);
+      if (!cfg) return ReportFailure(globals->json, cfg.error());
+      opt->profile = cfg->board.profile;
+    }
+    auto toolchains = opt->profile.empty() ? classifier->LoadStageToolchains()
+                                           : classifier->LoadToolchain(opt->profile);
+    if (!toolchains) {
+      return ReportFailure(globals->json, Error{errc::kConfig, toolchains.error().message});
     }
     auto items = CollectInputs(*opt);
     if (!items) {
@@ -124,6 +150,7 @@ CommandRunner SetupClassify(CLI::App* sub, GlobalOptions* globals) {
       taxonomy::FailureInput in;
       in.stage = item.stage;
       in.text = item.text;
+      in.profile = opt->profile;
       taxonomy::Verdict v = classifier->Classify(in);
       if (v.primary == taxonomy::Category::kUnknown) ++unknown;
       if (globals->json) {
@@ -139,6 +166,7 @@ CommandRunner SetupClassify(CLI::App* sub, GlobalOptions* globals) {
     }
     if (globals->json) {
       PrintJson({{"rules", rules_path},
+                 {"profile", opt->profile},
                  {"results", results},
                  {"summary", {{"inputs", items->size()}, {"unknown", unknown}}}});
     } else {

@@ -9,6 +9,7 @@
 #include "autopilot/board/profile.h"
 #include "autopilot/prompt/prompt_set.h"
 #include "autopilot/stage/dp_checks.h"
+#include "autopilot/stage/failure_verdict.h"
 #include "autopilot/stage/mc_checks.h"
 #include "autopilot/stage/python_checks.h"
 #include "autopilot/stage/scratch.h"
@@ -299,6 +300,21 @@ std::vector<LayerResult> SgChain(const config::ProjectConfig& cfg, const SgInput
       if (d.code.empty()) continue;
       build.diagnostics.push_back({"build", d.code, d.message, "sketch.ino", d.line,
                                    d.code == "build.missing_header" ? headers_hint : ""});
+    }
+    if (!b->compiled && !build.diagnostics.empty()) {
+      // The first error's code is the layer's verdict: the taxonomy decides it with the facts of
+      // the profile this sketch was built with (does the installed library have the name?).
+      taxonomy::FailureInput fi;
+      fi.stage = "sg";
+      fi.layer = "build";
+      fi.profile = profile->name;
+      fi.text = b->compiler_output;
+      taxonomy::Verdict v = ClassifyStageFailure(fi);
+      // Only a specific rule overrides the build's own code: not the catch-all, nor a verdict
+      // without a rule (rules that could not be loaded).
+      if (v.primary != taxonomy::Category::kUnknown && v.rule != "none" && v.rule != "cc.other_error") {
+        build.diagnostics.front().code = std::string(taxonomy::IdOf(v.primary));
+      }
     }
     if (!b->compiled && build.diagnostics.empty()) {
       build.diagnostics.push_back({"build", "unknown", "the sketch did not compile and the compiler gave no classified error", "sketch.ino", {}, ""});

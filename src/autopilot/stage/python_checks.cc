@@ -5,6 +5,7 @@
 #include <set>
 
 #include "autopilot/taxonomy/category.h"
+#include "autopilot/stage/failure_verdict.h"
 #include "autopilot/taxonomy/classifier.h"
 #include "autopilot/util/clock.h"
 #include "autopilot/util/files.h"
@@ -25,17 +26,14 @@ std::string FinalExceptionLine(const std::string& stderr_text) {
   return last;
 }
 
-/// The taxonomy's verdict on a failed run: the shared classifier (taxonomy/rules.yaml), loaded
-/// once per process, so the run layer and `autopilot classify` never disagree.
+/// The taxonomy's verdict on a failed run: the shared classifier (failure_verdict.h), so the run
+/// layer and `autopilot classify` never disagree.
 std::string ClassifyRunFailure(const std::string& stage, const std::string& stderr_text) {
-  static const Result<taxonomy::Classifier> kClassifier =
-      taxonomy::Classifier::FromFile(taxonomy::DefaultRulesPath());
-  if (!kClassifier) return "env.misconfigured";
   taxonomy::FailureInput input;
   input.stage = stage;
   input.layer = "run";
   input.text = stderr_text;
-  return std::string(taxonomy::IdOf(kClassifier->Classify(input).primary));
+  return std::string(taxonomy::IdOf(ClassifyStageFailure(input).primary));
 }
 
 }  // namespace

@@ -9,9 +9,12 @@
 #include "autopilot/taxonomy/category.h"
 #include "autopilot/taxonomy/evidence.h"
 #include "autopilot/taxonomy/rules.h"
+#include "autopilot/taxonomy/toolchain.h"
 #include "autopilot/util/result.h"
 
 namespace autopilot::taxonomy {
+
+struct BodyPatterns;  // classifier.cc: an RE2::Set of the body-wide patterns
 
 /// The classification of one failure.
 struct Verdict {
@@ -20,6 +23,7 @@ struct Verdict {
   std::string rule;                 ///< id of the rule that fired; "none" when nothing matched
   std::string why;                  ///< the rule's one-line explanation
   std::string evidence;             ///< the text the rule matched (a compiler or exception line)
+  std::string profile;  ///< toolchain profile whose SDK facts were consulted ("" = none)
 };
 
 /// Classifies failures with a loaded RuleSet. Regexes are compiled once at load; Classify is
@@ -31,10 +35,21 @@ class Classifier {
   /// From YAML text; `name` labels positions in error messages.
   static Result<Classifier> FromString(const std::string& yaml, const std::string& name);
 
+  /// Makes a profile's SDK facts available to the toolchain-aware rules (sdk_name, sdk_scope).
+  void AddToolchain(std::shared_ptr<const ToolchainIndex> index);
+  /// Indexes the headers of board/profiles/<profile> and adds them; errors name the profile.
+  Result<void> LoadToolchain(const std::string& profile);
+  /// Loads every profile rules.yaml's stage_profiles names (the defaults Classify falls back to).
+  Result<void> LoadStageToolchains();
+  /// The profile Classify consults for `input`: input.profile, else its stage's usual one.
+  std::string ProfileFor(const FailureInput& input) const;
+  bool HasToolchain(const std::string& profile) const { return toolchains_.count(profile) != 0; }
+
   Verdict Classify(const FailureInput& input) const;
   /// For callers that already hold the Evidence (tests, benchmarks).
   Verdict Classify(const Evidence& evidence) const;
-  Evidence Analyse(const FailureInput& input) const { return builder_->Build(input); }
+  /// The Evidence of `input`, toolchain facts included.
+  Evidence Analyse(const FailureInput& input) const;
 
   const RuleSet& rules() const { return rules_; }
 
@@ -44,6 +59,9 @@ class Classifier {
   RuleSet rules_;
   std::vector<size_t> order_;  ///< rule indices by priority, highest first (stable)
   std::shared_ptr<const EvidenceBuilder> builder_;
+  std::map<std::string, std::shared_ptr<const ToolchainIndex>> toolchains_;
+  /// Every any_line/no_line pattern in one set, so a long log is scanned once, not once per rule.
+  std::shared_ptr<const BodyPatterns> body_set_;
 };
 
 /// The default rules file: $AUTOPILOT_RULES, else taxonomy/rules.yaml of the source tree.

@@ -4,6 +4,7 @@
 
 #include <string_view>
 
+#include "autopilot/taxonomy/toolchain.h"
 #include "autopilot/util/strings.h"
 
 namespace autopilot::taxonomy {
@@ -34,6 +35,40 @@ bool IsCaretOrBlank(std::string_view line) {
 bool IsErrorSeverity(std::string_view severity) {
   return severity.find("error") != std::string_view::npos ||
          severity.find("fatal") != std::string_view::npos;
+}
+
+/// The file named by a traceback frame line (`File "x.py", line 3, in f`), or "" when `line` is
+/// not one.
+std::string_view FrameFile(std::string_view line) {
+  std::string_view t = line;
+  while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+  if (t.substr(0, 6) != "File \"") return {};
+  size_t end = t.find('"', 6);
+  if (end == std::string_view::npos) return {};
+  return t.substr(6, end - 6);
+}
+
+/// The generated script's line that raised: the script is the file of the traceback's first
+/// frame (the program that was run); its last frame's code line is the one that failed, even
+/// when the exception itself comes from deep inside a library.
+std::string ScriptLine(const std::vector<std::string_view>& lines, size_t begin, size_t end) {
+  std::string_view script;
+  std::string found;
+  for (size_t k = begin; k < end; ++k) {
+    std::string_view file = FrameFile(lines[k]);
+    if (file.empty()) continue;
+    if (script.empty()) script = file;
+    if (file != script) continue;
+    for (size_t n = k + 1; n < end; ++n) {
+      if (!FrameFile(lines[n]).empty()) break;
+      std::string code = util::Trim(lines[n]);
+      if (!code.empty() && !IsCaretOrBlank(code)) {
+        found = code;
+        break;
+      }
+    }
+  }
+  return found;
 }
 
 }  // namespace
@@ -100,6 +135,8 @@ Evidence EvidenceBuilder::Build(const FailureInput& input) const {
   if (ev.compiler_errors.empty()) {
     for (size_t i = 0; i < lines.size(); ++i) {
       std::string message;
+      // Most lines of a long log are source quotes and notes: skip them before the regex.
+      if (lines[i].find("error: ") == std::string_view::npos) continue;
       re2::StringPiece line(lines[i].data(), lines[i].size());
       if (!RE2::PartialMatch(line, impl_->compiler_error, &message)) continue;
       // "cv2.error: OpenCV(4.10) resize.cpp:4152: error: …" is a Python exception, not a build.
@@ -118,7 +155,12 @@ Evidence EvidenceBuilder::Build(const FailureInput& input) const {
       ev.compiler_errors.push_back(std::move(message));
     }
   }
-  if (!ev.compiler_errors.empty()) ev.compiler_error = ev.compiler_errors.front();
+  if (!ev.compiler_errors.empty()) {
+    ev.compiler_error = ev.compiler_errors.front();
+    ErrorName name = NameInCompilerError(ev.compiler_error);
+    ev.compiler_name = std::move(name.name);
+    ev.compiler_scope = std::move(name.scope);
+  }
 
   // The final Python exception: the last unindented "Type: message" line whose type looks like one.
   size_t exc_index = lines.size();
@@ -161,6 +203,7 @@ Evidence EvidenceBuilder::Build(const FailureInput& input) const {
       ev.traceback += lines[k];
       ev.traceback += '\n';
     }
+    ev.script_line = ScriptLine(lines, start, exc_index);
   }
   return ev;
 }

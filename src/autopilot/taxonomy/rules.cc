@@ -35,7 +35,19 @@ constexpr FieldSpec kFields[] = {
     {Field::kOffendingLine, "offending_line", false},
     {Field::kTraceback, "traceback", true},
     {Field::kNoTraceback, "no_traceback", true},
+    {Field::kScriptLine, "script_line", false},
+    {Field::kCompilerName, "compiler_name", false},
+    {Field::kCompilerScope, "compiler_scope", false},
 };
+
+/// "declared" / "absent" of an sdk_* condition; anything else is reported.
+Evidence::Sdk ReadSdk(const YAML::Node& node, const std::string& key, IssueList* issues) {
+  if (!node.IsDefined() || node.IsNull()) return Evidence::Sdk::kUnknown;
+  if (node.IsScalar() && node.Scalar() == "declared") return Evidence::Sdk::kDeclared;
+  if (node.IsScalar() && node.Scalar() == "absent") return Evidence::Sdk::kAbsent;
+  issues->Add(node.Mark(), key, "expected 'declared' or 'absent'");
+  return Evidence::Sdk::kUnknown;
+}
 
 const FieldSpec& SpecOf(Field field) {
   for (const auto& s : kFields) {
@@ -193,6 +205,26 @@ Result<RuleSet> FromNode(const YAML::Node& root, IssueList* issues) {
     set.wrappers.push_back(w);
   }
 
+  YAML::Node profiles = top.Raw("stage_profiles");
+  if (profiles.IsDefined() && !profiles.IsNull()) {
+    if (!profiles.IsMap()) {
+      issues->Add(profiles.Mark(), "stage_profiles", "expected a mapping of stage to profile name");
+    } else {
+      for (auto it = profiles.begin(); it != profiles.end(); ++it) {
+        const std::string stage = it->first.Scalar();
+        const auto& known = KnownStages();
+        if (std::find(known.begin(), known.end(), stage) == known.end()) {
+          issues->Add(it->first.Mark(), "stage_profiles",
+                      "unknown stage '" + stage + "'; expected one of: " + util::Join(known, ", "));
+        } else if (!it->second.IsScalar() || it->second.Scalar().empty()) {
+          issues->Add(it->second.Mark(), "stage_profiles." + stage, "expected a profile name");
+        } else {
+          set.stage_profiles[stage] = it->second.Scalar();
+        }
+      }
+    }
+  }
+
   YAML::Node rules = top.Raw("rules");
   if (!rules.IsDefined() || !rules.IsSequence()) {
     issues->Add(rules.IsDefined() ? rules.Mark() : top.mark(), "rules",
@@ -229,6 +261,8 @@ Result<RuleSet> FromNode(const YAML::Node& root, IssueList* issues) {
     r.Get("tag", &rule.tag);
     r.Get("run_time", &rule.run_time);
     r.Get("why", &rule.why);
+    rule.sdk_name = ReadSdk(r.Raw("sdk_name"), path + ".sdk_name", issues);
+    rule.sdk_scope = ReadSdk(r.Raw("sdk_scope"), path + ".sdk_scope", issues);
 
     std::vector<std::pair<std::string, YAML::Mark>> items;
     ReadStringList(r.Raw("stages"), path + ".stages", issues, &items);
@@ -285,7 +319,8 @@ Result<RuleSet> FromNode(const YAML::Node& root, IssueList* issues) {
       rule.matchers.push_back(Matcher{spec.field, expanded, std::move(re)});
     }
     r.Finish();
-    if (node.IsMap() && rule.matchers.empty() && rule.exceptions.empty()) {
+    if (node.IsMap() && rule.matchers.empty() && rule.exceptions.empty() &&
+        rule.sdk_name == Evidence::Sdk::kUnknown) {
       issues->Add(node.Mark(), path,
                   "a rule needs at least one matcher (exception or a regex field such as "
                   "compiler_error, exception_message, any_line)");
@@ -316,6 +351,8 @@ bool Rule::Matches(const Evidence& ev) const {
   if (!ev.layer.empty() && std::find(except_layers.begin(), except_layers.end(), ev.layer) != except_layers.end()) {
     return false;
   }
+  if (sdk_name != Evidence::Sdk::kUnknown && ev.sdk_name != sdk_name) return false;
+  if (sdk_scope != Evidence::Sdk::kUnknown && ev.sdk_scope != sdk_scope) return false;
   if (!exceptions.empty()) {
     if (ev.exception_type.empty()) return false;
     bool any = false;
@@ -333,8 +370,14 @@ bool Rule::Matches(const Evidence& ev) const {
     switch (m.field) {
       case Field::kWrapper: ok = Search(re, ev.wrapper); break;
       case Field::kFirstLine: ok = Search(re, ev.first_line); break;
-      case Field::kAnyLine: ok = Search(re, ev.body); break;
-      case Field::kNoLine: ok = !Search(re, ev.body); break;
+      case Field::kAnyLine:
+      case Field::kNoLine: {
+        bool hit = ev.body_hits_known && m.set_index >= 0
+                       ? std::binary_search(ev.body_hits.begin(), ev.body_hits.end(), m.set_index)
+                       : Search(re, ev.body);
+        ok = m.field == Field::kAnyLine ? hit : !hit;
+        break;
+      }
       case Field::kCompilerError:
         ok = !ev.compiler_errors.empty() && Search(re, ev.compiler_error);
         break;
@@ -354,6 +397,9 @@ bool Rule::Matches(const Evidence& ev) const {
         break;
       case Field::kTraceback: ok = Search(re, ev.traceback); break;
       case Field::kNoTraceback: ok = !Search(re, ev.traceback); break;
+      case Field::kScriptLine: ok = !ev.script_line.empty() && Search(re, ev.script_line); break;
+      case Field::kCompilerName: ok = !ev.compiler_name.empty() && Search(re, ev.compiler_name); break;
+      case Field::kCompilerScope: ok = Search(re, ev.compiler_scope); break;
     }
     if (!ok) return false;
   }
@@ -377,6 +423,9 @@ std::string Rule::MatchedText(const Evidence& ev) const {
       case Field::kFirstLine: return ev.first_line;
       case Field::kWrapper: return ev.wrapper;
       case Field::kCompilerSource: return ev.compiler_error_source;
+      case Field::kScriptLine: return ev.exception_line + " (raised by: " + ev.script_line + ")";
+      case Field::kCompilerName:
+      case Field::kCompilerScope: return ev.compiler_error;
       case Field::kNoLine:
       case Field::kNoTraceback: break;
     }

@@ -2,6 +2,7 @@
 // Classification rules as data (taxonomy/rules.yaml): loading with strict validation, and
 // matching one rule against the Evidence of a failure.
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,6 +31,9 @@ enum class Field {
   kOffendingLine,     ///< the source line above the exception
   kTraceback,         ///< some line of the last traceback block
   kNoTraceback,       ///< no line of the last traceback block matches (an exclusion)
+  kScriptLine,        ///< the generated script's line that raised (Evidence::script_line)
+  kCompilerName,      ///< the name the first compiler error is about
+  kCompilerScope,     ///< the scope that name was looked up in
 };
 
 /// The YAML key of a field ("compiler_error").
@@ -40,6 +44,9 @@ struct Matcher {
   Field field;
   std::string pattern;  ///< after list expansion
   std::shared_ptr<const re2::RE2> re;
+  /// Body-wide fields (any_line, no_line): its index in the Classifier's one-pass pattern set,
+  /// -1 when it is matched on its own.
+  int set_index = -1;
 };
 
 /// One rule: conditions that must all hold, and the category they imply.
@@ -60,6 +67,10 @@ struct Rule {
   std::vector<std::string> exceptions;  ///< Python exception types (short or dotted); empty: any
   std::vector<Category> secondary;      ///< ids added to the verdict when this rule wins
   std::vector<Matcher> matchers;
+  /// Toolchain conditions (`sdk_name`, `sdk_scope`: declared | absent): hold only when the
+  /// profile's SDK was consulted and gave that answer. kUnknown = no condition.
+  Evidence::Sdk sdk_name = Evidence::Sdk::kUnknown;
+  Evidence::Sdk sdk_scope = Evidence::Sdk::kUnknown;
   int line = 0;  ///< where the rule starts in its file (1-based)
 
   /// True when every condition holds.
@@ -73,6 +84,8 @@ struct RuleSet {
   std::string source;                 ///< file name the rules came from
   std::vector<std::string> wrappers;  ///< retry-loop prefixes to strip (regexes)
   std::vector<Rule> rules;            ///< in file order
+  /// stage → the toolchain profile its texts come from when the caller names none.
+  std::map<std::string, std::string> stage_profiles;
 };
 
 /// The stages a rule may name.
