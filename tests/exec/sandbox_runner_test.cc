@@ -316,6 +316,20 @@ TEST(SandboxRunner, SignalDeathIsReported) {
   EXPECT_FALSE(r->timed_out);
 }
 
+TEST(SandboxRunner, TheProgramIsNotPid1SoItsOwnSignalsEndIt) {
+  // As PID 1 of its namespace, a self-sent TERM would be ignored and abort() would not end by
+  // SIGABRT: the program's signal semantics must be those of the board's host build.
+  SandboxRunner runner;
+  auto r = runner.Run(Req({"sh", "-c", "kill -TERM $$; echo survived"}));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->signal, SIGTERM) << r->stdout_data;
+  EXPECT_EQ(r->stdout_data, "");
+  if (!util::IsExecutableFile("/usr/bin/python3")) GTEST_SKIP() << "needs /usr/bin/python3";
+  auto a = runner.Run(Req({"/usr/bin/python3", "-c", "import os; os.abort()"}));
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->signal, SIGABRT) << a->stderr_data;
+}
+
 TEST(SandboxRunner, IgnoredSigpipeInTheToolDoesNotLeakIntoTheChild) {
   ::signal(SIGPIPE, SIG_IGN);
   SandboxRunner runner;

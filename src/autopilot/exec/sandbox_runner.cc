@@ -49,6 +49,18 @@
 #ifndef SYS_close_range
 #define SYS_close_range 436
 #endif
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
 
 namespace autopilot::exec {
 namespace {
@@ -129,6 +141,23 @@ struct InitPlan {
   rlim_t cpu_s, as_bytes, fsize_bytes, nproc, nofile;
   char* program_stack;  ///< top of the program child's stack
   int program_pid;      ///< set by the init
+
+  // Runs served by a slot's init (SlotInitMain) from its long-lived namespaces.
+  int* step_fds;        ///< per run step: index of the detached tree (open_tree) to attach, or -1
+  size_t n_trees;       ///< trees sent after stdin, stdout, stderr, status and the netns
+  int host_mnt_fd;      ///< the host's mount namespace, for runs without a view
+  /// Mount points the program's child made in the slot's shared root (step, length of the path
+  /// prefix), removed again by the slot's init once the run is over.
+  struct Created {
+    unsigned step;
+    unsigned short len;
+    bool file;
+  } created[48];
+  unsigned n_created;
+  bool created_overflow;  ///< more than fit: the slot is retired after the run instead
+  bool setup_failed;      ///< the program's child failed before exec (an 'E' and no 'R')
+  bool net_joined;        ///< the program's child joined the run's network namespace
+  bool retire_slot;       ///< the tool drops the slot's init after this run
 };
 
 size_t Len(const char* s) {
@@ -180,8 +209,20 @@ void LoopbackUp() {
   Sys(SYS_close, s);
 }
 
-/// mkdir -p without allocation.
-long MkdirP(const char* path, int mode) {
+/// Notes a mount point made for step `step` (`len` bytes of its path) so the slot's init can
+/// remove it after the run.
+void Record(InitPlan* rec, size_t step, size_t len, bool file) {
+  if (!rec) return;
+  constexpr size_t kCap = sizeof rec->created / sizeof rec->created[0];
+  if (rec->n_created == kCap) {
+    rec->created_overflow = true;
+    return;
+  }
+  rec->created[rec->n_created++] = {static_cast<unsigned>(step), static_cast<unsigned short>(len), file};
+}
+
+/// mkdir -p without allocation; each folder it makes is recorded in `rec` when given.
+long MkdirP(const char* path, int mode, InitPlan* rec = nullptr, size_t step = 0) {
   char buf[PATH_MAX];
   size_t n = Len(path);
   if (n == 0 || n >= sizeof buf) return -ENAMETOOLONG;
@@ -191,17 +232,23 @@ long MkdirP(const char* path, int mode) {
       buf[i] = 0;
       long r = Sys(SYS_mkdirat, AT_FDCWD, L(buf), mode);
       if (r < 0 && r != -EEXIST) return r;
+      if (r == 0) Record(rec, step, i, false);
       buf[i] = path[i];
     }
   }
   return 0;
 }
 
-long RunSteps(const ViewStep* steps, size_t n, const char** failed_at);
+/// Which steps of a list to run: all of them (a per-run view), the shared part (a slot's base
+/// view) or the part made anew for every run on top of it.
+enum StepFilter { kAllSteps, kSharedSteps, kPerRunSteps };
+
+long RunSteps(const ViewStep* steps, size_t n, const char** failed_at, StepFilter filter = kAllSteps,
+              const int* tree_fds = nullptr, InitPlan* rec = nullptr);
 
 /// Builds the system part of the filesystem view: root on a tmpfs, the host reachable under
 /// /oldroot until FinishView.
-long BuildView(const InitPlan& p, const char** failed_at) {
+long BuildView(const ViewStep* steps, size_t n, StepFilter filter, const char** failed_at) {
   long r;
   *failed_at = "make / private";
   if ((r = Sys(SYS_mount, 0, L("/"), 0, MS_REC | MS_PRIVATE, 0)) < 0) return r;
@@ -213,7 +260,7 @@ long BuildView(const InitPlan& p, const char** failed_at) {
   if ((r = Sys(SYS_mkdirat, AT_FDCWD, L("/tmp/oldroot"), 0700)) < 0) return r;
   if ((r = Sys(SYS_pivot_root, L("/tmp"), L("/tmp/oldroot"))) < 0) return r;
   if ((r = Sys(SYS_chdir, L("/"))) < 0) return r;
-  return RunSteps(p.sys_steps, p.n_sys, failed_at);
+  return RunSteps(steps, n, failed_at, filter);
 }
 
 /// The run's own part of the view; then the host root is detached and / made read-only.
@@ -227,19 +274,27 @@ long FinishView(const InitPlan& p, const char** failed_at) {
   return Sys(SYS_mount, 0, L("/"), 0, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, 0);
 }
 
-long RunSteps(const ViewStep* steps, size_t n, const char** failed_at) {
+long RunSteps(const ViewStep* steps, size_t n, const char** failed_at, StepFilter filter, const int* tree_fds,
+              InitPlan* rec) {
   long r = 0;
   for (size_t i = 0; i < n; ++i) {
     const ViewStep& s = steps[i];
+    if ((filter == kSharedSteps && s.per_run) || (filter == kPerRunSteps && !s.per_run)) continue;
     const char* path = s.path.c_str();
     *failed_at = path;
+    const int tree = tree_fds ? tree_fds[i] : -1;
     switch (s.kind) {
       case ViewStep::kDir:
-        r = MkdirP(path, 0755);
+        r = MkdirP(path, 0755, rec, i);
         break;
       case ViewStep::kFile: {
-        r = Sys(SYS_openat, AT_FDCWD, L(path), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-        if (r >= 0) r = Sys(SYS_close, r);
+        r = Sys(SYS_openat, AT_FDCWD, L(path), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (r >= 0) {
+          Record(rec, i, s.path.size(), true);
+          r = Sys(SYS_close, r);
+        } else if (r == -EEXIST) {
+          r = 0;
+        }
         break;
       }
       case ViewStep::kSymlink:
@@ -250,10 +305,14 @@ long RunSteps(const ViewStep* steps, size_t n, const char** failed_at) {
         r = Sys(SYS_mount, L("tmpfs"), L(path), L("tmpfs"), static_cast<long>(s.flags), L(s.data.c_str()));
         break;
       case ViewStep::kBind:
-        r = Sys(SYS_mount, L(s.source.c_str()), L(path), 0, MS_BIND, 0);
+        // A tree the tool cloned from the host (open_tree) is attached as it is; otherwise the
+        // source is bound from the host root under /oldroot.
+        r = tree >= 0 ? Sys(SYS_move_mount, tree, L(""), AT_FDCWD, L(path), MOVE_MOUNT_F_EMPTY_PATH)
+                      : Sys(SYS_mount, L(s.source.c_str()), L(path), 0, MS_BIND, 0);
         break;
       case ViewStep::kBindRo:
-        r = Sys(SYS_mount, L(s.source.c_str()), L(path), 0, MS_BIND, 0);
+        r = tree >= 0 ? Sys(SYS_move_mount, tree, L(""), AT_FDCWD, L(path), MOVE_MOUNT_F_EMPTY_PATH)
+                      : Sys(SYS_mount, L(s.source.c_str()), L(path), 0, MS_BIND, 0);
         if (r == 0) {
           r = Sys(SYS_mount, 0, L(path), 0, static_cast<long>(MS_REMOUNT | MS_BIND | MS_RDONLY | s.flags), 0);
         }
@@ -372,7 +431,7 @@ int InitMain(void* arg) {
   }
   if (p.mount_ns) {
     const char* where = "";
-    long r = BuildView(p, &where);
+    long r = BuildView(p.sys_steps, p.n_sys, kAllSteps, &where);
     if (r == 0) r = FinishView(p, &where);
     if (r < 0) InitFail(3, kStageView, where, r);
     setup.b = 1;
@@ -442,100 +501,276 @@ int InitMain(void* arg) {
   raw::WriteThenExit(3, &done, sizeof done);
 }
 
-// --- the slot's zygote: starts inits from inside the slot's cgroup ------------------------------
+// --- the slot's init: PID 1 of the slot's PID namespace, in the slot's base mount namespace ------
+//
+// Made once per slot (and thread that uses it): the tool clones it into new PID and mount
+// namespaces and moves it into the slot's cgroup; it builds the request-independent part of the
+// view (system runtime, /etc, /dev, /proc) once. For each run it clones the program's child into
+// a copy of that base (CLONE_NEWNS), which mounts the run's own /tmp and /dev/shm and attaches the
+// workdir and inputs the tool cloned from the host with open_tree. The program is PID 2 of the
+// slot's namespace, never PID 1, so its signals behave as on any host; when it has exited the init
+// kills and reaps everything left in the namespace and removes the run's mount points before it
+// reports 'X', so nothing of a run outlives it or reaches the next one.
 
-/// What the tool asks of a zygote: clone an init for `plan` on `stack` with `flags`.
-struct ZygoteRequest {
+constexpr size_t kMaxTrees = 48;              ///< more inputs than this: a per-run init instead
+constexpr size_t kMaxSlotFds = 5 + kMaxTrees;  ///< stdin, stdout, stderr, status, netns, trees
+
+/// What the tool hands a slot's init for one run (the plan is in the tool's memory: CLONE_VM).
+struct SlotRequest {
   InitPlan* plan;
-  char* stack;
-  long flags;
 };
 
-/// A zygote waits on its socket (fd 3) for a request with the run's stdin, stdout, stderr and
-/// status descriptors, clones the init as the tool's child (CLONE_PARENT) so the tool waits for
-/// it as for any child, and answers with its pid. The init inherits the zygote's cgroup: joining
-/// by fork costs nothing, whereas migrating a process (cgroup v1) waits for an RCU grace period,
-/// milliseconds when runs are sporadic.
-int ZygoteMain(void* arg) {
-  int sock = *static_cast<int*>(arg);
-  ResetSignals();
-  uint64_t all = ~0ULL;
-  Sys(SYS_rt_sigprocmask, SIG_SETMASK, L(&all), 0, 8);  // the inits reset and unblock their own
-  long high = Sys(SYS_fcntl, sock, F_DUPFD_CLOEXEC, 64);
-  Sys(SYS_dup3, high, 3, O_CLOEXEC);
+/// What a slot's init starts from.
+struct SlotInitArgs {
+  int sock;
+  int host_mnt_fd;
+  const ViewStep* steps;  ///< the system view; its shared steps become the slot's base
+  size_t n_steps;
+};
+
+/// A slot's init's own descriptors.
+constexpr int kSlotSock = 3, kSlotHostMnt = 4, kSlotLastPid = 5;
+
+/// The program's child of a slot's init: the run's part of the view in its own copy of the base
+/// (the host's mount namespace when the run has no view), the run's network namespace, stdio at
+/// 0..2 and the status pipe at 3; then ProgramMain. Runs while the init is suspended (vfork).
+int SlotProgramMain(void* arg) {
+  InitPlan& p = *static_cast<InitPlan*>(arg);
+  const char* where = "";
+  int stage = kStageView;
+  long r = 0;
+  if (p.mount_ns) {
+    r = RunSteps(p.sys_steps, p.n_sys, &where, kPerRunSteps);
+    if (r == 0) r = RunSteps(p.run_steps, p.n_run, &where, kAllSteps, p.step_fds, &p);
+    if (r == 0) {
+      // Only this run's copy of the root mount: the base stays writable for the init's cleanup.
+      where = "read-only root";
+      r = Sys(SYS_mount, 0, L("/"), 0, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, 0);
+    }
+  } else {
+    stage = kStageOther;
+    where = "join the host's mount namespace";
+    r = Sys(SYS_setns, p.host_mnt_fd, CLONE_NEWNS);
+  }
+  if (r == 0 && p.netns_fd >= 0) p.net_joined = Sys(SYS_setns, p.netns_fd, CLONE_NEWNET) == 0;
+  if (r == 0) {
+    stage = kStageOther;
+    where = "chdir";
+    r = Sys(SYS_chdir, L(p.workdir));
+  }
+  if (r < 0) {
+    p.setup_failed = true;
+    InitFail(p.status_fd, stage, where, r);
+  }
+  int want[4] = {p.stdin_fd, p.stdout_fd, p.stderr_fd, p.status_fd};
+  int high[4];
+  for (int i = 0; i < 4; ++i) high[i] = static_cast<int>(Sys(SYS_fcntl, want[i], F_DUPFD_CLOEXEC, 64));
+  for (int i = 0; i < 4; ++i) Sys(SYS_dup3, high[i], i, i <= 2 ? 0 : O_CLOEXEC);
   if (Sys(SYS_close_range, 4, ~0U, 0) < 0) {
     for (int fd = 4; fd < 65536; ++fd) Sys(SYS_close, fd);
   }
+  return ProgramMain(arg);
+}
+
+/// Kills and reaps everything in the slot's PID namespace but the init itself.
+void KillAndReapAll() {
+  Sys(SYS_kill, -1, SIGKILL);
+  for (;;) {
+    long w = Sys(SYS_wait4, -1, 0, __WALL, 0);
+    if (w < 0 && w != -EINTR) break;
+  }
+}
+
+/// Removes the mount points a run's child made in the shared root, deepest first. A path that
+/// lay inside one of the run's own mounts (its /tmp, its workdir) does not exist here: ENOENT.
+void RemoveCreated(const InitPlan& p) {
+  char buf[PATH_MAX];
+  for (unsigned k = p.n_created; k-- > 0;) {
+    const InitPlan::Created& c = p.created[k];
+    if (c.step >= p.n_run || c.len >= sizeof buf) continue;
+    const char* path = p.run_steps[c.step].path.c_str();
+    for (size_t i = 0; i < c.len; ++i) buf[i] = path[i];
+    buf[c.len] = 0;
+    Sys(SYS_unlinkat, AT_FDCWD, L(buf), c.file ? 0 : AT_REMOVEDIR);
+  }
+}
+
+/// One run: hand the descriptors to the plan, start the program, report as a per-run init does
+/// ('E' for a failure, 'R' at the start, 'X' at the end), leave the namespace empty.
+void ServeRun(InitPlan& p, const int* fds, size_t got, bool last_pid) {
+  const bool has_net = p.netns_fd >= 0;
+  const size_t want = 4 + (has_net ? 1 : 0) + p.n_trees;
+  p.status_fd = got > 3 ? fds[3] : -1;
+  if (got == want) {
+    p.stdin_fd = fds[0];
+    p.stdout_fd = fds[1];
+    p.stderr_fd = fds[2];
+    size_t k = 4;
+    p.netns_fd = has_net ? fds[k++] : -1;
+    for (size_t i = 0; i < p.n_run; ++i) {
+      if (p.step_fds[i] >= 0) p.step_fds[i] = fds[k + static_cast<size_t>(p.step_fds[i])];
+    }
+    p.host_mnt_fd = kSlotHostMnt;
+    // Pids are handed out upwards; the program gets 2, as under an init of its own.
+    if (last_pid) Sys(SYS_pwrite64, kSlotLastPid, L("1"), 1, 0);
+    const long flags = CLONE_VM | CLONE_VFORK | SIGCHLD | (p.mount_ns ? CLONE_NEWNS : 0);
+    int pid = ::clone(SlotProgramMain, p.program_stack, static_cast<int>(flags), &p);
+    StatusMsg done;
+    done.kind = 'X';
+    bool report = true;
+    if (pid < 0) {
+      StatusMsg m;
+      m.kind = 'E';
+      m.a = EAGAIN;
+      m.b = kStageExec;
+      Copy(m.text, sizeof m.text, "start the program");
+      SendMsg(p.status_fd, m);
+      done.a = 127 << 8;
+    } else if (p.setup_failed) {
+      report = false;  // the child sent 'E'; the tool sees the status pipe end after it
+    }
+    if (pid >= 0 || report) {
+      StatusMsg ready;
+      ready.kind = 'R';
+      ready.a = pid < 0 ? 0 : pid;
+      ready.text[0] = static_cast<char>((p.net_joined ? 1 : 0) | (p.mount_ns ? 2 : 0) | 4);
+      if (report) SendMsg(p.status_fd, ready);
+    }
+    for (;;) {
+      if (pid < 0) break;
+      int status = 0;
+      struct rusage ru {};
+      long w = Sys(SYS_wait4, -1, L(&status), __WALL, L(&ru));
+      if (w == pid) {
+        done.a = status;
+        done.ru = ru;
+        break;
+      }
+      if (w < 0 && w != -EINTR) break;
+    }
+    KillAndReapAll();
+    RemoveCreated(p);
+    if (p.created_overflow) p.retire_slot = true;
+    for (size_t i = 0; i < got; ++i) {
+      if (i != 3) Sys(SYS_close, fds[i]);
+    }
+    if (report) SendMsg(p.status_fd, done);
+  } else {
+    // Cannot happen unless the descriptors did not fit (MSG_CTRUNC): refuse the run.
+    StatusMsg m;
+    m.kind = 'E';
+    m.a = EMFILE;
+    m.b = kStageOther;
+    Copy(m.text, sizeof m.text, "receive the run's descriptors");
+    if (p.status_fd >= 0) SendMsg(p.status_fd, m);
+    for (size_t i = 0; i < got; ++i) {
+      if (i != 3) Sys(SYS_close, fds[i]);
+    }
+  }
+  if (p.status_fd >= 0) Sys(SYS_close, p.status_fd);
+}
+
+int SlotInitMain(void* arg) {
+  const SlotInitArgs a = *static_cast<SlotInitArgs*>(arg);
+  ResetSignals();
+  uint64_t all = ~0ULL;
+  Sys(SYS_rt_sigprocmask, SIG_SETMASK, L(&all), 0, 8);
+  Sys(SYS_setpgid, 0, 0);
+  long sock = Sys(SYS_fcntl, a.sock, F_DUPFD_CLOEXEC, 64);
+  long mnt = a.host_mnt_fd >= 0 ? Sys(SYS_fcntl, a.host_mnt_fd, F_DUPFD_CLOEXEC, 64) : -1;
+  Sys(SYS_dup3, sock, kSlotSock, O_CLOEXEC);
+  if (mnt >= 0) Sys(SYS_dup3, mnt, kSlotHostMnt, O_CLOEXEC);
+  if (Sys(SYS_close_range, kSlotLastPid, ~0U, 0) < 0) {
+    for (int fd = kSlotLastPid; fd < 65536; ++fd) Sys(SYS_close, fd);
+  }
   for (int fd = 0; fd < 3; ++fd) Sys(SYS_close, fd);
   Sys(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
+
+  StatusMsg hello;
+  const char* where = "";
+  long r = BuildView(a.steps, a.n_steps, kSharedSteps, &where);
+  if (r == 0) {
+    where = "detach the host root";
+    r = Sys(SYS_umount2, L(kOldRoot), MNT_DETACH);
+  }
+  if (r < 0) {
+    hello.kind = 'E';
+    hello.a = static_cast<int>(-r);
+    hello.b = kStageView;
+    Copy(hello.text, sizeof hello.text, where);
+    Sys(SYS_sendto, kSlotSock, L(&hello), sizeof hello, MSG_NOSIGNAL, 0, 0);
+    Exit(127);
+  }
+  Sys(SYS_unlinkat, AT_FDCWD, L(kOldRoot), AT_REMOVEDIR);
+  long last = Sys(SYS_openat, AT_FDCWD, L("/proc/sys/kernel/ns_last_pid"), O_WRONLY | O_CLOEXEC);
+  if (last >= 0 && last != kSlotLastPid) {
+    Sys(SYS_dup3, last, kSlotLastPid, O_CLOEXEC);
+    Sys(SYS_close, last);
+  }
+  hello.kind = 'B';
+  Sys(SYS_sendto, kSlotSock, L(&hello), sizeof hello, MSG_NOSIGNAL, 0, 0);
+
+  // The tool's TERM is forwarded to the run, USR1 kills it (as a per-run init does).
+  struct sigaction fwd {};
+  fwd.sa_handler = ForwardTerm;
+  ::sigaction(SIGTERM, &fwd, nullptr);
+  struct sigaction kill_all {};
+  kill_all.sa_handler = KillAll;
+  ::sigaction(SIGUSR1, &kill_all, nullptr);
+  Unblock();
   for (;;) {
-    ZygoteRequest req{};
+    SlotRequest req{};
     struct iovec iov {&req, sizeof req};
-    alignas(struct cmsghdr) char control[CMSG_SPACE(5 * sizeof(int))];
+    alignas(struct cmsghdr) char control[CMSG_SPACE(kMaxSlotFds * sizeof(int))];
     struct msghdr msg {};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
     msg.msg_control = control;
     msg.msg_controllen = sizeof control;
-    long n = Sys(SYS_recvmsg, 3, L(&msg), MSG_CMSG_CLOEXEC);
+    long n = Sys(SYS_recvmsg, kSlotSock, L(&msg), MSG_CMSG_CLOEXEC);
     if (n == -EINTR) continue;
-    if (n != static_cast<long>(sizeof req)) Exit(0);  // the tool closed the socket
-    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    // stdin, stdout, stderr, status, and the network namespace when the run is isolated.
-    int fds[5] = {-1, -1, -1, -1, -1};
+    if (n != static_cast<long>(sizeof req) || !req.plan) Exit(0);  // the tool closed the socket
+    int fds[kMaxSlotFds];
     size_t got = 0;
-    if (c && c->cmsg_type == SCM_RIGHTS && c->cmsg_len >= CMSG_LEN(4 * sizeof(int))) {
+    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len >= CMSG_LEN(0)) {
       got = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-      if (got > 5) got = 5;
+      if (got > kMaxSlotFds) got = kMaxSlotFds;
       std::memcpy(fds, CMSG_DATA(c), got * sizeof(int));
     }
-    int pid = -EBADF;
-    if (got >= 4) {
-      req.plan->netns_fd = fds[4];
-      req.plan->stdin_fd = fds[0];
-      req.plan->stdout_fd = fds[1];
-      req.plan->stderr_fd = fds[2];
-      req.plan->status_fd = fds[3];
-      req.plan->go_fd = -1;
-      pid = ::clone(InitMain, req.stack, static_cast<int>(req.flags) | CLONE_PARENT, req.plan);
-      if (pid < 0) pid = -EAGAIN;
-    }
-    for (int fd : fds) {
-      if (fd >= 0) Sys(SYS_close, fd);
-    }
-    Sys(SYS_sendto, 3, L(&pid), sizeof pid, MSG_NOSIGNAL, 0, 0);
+    if (msg.msg_flags & MSG_CTRUNC) got = 0;
+    ServeRun(*req.plan, fds, got, last >= 0);
   }
 }
 
-/// The tool's handle on a zygote.
-struct Zygote {
-  static constexpr size_t kStack = 64 * 1024;
+/// The tool's handle on a slot's init.
+struct SlotInit {
+  static constexpr size_t kStack = 128 * 1024;
   char* stack = nullptr;
   pid_t pid = -1;
   int sock = -1;
-  int child_sock = -1;
 
-  Zygote() {
+  SlotInit() {
     void* m = ::mmap(nullptr, kStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     stack = m == MAP_FAILED ? nullptr : static_cast<char*>(m);
   }
-  ~Zygote() {
+  ~SlotInit() {
     if (sock >= 0) ::close(sock);
     if (pid > 0) {
-      ::kill(pid, SIGKILL);
+      ::kill(pid, SIGKILL);  // its PID namespace, and whatever was left in it, go with it
       while (::waitpid(pid, nullptr, __WALL) < 0 && errno == EINTR) {
       }
     }
     if (stack) ::munmap(stack, kStack);
   }
-  Zygote(const Zygote&) = delete;
-  Zygote& operator=(const Zygote&) = delete;
+  SlotInit(const SlotInit&) = delete;
+  SlotInit& operator=(const SlotInit&) = delete;
 
-  /// Asks for an init; its pid, or -errno.
-  pid_t Start(InitPlan* plan, char* init_stack, int flags, const int* fds, size_t n_fds) {
-    ZygoteRequest req{plan, init_stack, flags};
+  /// Hands a run to the init: stdin, stdout, stderr, status, [netns], trees. False when it is gone.
+  bool Start(InitPlan* plan, const int* fds, size_t n_fds) {
+    SlotRequest req{plan};
     struct iovec iov {&req, sizeof req};
-    alignas(struct cmsghdr) char control[CMSG_SPACE(5 * sizeof(int))] = {};
+    alignas(struct cmsghdr) char control[CMSG_SPACE(kMaxSlotFds * sizeof(int))] = {};
     struct msghdr msg {};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
@@ -546,42 +781,67 @@ struct Zygote {
     c->cmsg_type = SCM_RIGHTS;
     c->cmsg_len = CMSG_LEN(n_fds * sizeof(int));
     std::memcpy(CMSG_DATA(c), fds, n_fds * sizeof(int));
-    if (::sendmsg(sock, &msg, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof req)) return -EPIPE;
-    int started = 0;
     ssize_t n;
     do {
-      n = ::recv(sock, &started, sizeof started, 0);
+      n = ::sendmsg(sock, &msg, MSG_NOSIGNAL);
     } while (n < 0 && errno == EINTR);
-    return n == static_cast<ssize_t>(sizeof started) ? started : -EPIPE;
+    return n == static_cast<ssize_t>(sizeof req);
   }
 };
 
-/// A zygote for `slot`, moved into its cgroup (the one migration the slot ever pays); null when
-/// one cannot be made.
-std::shared_ptr<void> MakeZygote(SandboxSlot* slot) {
+/// The host's mount namespace, for the slots' runs without a view (opened once, kept).
+int HostMountNs() {
+  static const int fd = ::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+  return fd;
+}
+
+/// An init for `slot`, moved into its cgroup (the one migration the slot ever pays), with the
+/// base view built; null when one cannot be made (`why`; `view_failed` when the base view was
+/// refused, as a per-run view would be).
+std::shared_ptr<void> MakeSlotInit(SandboxSlot* slot, const std::vector<ViewStep>& sys_steps, std::string* why,
+                                   bool* view_failed) {
+  *view_failed = false;
   if (slot->cgroup_procs_fd < 0) return nullptr;
-  auto z = std::make_shared<Zygote>();
+  auto z = std::make_shared<SlotInit>();
   if (!z->stack) return nullptr;
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return nullptr;
-  z->sock = sv[0];
-  z->child_sock = sv[1];
+  SlotInitArgs args{sv[1], HostMountNs(), sys_steps.data(), sys_steps.size()};
   sigset_t all, old;
   ::sigfillset(&all);
   ::pthread_sigmask(SIG_SETMASK, &all, &old);
-  pid_t pid = ::clone(ZygoteMain, z->stack + Zygote::kStack, CLONE_VM | SIGCHLD, &z->child_sock);
+  pid_t pid = ::clone(SlotInitMain, z->stack + SlotInit::kStack, CLONE_VM | CLONE_NEWPID | CLONE_NEWNS | SIGCHLD,
+                      &args);
   ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  // The init has copied the descriptor table; its end of the socket is now its own.
+  ::close(sv[1]);
   if (pid < 0) {
-    ::close(sv[1]);
+    ::close(sv[0]);
+    *why = std::string("cannot start a slot's init: ") + std::strerror(errno);
     return nullptr;
   }
   z->pid = pid;
+  z->sock = sv[0];
   std::string id = std::to_string(pid);
   bool joined = ::write(slot->cgroup_procs_fd, id.data(), id.size()) == static_cast<ssize_t>(id.size());
-  // The zygote has copied the descriptor table; its end of the socket is now its own.
-  ::close(sv[1]);
-  z->child_sock = -1;
-  if (!joined) return nullptr;
+  StatusMsg hello;
+  ssize_t n;
+  do {
+    n = ::recv(z->sock, &hello, sizeof hello, 0);
+  } while (n < 0 && errno == EINTR);
+  if (n != static_cast<ssize_t>(sizeof hello) || hello.kind != 'B') {
+    if (n == static_cast<ssize_t>(sizeof hello) && hello.kind == 'E') {
+      *view_failed = true;
+      *why = std::string(hello.text) + ": " + std::strerror(hello.a);
+    } else {
+      *why = "a slot's init did not start";
+    }
+    return nullptr;
+  }
+  if (!joined) {
+    *why = "cannot move a slot's init into its cgroup";
+    return nullptr;
+  }
   return z;
 }
 
@@ -666,6 +926,7 @@ struct NsLevels {
   std::atomic<bool> user_ns{true};      ///< the same inside a new user namespace
   std::atomic<bool> view{true};         ///< building the filesystem view works here
   std::atomic<bool> cgroup{true};       ///< joining the run's pids cgroup works here
+  std::atomic<bool> slot_init{true};    ///< slots' inits (base view, open_tree) work here
   std::mutex mu;
   std::string why_no_view;
 };
@@ -910,29 +1171,75 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   sigset_t all, old;
   ::sigfillset(&all);
   ::pthread_sigmask(SIG_SETMASK, &all, &old);
-  // With a per-run cgroup, the slot's zygote starts the init inside it; else a direct clone and
-  // the tool moves the init into the cgroup while it builds its view.
-  Zygote* zygote = nullptr;
-  if (cgroup_fd >= 0 && !new_user && plan.pid_ns) {
-    const unsigned long me = static_cast<unsigned long>(::pthread_self());
-    if (!slot->zygote || slot->owner != me) {
-      slot->zygote = MakeZygote(slot);
+  // With a per-run cgroup, the slot's init (PID 1 of the slot's PID namespace, in its base mount
+  // namespace, inside the cgroup) serves the run; else a per-run init, cloned directly, which the
+  // tool moves into the cgroup while it builds its view.
+  SlotInit* slot_init = nullptr;
+  if (cgroup_fd >= 0 && !new_user && plan.pid_ns && plan.drop_privileges && levels.slot_init.load()) {
+    const unsigned long me = ThreadTag();
+    if (!slot->init || slot->owner != me) {
+      std::string why;
+      bool view_failed = false;
+      slot->init = MakeSlotInit(slot, sys_steps, &why, &view_failed);
       slot->owner = me;
+      if (!slot->init && view_failed) {
+        // As a per-run view would be refused: no view, and no slot inits (they need one).
+        ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+        levels.slot_init = false;
+        std::lock_guard<std::mutex> lock(levels.mu);
+        levels.why_no_view = "cannot build the private filesystem view (" + why + ")";
+        levels.view = false;
+        return Run(request);
+      }
     }
-    zygote = static_cast<Zygote*>(slot->zygote.get());
+    slot_init = static_cast<SlotInit*>(slot->init.get());
   }
+  // The run's workdir and inputs, cloned from the host here and attached by the program's child.
+  std::vector<int> step_fds;
+  std::vector<int> trees;
+  struct TreeCleanup {
+    std::vector<int>* fds;
+    ~TreeCleanup() {
+      for (int fd : *fds) ::close(fd);
+    }
+  } tree_cleanup{&trees};
+  if (slot_init && plan.mount_ns) {
+    step_fds.assign(run_steps.size(), -1);
+    const size_t prefix = std::strlen(kOldRoot);
+    for (size_t i = 0; i < run_steps.size() && slot_init; ++i) {
+      const ViewStep& step = run_steps[i];
+      if (step.kind != ViewStep::kBind && step.kind != ViewStep::kBindRo) continue;
+      const std::string host = step.source.substr(prefix);
+      int fd = static_cast<int>(::syscall(SYS_open_tree, AT_FDCWD, host.c_str(), OPEN_TREE_CLONE | O_CLOEXEC));
+      if (fd < 0 || trees.size() == kMaxTrees) {
+        if (fd >= 0) ::close(fd);
+        if (fd < 0 && (errno == ENOSYS || errno == EPERM)) levels.slot_init = false;
+        slot_init = nullptr;  // this run gets an init of its own, which binds from the host root
+        break;
+      }
+      step_fds[i] = static_cast<int>(trees.size());
+      trees.push_back(fd);
+    }
+  }
+  plan.step_fds = slot_init ? step_fds.data() : nullptr;
+  plan.n_trees = slot_init ? trees.size() : 0;
   pid_t pid = -1;
-  if (zygote) {
+  if (slot_init) {
     ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-    int fds[5] = {in_r.get(), out_w.get(), err_w.get(), st_w.get(), plan.netns_fd};
-    pid = zygote->Start(&plan, stacks.init_top(), flags, fds, plan.netns_fd >= 0 ? 5 : 4);
-    if (pid < 0) {
-      slot->zygote.reset();  // gone (its thread ended?): the next run makes a new one
-      zygote = nullptr;
+    std::vector<int> fds = {in_r.get(), out_w.get(), err_w.get(), st_w.get()};
+    if (plan.netns_fd >= 0) fds.push_back(plan.netns_fd);
+    fds.insert(fds.end(), trees.begin(), trees.end());
+    if (slot_init->Start(&plan, fds.data(), fds.size())) {
+      pid = slot_init->pid;
+    } else {
+      slot->init.reset();  // gone (its thread ended?): the next run makes a new one
+      slot_init = nullptr;
+      plan.step_fds = nullptr;
+      plan.n_trees = 0;
       ::pthread_sigmask(SIG_SETMASK, &all, nullptr);
     }
   }
-  if (!zygote) pid = ::clone(InitMain, stacks.init_top(), flags, &plan);
+  if (!slot_init) pid = ::clone(InitMain, stacks.init_top(), flags, &plan);
   int clone_errno = errno;
   ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
   if (pid < 0 && plan.pid_ns) {
@@ -947,8 +1254,8 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   if (pid < 0) return Error{errc::kResource, std::string("cannot start the sandbox: ") + std::strerror(clone_errno)};
 
   // Parent. Also set the group from here so there is no window where a TERM misses it.
-  ::setpgid(pid, pid);
-  if (cgroup_fd >= 0 && !zygote) {
+  if (!slot_init) ::setpgid(pid, pid);
+  if (cgroup_fd >= 0 && !slot_init) {
     std::string id = std::to_string(pid);
     bool joined = ::write(cgroup_fd, id.data(), id.size()) == static_cast<ssize_t>(id.size());
     char go = joined ? 'g' : 'n';
@@ -956,12 +1263,15 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
     go_w.Close();
   }
   go_r.Close();
-  if (zygote) go_w.Close();
+  if (slot_init) go_w.Close();
+  for (int fd : trees) ::close(fd);
+  trees.clear();
   out_w.Close();
   err_w.Close();
   st_w.Close();
   in_r.Close();
-  Fd pidfd(PidfdOpen(pid));
+  // A slot's init outlives the run: its 'X' (or the status pipe's end) says the run is over.
+  Fd pidfd(slot_init ? -1 : PidfdOpen(pid));
 
   // Status: the setup report, then the program's start (or a failure record, then EOF).
   StatusMsg fail, started;
@@ -976,10 +1286,16 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
       break;
     }
   }
+  if (slot_init && started.kind != 'R' && fail.kind != 'E') {
+    // The slot's init went before it took the run (killed, or its thread ended): nothing of the
+    // program ran; drop the init and run again with a new one.
+    slot->init.reset();
+    return Run(request);
+  }
   if (started.kind != 'R' && fail.kind == 'E' && fail.b != kStageExec) {
     // The init could not set up (view, cgroup, user namespace): reap it, degrade, and retry.
     int ws = 0;
-    while (::waitpid(pid, &ws, __WALL) < 0 && errno == EINTR) {
+    while (!slot_init && ::waitpid(pid, &ws, __WALL) < 0 && errno == EINTR) {
     }
     std::string what = std::string(fail.text) + ": " + std::strerror(fail.a);
     if (fail.b == kStageView) {
@@ -1076,7 +1392,7 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
     }
     int64_t next = !term_sent ? deadline : !kill_sent ? kill_at : !hard_sent ? hard_kill_at : now + 50;
     int wait_ms = static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(next - now, 1000)));
-    if (pidfd.get() < 0) wait_ms = std::min(wait_ms, 10);  // no pidfd: poll for exit
+    if (pidfd.get() < 0 && !slot_init) wait_ms = std::min(wait_ms, 10);  // no pidfd: poll for exit
     int rc = ::poll(fds, static_cast<nfds_t>(nfds), wait_ms);
     if (rc < 0 && errno != EINTR) break;
     if (rc > 0) {
@@ -1091,6 +1407,7 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
           exited = true;
         } else if (n <= 0) {
           st_r.Close();
+          if (slot_init) exited = true;  // the slot's init is gone (killed), and the run with it
         }
       }
       if (i_in >= 0 && fds[i_in].revents) {
@@ -1107,7 +1424,7 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
       }
     }
     siginfo_t info{};
-    if (!exited && ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT | __WALL) == 0 &&
+    if (!exited && !slot_init && ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT | __WALL) == 0 &&
         info.si_pid == pid) {
       exited = true;
     }
@@ -1132,7 +1449,10 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
 
   int init_status = 0;
   struct rusage init_ru {};
-  if (done.kind == 'X') {
+  if (slot_init) {
+    // It stays for the slot's next run unless it was killed or could not clean up.
+    if (done.kind != 'X' || plan.retire_slot) slot->init.reset();
+  } else if (done.kind == 'X') {
     // The init is only tearing its namespaces down now: reap it later, off this run's path.
     if (::waitpid(pid, &init_status, WNOHANG | __WALL) != pid) DeferReap(pid);
   } else {

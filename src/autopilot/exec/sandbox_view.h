@@ -27,6 +27,9 @@ struct ViewStep {
   std::string source;
   std::string data;
   unsigned long flags = 0;  ///< extra remount flags (the source mount's nosuid/nodev/atime bits)
+  /// Made anew for every run even where the rest of the system view is built once and shared
+  /// (the private /tmp and /dev/shm): a slot's base view leaves these out.
+  bool per_run = false;
 };
 
 /// Where the host's root is reachable while the view is built; unmounted before exec.
