@@ -31,6 +31,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <random>
 
 #include "autopilot/exec/env_filter.h"
 #include "autopilot/exec/process_runner.h"
@@ -155,6 +156,7 @@ struct InitPlan {
   } created[48];
   unsigned n_created;
   bool created_overflow;  ///< more than fit: the slot is retired after the run instead
+  bool private_workdir;   ///< the workdir is made by the program's child in its private /tmp
   bool setup_failed;      ///< the program's child failed before exec (an 'E' and no 'R')
   bool net_joined;        ///< the program's child joined the run's network namespace
   bool retire_slot;       ///< the tool drops the slot's init after this run
@@ -541,6 +543,13 @@ int SlotProgramMain(void* arg) {
   long r = 0;
   if (p.mount_ns) {
     r = RunSteps(p.sys_steps, p.n_sys, &where, kPerRunSteps);
+    if (r == 0 && p.private_workdir) {
+      // A fresh workdir nobody keeps never exists on the host: made here, gone with the run's /tmp.
+      where = p.workdir;
+      r = MkdirP(p.workdir, 0755);
+      if (r == 0) r = Sys(SYS_fchmodat, AT_FDCWD, L(p.workdir), 0700);
+      if (r == 0) r = Sys(SYS_fchownat, AT_FDCWD, L(p.workdir), p.run_uid, p.run_gid, 0);
+    }
     if (r == 0) r = RunSteps(p.run_steps, p.n_run, &where, kAllSteps, p.step_fds, &p);
     if (r == 0) {
       // Only this run's copy of the root mount: the base stays writable for the init's cleanup.
@@ -629,12 +638,12 @@ void ServeRun(InitPlan& p, const int* fds, size_t got, bool last_pid) {
     } else if (p.setup_failed) {
       report = false;  // the child sent 'E'; the tool sees the status pipe end after it
     }
-    if (pid >= 0 || report) {
+    if (report) {
       StatusMsg ready;
       ready.kind = 'R';
       ready.a = pid < 0 ? 0 : pid;
       ready.text[0] = static_cast<char>((p.net_joined ? 1 : 0) | (p.mount_ns ? 2 : 0) | 4);
-      if (report) SendMsg(p.status_fd, ready);
+      SendMsg(p.status_fd, ready);
     }
     for (;;) {
       if (pid < 0) break;
@@ -987,6 +996,29 @@ void ReapDeferred() {
   }
 }
 
+/// Set while a run is redone with its fresh workdir on the host (no slot's init could serve it).
+bool& HostWorkdirOnlyFlag() {
+  thread_local bool only = false;
+  return only;
+}
+bool HostWorkdirOnly() { return HostWorkdirOnlyFlag(); }
+struct HostWorkdirGuard {
+  bool was = HostWorkdirOnlyFlag();
+  HostWorkdirGuard() { HostWorkdirOnlyFlag() = true; }
+  ~HostWorkdirGuard() { HostWorkdirOnlyFlag() = was; }
+  HostWorkdirGuard(const HostWorkdirGuard&) = delete;
+  HostWorkdirGuard& operator=(const HostWorkdirGuard&) = delete;
+};
+
+/// Six letters or digits for the name of a workdir in a run's private /tmp.
+std::string RandomName() {
+  static const char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  thread_local std::mt19937_64 gen{std::random_device{}()};
+  std::string name(6, 'x');
+  for (auto& c : name) c = kChars[gen() % (sizeof kChars - 1)];
+  return name;
+}
+
 }  // namespace
 
 std::string SandboxViewUnavailableReason() {
@@ -1005,10 +1037,21 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   ProcessResult result;
   const int64_t start_ms = util::MonotonicMs();
 
-  // Working directory: given, or a fresh private one that is removed afterwards.
+  // Working directory: given, or a fresh private one that is removed afterwards. When a slot's
+  // init will serve the run, a fresh workdir nobody keeps is made inside the run's private /tmp
+  // (a tmpfs, gone with the run) instead of on the host: no host mkdir, chown and rmdir, which on
+  // a busy ext4 /tmp cost more than the whole spawn.
+  NsLevels& levels = Levels();
+  const bool private_workdir = request.workdir.empty() && !request.keep_workdir && !HostWorkdirOnly() &&
+                               policy.isolate_filesystem && policy.drop_privileges && ::geteuid() == 0 &&
+                               levels.view.load() && levels.slot_init.load() && levels.root_ns.load() &&
+                               levels.cgroup.load() && SlotCaps().cgroup;
   std::string workdir = request.workdir;
   bool own_workdir = false;
-  if (workdir.empty()) {
+  if (private_workdir) {
+    workdir = "/tmp/autopilot-sandbox-" + RandomName();
+    own_workdir = true;
+  } else if (workdir.empty()) {
     auto tmp = util::MakeTempDir("autopilot-sandbox-");
     if (!tmp) return tmp.error();
     workdir = *tmp;
@@ -1029,7 +1072,7 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
       // Most runs leave it empty: one rmdir instead of a directory walk.
       if (active && ::rmdir(path.c_str()) != 0) util::RemoveTree(path);
     }
-  } cleanup{workdir, own_workdir};
+  } cleanup{workdir, own_workdir && !private_workdir};
 
   // Who the child runs as.
   const uid_t my_uid = ::geteuid();
@@ -1053,14 +1096,13 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
     // /tmp is writable already and is never handed over.
     struct stat wst {};
     bool shared_sticky = ::stat(workdir.c_str(), &wst) == 0 && (wst.st_mode & S_ISVTX) && (wst.st_mode & S_IWOTH);
-    if (!shared_sticky && wst.st_uid != run_uid && ::chown(workdir.c_str(), run_uid, run_gid) != 0) {
+    if (!private_workdir && !shared_sticky && wst.st_uid != run_uid && ::chown(workdir.c_str(), run_uid, run_gid) != 0) {
       return Error{errc::kIo, "cannot hand working directory '" + workdir +
                              "' to the sandbox user: " + std::strerror(errno)};
     }
   }
 
   // What isolation to attempt: the most this kernel allowed so far.
-  NsLevels& levels = Levels();
   const bool want_view = policy.isolate_filesystem && levels.view.load();
   bool new_user = false;
   bool ns = policy.isolate_pids || want_view;
@@ -1090,7 +1132,7 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   std::vector<ViewStep> run_steps;
   const std::vector<ViewStep>& sys_steps = PlanSystemView(policy.tmpfs_mb);
   if (want_view && ns) {
-    auto planned = PlanRunView(request, workdir);
+    auto planned = PlanRunView(request, workdir, !private_workdir);
     if (!planned) return planned.error();
     run_steps = std::move(*planned);
   }
@@ -1104,11 +1146,12 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   if (!MakePipe(&out_r, &out_w) || !MakePipe(&err_r, &err_w) || !MakePipe(&st_r, &st_w)) {
     return Error{errc::kIo, std::string("cannot create pipes: ") + std::strerror(errno)};
   }
-  if (request.stdin_data.empty()) {
-    in_r.Reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  } else if (!MakePipe(&in_r, &in_w)) {
+  // No stdin: one /dev/null descriptor, opened once and shared by every run (never closed).
+  static const int kDevNull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (!request.stdin_data.empty() && !MakePipe(&in_r, &in_w)) {
     return Error{errc::kIo, std::string("cannot create pipes: ") + std::strerror(errno)};
   }
+  const int stdin_fd = request.stdin_data.empty() ? kDevNull : in_r.get();
 
   thread_local Stacks stacks;
   if (!stacks.base) return Error{errc::kResource, "cannot map the sandbox stacks"};
@@ -1119,17 +1162,13 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   const bool cgroup_limit = lease.pids_limited() && levels.cgroup.load();
 
   InitPlan plan{};
-  plan.stdin_fd = in_r.get();
+  plan.stdin_fd = stdin_fd;
   plan.stdout_fd = out_w.get();
   plan.stderr_fd = err_w.get();
   plan.status_fd = st_w.get();
   plan.netns_fd = policy.isolate_network && !new_user ? slot->netns_fd : -1;
   const int cgroup_fd = levels.cgroup.load() ? slot->cgroup_procs_fd : -1;
-  Fd go_r, go_w;
-  if (cgroup_fd >= 0 && !MakePipe(&go_r, &go_w)) {
-    return Error{errc::kIo, std::string("cannot create pipes: ") + std::strerror(errno)};
-  }
-  plan.go_fd = go_r.get();
+  plan.go_fd = -1;
   plan.new_user = new_user;
   plan.unshare_net = policy.isolate_network && plan.netns_fd < 0;
   plan.mount_ns = want_view && ns;
@@ -1224,10 +1263,17 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   }
   plan.step_fds = slot_init ? step_fds.data() : nullptr;
   plan.n_trees = slot_init ? trees.size() : 0;
+  plan.private_workdir = private_workdir;
+  if (private_workdir && !slot_init) {
+    // Only a slot's init makes the workdir in the run's /tmp: run again with one on the host.
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    HostWorkdirGuard guard;
+    return Run(request);
+  }
   pid_t pid = -1;
   if (slot_init) {
     ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-    std::vector<int> fds = {in_r.get(), out_w.get(), err_w.get(), st_w.get()};
+    std::vector<int> fds = {stdin_fd, out_w.get(), err_w.get(), st_w.get()};
     if (plan.netns_fd >= 0) fds.push_back(plan.netns_fd);
     fds.insert(fds.end(), trees.begin(), trees.end());
     if (slot_init->Start(&plan, fds.data(), fds.size())) {
@@ -1237,10 +1283,22 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
       slot_init = nullptr;
       plan.step_fds = nullptr;
       plan.n_trees = 0;
+      if (private_workdir) {
+        HostWorkdirGuard guard;
+        return Run(request);
+      }
       ::pthread_sigmask(SIG_SETMASK, &all, nullptr);
     }
   }
-  if (!slot_init) pid = ::clone(InitMain, stacks.init_top(), flags, &plan);
+  Fd go_r, go_w;  // a per-run init waits for the tool to move it into the cgroup
+  if (!slot_init) {
+    if (cgroup_fd >= 0 && !MakePipe(&go_r, &go_w)) {
+      ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+      return Error{errc::kIo, std::string("cannot create pipes: ") + std::strerror(errno)};
+    }
+    plan.go_fd = go_r.get();
+    pid = ::clone(InitMain, stacks.init_top(), flags, &plan);
+  }
   int clone_errno = errno;
   ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
   if (pid < 0 && plan.pid_ns) {
@@ -1264,7 +1322,6 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
     go_w.Close();
   }
   go_r.Close();
-  if (slot_init) go_w.Close();
   for (int fd : trees) ::close(fd);
   trees.clear();
   out_w.Close();

@@ -240,10 +240,11 @@ const std::vector<ViewStep>& PlanSystemView(int64_t tmpfs_mb) {
   return it->second;
 }
 
-Result<std::vector<ViewStep>> PlanRunView(const ProcessRequest& request, const std::string& workdir) {
+Result<std::vector<ViewStep>> PlanRunView(const ProcessRequest& request, const std::string& workdir,
+                                          bool bind_workdir) {
   std::vector<ViewStep> steps;
   // The workdir, read-write, at the path the tool and the prompt use.
-  AddBind(workdir, workdir, true, true, &steps);
+  if (bind_workdir) AddBind(workdir, workdir, true, true, &steps);
 
   // Declared inputs, then what the command line names.
   std::vector<std::string> shown = {workdir};
