@@ -218,6 +218,20 @@ TEST(SandboxRunner, HomeAndCwdAreAFreshWorkdirThatIsRemoved) {
   EXPECT_FALSE(util::PathExists(cwd));
 }
 
+TEST(SandboxRunner, AKeptFreshWorkdirIsOnTheHostWithWhatTheRunWrote) {
+  // A fresh workdir that is not kept may live in the run's private /tmp; a kept one must not.
+  SandboxRunner runner;
+  auto req = Req({"sh", "-c", "echo kept > out.txt; pwd"});
+  req.keep_workdir = true;
+  auto r = runner.Run(req);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, 0) << r->stderr_data;
+  ASSERT_FALSE(r->workdir.empty());
+  EXPECT_EQ(r->stdout_data, r->workdir + "\n");
+  EXPECT_EQ(*util::ReadFile(r->workdir + "/out.txt"), "kept\n");
+  util::RemoveTree(r->workdir);
+}
+
 TEST(SandboxRunner, GivenWorkdirIsUsedAndKept) {
   auto dir = util::MakeTempDir("ap-test-");
   ASSERT_TRUE(dir.ok());
