@@ -1,9 +1,13 @@
-// The sandbox. The tool clones a tiny init (CLONE_VM: no copy of the tool's page tables) into
-// new PID and mount namespaces; the init joins a pooled network namespace and a per-run pids
-// cgroup, builds the private filesystem view, keeps only stdio, starts the program as PID 2
-// (CLONE_VM | CLONE_VFORK, then exec), reaps everything and reports the program's status. When
-// the init exits, the kernel kills whatever is left in its PID namespace. Everything between
-// clone and exec uses raw system calls (raw_syscall.h) and memory prepared by the parent.
+// The sandbox. Each slot (one concurrent run) has an init (CLONE_VM: no copy of the tool's page
+// tables): PID 1 of the slot's PID namespace, inside the slot's pids cgroup, holding a base mount
+// namespace with the request-independent part of the view. Per run it clones the program's child
+// (CLONE_VM | CLONE_VFORK | CLONE_NEWNS) into a copy of the base, which adds the run's own /tmp,
+// /dev/shm, workdir and inputs (trees the tool cloned with open_tree), joins the pooled network
+// namespace, keeps only stdio and execs as PID 2; the init reports its status, then kills and
+// reaps everything left in the namespace. Where no slot's init can serve (no pids cgroup, no
+// root), a per-run init builds the whole view and exits after its run, taking the namespaces
+// with it. Everything between clone and exec uses raw system calls (raw_syscall.h) and memory
+// prepared by the parent.
 
 #include <fcntl.h>
 #include <net/if.h>
