@@ -163,6 +163,7 @@ struct InitPlan {
   bool private_workdir;   ///< the workdir is made by the program's child in its private /tmp
   bool setup_failed;      ///< the program's child failed before exec (an 'E' and no 'R')
   bool net_joined;        ///< the program's child joined the run's network namespace
+  bool program_started;   ///< a slot's init is starting the program (a retry would run it twice)
   bool retire_slot;       ///< the tool drops the slot's init after this run
 };
 
@@ -608,8 +609,8 @@ void RemoveCreated(const InitPlan& p) {
   }
 }
 
-/// One run: hand the descriptors to the plan, start the program, report as a per-run init does
-/// ('E' for a failure, 'R' at the start, 'X' at the end), leave the namespace empty.
+/// One run: hand the descriptors to the plan, start the program, report ('E' for a failure; 'X'
+/// at the end, with what isolation held: no separate start report), leave the namespace empty.
 void ServeRun(InitPlan& p, const int* fds, size_t got, bool last_pid) {
   const bool has_net = p.netns_fd >= 0;
   const size_t want = 4 + (has_net ? 1 : 0) + p.n_trees;
@@ -627,6 +628,7 @@ void ServeRun(InitPlan& p, const int* fds, size_t got, bool last_pid) {
     // Pids are handed out upwards; the program gets 2, as under an init of its own.
     if (last_pid) Sys(SYS_pwrite64, kSlotLastPid, L("1"), 1, 0);
     const long flags = CLONE_VM | CLONE_VFORK | SIGCHLD | (p.mount_ns ? CLONE_NEWNS : 0);
+    p.program_started = true;
     int pid = ::clone(SlotProgramMain, p.program_stack, static_cast<int>(flags), &p);
     StatusMsg done;
     done.kind = 'X';
@@ -642,13 +644,8 @@ void ServeRun(InitPlan& p, const int* fds, size_t got, bool last_pid) {
     } else if (p.setup_failed) {
       report = false;  // the child sent 'E'; the tool sees the status pipe end after it
     }
-    if (report) {
-      StatusMsg ready;
-      ready.kind = 'R';
-      ready.a = pid < 0 ? 0 : pid;
-      ready.text[0] = static_cast<char>((p.net_joined ? 1 : 0) | (p.mount_ns ? 2 : 0) | 4);
-      SendMsg(p.status_fd, ready);
-    }
+    // What held travels with 'X' (no separate start report: one wake-up of the tool per run).
+    done.text[0] = static_cast<char>((p.net_joined ? 1 : 0) | (p.mount_ns ? 2 : 0) | 4);
     for (;;) {
       if (pid < 0) break;
       int status = 0;
@@ -1335,9 +1332,10 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   // A slot's init outlives the run: its 'X' (or the status pipe's end) says the run is over.
   Fd pidfd(slot_init ? -1 : PidfdOpen(pid));
 
-  // Status: the setup report, then the program's start (or a failure record, then EOF).
+  // Status: the setup report, then the program's start (or a failure record, then EOF). A slot's
+  // init sends no start: its 'X' says what held, so the tool wakes once per run for it, not twice.
   StatusMsg fail, started;
-  while (true) {
+  while (!slot_init) {
     StatusMsg m;
     ssize_t n = ::read(st_r.get(), &m, sizeof m);
     if (n < 0 && errno == EINTR) continue;
@@ -1348,17 +1346,8 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
       break;
     }
   }
-  if (slot_init && started.kind != 'R' && fail.kind != 'E') {
-    // The slot's init went before it took the run (killed, or its thread ended): nothing of the
-    // program ran; drop the init and run again with a new one.
-    slot->init.reset();
-    return Run(request);
-  }
-  if (started.kind != 'R' && fail.kind == 'E' && fail.b != kStageExec) {
-    // The init could not set up (view, cgroup, user namespace): reap it, degrade, and retry.
-    int ws = 0;
-    while (!slot_init && ::waitpid(pid, &ws, __WALL) < 0 && errno == EINTR) {
-    }
+  // The init could not set up (view, cgroup, user namespace): degrade, and retry.
+  auto after_setup_failure = [&]() -> Result<ProcessResult> {
     std::string what = std::string(fail.text) + ": " + std::strerror(fail.a);
     if (fail.b == kStageView) {
       std::lock_guard<std::mutex> lock(levels.mu);
@@ -1375,17 +1364,14 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
       return Run(request);
     }
     return Error{errc::kEnv, "sandbox setup failed: " + what};
+  };
+  if (!slot_init && started.kind != 'R' && fail.kind == 'E' && fail.b != kStageExec) {
+    int ws = 0;  // the per-run init has exited
+    while (::waitpid(pid, &ws, __WALL) < 0 && errno == EINTR) {
+    }
+    return after_setup_failure();
   }
-  const int isolation = started.kind == 'R' ? started.text[0] : 0;
-  result.network_isolated = (isolation & 1) != 0;
-  result.filesystem_isolated = (isolation & 2) != 0;
-  result.pids_isolated = (isolation & 4) != 0;
   const pid_t group = plan.pid_ns ? pid : (started.kind == 'R' ? started.a : pid);
-  std::string exec_error;
-  if (fail.kind == 'E') {
-    exec_error = "autopilot sandbox: cannot " + std::string(fail.text) + " '" + request.argv[0] +
-                 "': " + std::strerror(fail.a) + "\n";
-  }
 
   Capture out, errc;
   out.cap = policy.max_output_bytes;
@@ -1467,6 +1453,8 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
         if (n == static_cast<ssize_t>(sizeof m) && m.kind == 'X') {
           done = m;
           exited = true;
+        } else if (n == static_cast<ssize_t>(sizeof m) && m.kind == 'E') {
+          fail = m;  // from a slot's init: setup (then the pipe ends) or exec (then 'X')
         } else if (n <= 0) {
           st_r.Close();
           if (slot_init) exited = true;  // the slot's init is gone (killed), and the run with it
@@ -1511,9 +1499,17 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
 
   int init_status = 0;
   struct rusage init_ru {};
+  if (slot_init && done.kind != 'X') {
+    // The slot's init ended the run without 'X': the run's setup failed (the init goes on), or
+    // the init went before it took the run (its thread ended: nothing ran, so run again with a
+    // new one), or it was killed during the run.
+    if (fail.kind == 'E' && fail.b != kStageExec) return after_setup_failure();
+    slot->init.reset();
+    if (!plan.program_started && !term_sent) return Run(request);
+  }
   if (slot_init) {
-    // It stays for the slot's next run unless it was killed or could not clean up.
-    if (done.kind != 'X' || plan.retire_slot) slot->init.reset();
+    // It stays for the slot's next run unless it could not clean up.
+    if (plan.retire_slot) slot->init.reset();
   } else if (done.kind == 'X') {
     // The init is only tearing its namespaces down now: reap it later, off this run's path.
     if (::waitpid(pid, &init_status, WNOHANG | __WALL) != pid) DeferReap(pid);
@@ -1540,6 +1536,15 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   }
 
   if (plan.pid_ns) lease.MarkEmpty();
+  const int isolation = slot_init ? (done.kind == 'X' ? done.text[0] : 0) : (started.kind == 'R' ? started.text[0] : 0);
+  result.network_isolated = (isolation & 1) != 0;
+  result.filesystem_isolated = (isolation & 2) != 0;
+  result.pids_isolated = (isolation & 4) != 0;
+  std::string exec_error;
+  if (fail.kind == 'E') {
+    exec_error = "autopilot sandbox: cannot " + std::string(fail.text) + " '" + request.argv[0] +
+                 "': " + std::strerror(fail.a) + "\n";
+  }
   int wstatus = 0;
   struct rusage ru {};
   if (done.kind == 'X') {
