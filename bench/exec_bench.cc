@@ -74,6 +74,10 @@ BENCHMARK(BM_SandboxTrueDefault)->Unit(benchmark::kMicrosecond)->UseRealTime();
 void BM_SandboxTrueNoNetns(benchmark::State& state) { RunSandbox(state, false, false); }
 BENCHMARK(BM_SandboxTrueNoNetns)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
+// The default with a given workdir: what a fresh temporary workdir (make, hand over, remove) adds.
+void BM_SandboxTrueDefaultGivenWorkdir(benchmark::State& state) { RunSandbox(state, true, false); }
+BENCHMARK(BM_SandboxTrueDefaultGivenWorkdir)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
 // Paced: 3 ms of untimed work between runs; only the runs are timed.
 void BM_SandboxTrueDefaultPaced(benchmark::State& state) { RunSandbox(state, true, true, true, true, true); }
 BENCHMARK(BM_SandboxTrueDefaultPaced)->Unit(benchmark::kMicrosecond)->UseRealTime();

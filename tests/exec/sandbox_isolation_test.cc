@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 #include "autopilot/exec/process_runner.h"
@@ -241,6 +242,39 @@ TEST(SandboxIsolation, SetsidDoubleForkDoesNotOutliveTheRun) {
   }
 }
 
+TEST(SandboxIsolation, NothingOfARunReachesTheNextOne) {
+  // Runs of one thread follow each other in the same slot (its PID namespace, its base view): a
+  // setsid daemon, the mount points made for inputs, files in /tmp must all be gone for the next.
+  HostSecret data;
+  ASSERT_TRUE(util::WriteFileAtomic(data.dir + "/in.txt", "input").ok());
+  ::chmod((data.dir + "/in.txt").c_str(), 0644);
+  SandboxRunner runner;
+  const std::string top = "/ap-leftover-" + std::to_string(::getpid());
+  auto req = Sh("setsid sleep 30 </dev/null >/dev/null 2>&1 & echo x > /tmp/mine; cat " + top +
+                "/deep/in.txt; echo; echo $$");
+  req.mounts.push_back({data.dir + "/in.txt", top + "/deep/in.txt", false});
+  auto r = runner.Run(req);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  REQUIRE_VIEW(*r);
+  EXPECT_EQ(r->stdout_data, "input\n2\n") << r->stderr_data;
+  const std::string look = "ls -d " + top + " 2>&1; ls /tmp/mine 2>&1; echo /proc/[0-9]*; echo $$";
+  auto r2 = runner.Run(Sh(look));
+  ASSERT_TRUE(r2.ok());
+  EXPECT_NE(r2->stdout_data.find(top + "': No such file"), std::string::npos) << r2->stdout_data;
+  EXPECT_NE(r2->stdout_data.find("/tmp/mine': No such file"), std::string::npos) << r2->stdout_data;
+  // Only the sandbox's init and this run's shell: the daemon did not survive into this run.
+  EXPECT_NE(r2->stdout_data.find("/proc/1 /proc/2\n2\n"), std::string::npos) << r2->stdout_data;
+  // The same after a run that had to be killed (TERM ignored until the grace ran out).
+  auto stuck = Sh("trap '' TERM; sleep 30 & sleep 30", 0.3);
+  stuck.policy.kill_grace_s = 0.2;
+  auto r3 = runner.Run(stuck);
+  ASSERT_TRUE(r3.ok());
+  EXPECT_TRUE(r3->timed_out);
+  auto r4 = runner.Run(Sh(look));
+  ASSERT_TRUE(r4.ok());
+  EXPECT_NE(r4->stdout_data.find("/proc/1 /proc/2\n2\n"), std::string::npos) << r4->stdout_data;
+}
+
 TEST(SandboxIsolation, ForkBombDoesNotStarveAConcurrentRun) {
   SandboxRunner probe_runner;
   auto probe = probe_runner.Run(Sh("true"));
@@ -276,9 +310,11 @@ TEST(SandboxIsolation, ConcurrentRunsFromManyThreadsEachGetTheirOwnResult) {
   // Slots, warm inits and their hand-over under contention: every run sees its own workdir and
   // output, whatever thread started the init it got.
   std::atomic<int> bad{0};
+  std::mutex mu;
+  std::string first_bad;
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([t, &bad] {
+    threads.emplace_back([t, &bad, &mu, &first_bad] {
       SandboxRunner runner;
       for (int i = 0; i < 12; ++i) {
         std::string id = std::to_string(t) + "-" + std::to_string(i);
@@ -286,12 +322,20 @@ TEST(SandboxIsolation, ConcurrentRunsFromManyThreadsEachGetTheirOwnResult) {
         auto r = runner.Run(req);
         // With a view, the private /tmp holds this run's workdir only.
         std::string want = id + "\n" + (r && r->filesystem_isolated ? "1\n" : "");
-        if (!r || r->stdout_data.rfind(want, 0) != 0 || r->exit_code != i % 3) ++bad;
+        if (!r || r->stdout_data.rfind(want, 0) != 0 || r->exit_code != i % 3) {
+          std::lock_guard<std::mutex> lock(mu);
+          if (++bad == 1) {
+            first_bad = id + ": " + (r ? "exit " + std::to_string(r->exit_code) + " signal " +
+                                             std::to_string(r->signal) + " out '" + r->stdout_data +
+                                             "' err '" + r->stderr_data + "'"
+                                       : r.error().message);
+          }
+        }
       }
     });
   }
   for (auto& th : threads) th.join();
-  EXPECT_EQ(bad.load(), 0);
+  EXPECT_EQ(bad.load(), 0) << "first: " << first_bad;
 }
 
 TEST(SandboxIsolation, ASecretPrintedFromAShownFileComesBackRedacted) {

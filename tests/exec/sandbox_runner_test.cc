@@ -218,6 +218,20 @@ TEST(SandboxRunner, HomeAndCwdAreAFreshWorkdirThatIsRemoved) {
   EXPECT_FALSE(util::PathExists(cwd));
 }
 
+TEST(SandboxRunner, AKeptFreshWorkdirIsOnTheHostWithWhatTheRunWrote) {
+  // A fresh workdir that is not kept may live in the run's private /tmp; a kept one must not.
+  SandboxRunner runner;
+  auto req = Req({"sh", "-c", "echo kept > out.txt; pwd"});
+  req.keep_workdir = true;
+  auto r = runner.Run(req);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, 0) << r->stderr_data;
+  ASSERT_FALSE(r->workdir.empty());
+  EXPECT_EQ(r->stdout_data, r->workdir + "\n");
+  EXPECT_EQ(*util::ReadFile(r->workdir + "/out.txt"), "kept\n");
+  util::RemoveTree(r->workdir);
+}
+
 TEST(SandboxRunner, GivenWorkdirIsUsedAndKept) {
   auto dir = util::MakeTempDir("ap-test-");
   ASSERT_TRUE(dir.ok());
@@ -314,6 +328,20 @@ TEST(SandboxRunner, SignalDeathIsReported) {
   EXPECT_EQ(r->signal, SIGSEGV);
   EXPECT_EQ(r->exit_code, -1);
   EXPECT_FALSE(r->timed_out);
+}
+
+TEST(SandboxRunner, TheProgramIsNotPid1SoItsOwnSignalsEndIt) {
+  // As PID 1 of its namespace, a self-sent TERM would be ignored and abort() would not end by
+  // SIGABRT: the program's signal semantics must be those of the board's host build.
+  SandboxRunner runner;
+  auto r = runner.Run(Req({"sh", "-c", "kill -TERM $$; echo survived"}));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->signal, SIGTERM) << r->stdout_data;
+  EXPECT_EQ(r->stdout_data, "");
+  if (!util::IsExecutableFile("/usr/bin/python3")) GTEST_SKIP() << "needs /usr/bin/python3";
+  auto a = runner.Run(Req({"/usr/bin/python3", "-c", "import os; os.abort()"}));
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->signal, SIGABRT) << a->stderr_data;
 }
 
 TEST(SandboxRunner, IgnoredSigpipeInTheToolDoesNotLeakIntoTheChild) {

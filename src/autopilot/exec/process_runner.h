@@ -82,8 +82,9 @@ class ProcessRunner {
   virtual Result<ProcessResult> Run(const ProcessRequest& request) = 0;
 };
 
-/// The Linux sandbox: a tiny init in fresh PID and mount namespaces (a private filesystem view),
-/// a pooled network namespace joined with setns, a per-run pids cgroup, rlimits, only stdio
+/// The Linux sandbox: the program as PID 2 under an init in its own PID and mount namespaces (a
+/// private filesystem view; the namespaces kept per slot and emptied after every run), a pooled
+/// network namespace joined with setns, a per-run pids cgroup, rlimits, only stdio
 /// inherited, capped capture, env allow-list, privilege drop, wall-clock timeout with TERM then
 /// KILL of everything in the run. Degrades to what the kernel allows; the result says what held.
 class SandboxRunner final : public ProcessRunner {

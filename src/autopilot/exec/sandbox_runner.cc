@@ -1,9 +1,13 @@
-// The sandbox. The tool clones a tiny init (CLONE_VM: no copy of the tool's page tables) into
-// new PID and mount namespaces; the init joins a pooled network namespace and a per-run pids
-// cgroup, builds the private filesystem view, keeps only stdio, starts the program as PID 2
-// (CLONE_VM | CLONE_VFORK, then exec), reaps everything and reports the program's status. When
-// the init exits, the kernel kills whatever is left in its PID namespace. Everything between
-// clone and exec uses raw system calls (raw_syscall.h) and memory prepared by the parent.
+// The sandbox. Each slot (one concurrent run) has an init (CLONE_VM: no copy of the tool's page
+// tables): PID 1 of the slot's PID namespace, inside the slot's pids cgroup, holding a base mount
+// namespace with the request-independent part of the view. Per run it clones the program's child
+// (CLONE_VM | CLONE_VFORK | CLONE_NEWNS) into a copy of the base, which adds the run's own /tmp,
+// /dev/shm, workdir and inputs (trees the tool cloned with open_tree), joins the pooled network
+// namespace, keeps only stdio and execs as PID 2; the init reports its status, then kills and
+// reaps everything left in the namespace. Where no slot's init can serve (no pids cgroup, no
+// root), a per-run init builds the whole view and exits after its run, taking the namespaces
+// with it. Everything between clone and exec uses raw system calls (raw_syscall.h) and memory
+// prepared by the parent.
 
 #include <fcntl.h>
 #include <net/if.h>
@@ -31,6 +35,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <random>
 
 #include "autopilot/exec/env_filter.h"
 #include "autopilot/exec/process_runner.h"
@@ -48,6 +53,18 @@
 #endif
 #ifndef SYS_close_range
 #define SYS_close_range 436
+#endif
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
 #endif
 
 namespace autopilot::exec {
@@ -129,6 +146,25 @@ struct InitPlan {
   rlim_t cpu_s, as_bytes, fsize_bytes, nproc, nofile;
   char* program_stack;  ///< top of the program child's stack
   int program_pid;      ///< set by the init
+
+  // Runs served by a slot's init (SlotInitMain) from its long-lived namespaces.
+  int* step_fds;        ///< per run step: index of the detached tree (open_tree) to attach, or -1
+  size_t n_trees;       ///< trees sent after stdin, stdout, stderr, status and the netns
+  int host_mnt_fd;      ///< the host's mount namespace, for runs without a view
+  /// Mount points the program's child made in the slot's shared root (step, length of the path
+  /// prefix), removed again by the slot's init once the run is over.
+  struct Created {
+    unsigned step;
+    unsigned short len;
+    bool file;
+  } created[48];
+  unsigned n_created;
+  bool created_overflow;  ///< more than fit: the slot is retired after the run instead
+  bool private_workdir;   ///< the workdir is made by the program's child in its private /tmp
+  bool setup_failed;      ///< the program's child failed before exec (an 'E' and no 'R')
+  bool net_joined;        ///< the program's child joined the run's network namespace
+  bool program_started;   ///< a slot's init is starting the program (a retry would run it twice)
+  bool retire_slot;       ///< the tool drops the slot's init after this run
 };
 
 size_t Len(const char* s) {
@@ -180,8 +216,20 @@ void LoopbackUp() {
   Sys(SYS_close, s);
 }
 
-/// mkdir -p without allocation.
-long MkdirP(const char* path, int mode) {
+/// Notes a mount point made for step `step` (`len` bytes of its path) so the slot's init can
+/// remove it after the run.
+void Record(InitPlan* rec, size_t step, size_t len, bool file) {
+  if (!rec) return;
+  constexpr size_t kCap = sizeof rec->created / sizeof rec->created[0];
+  if (rec->n_created == kCap) {
+    rec->created_overflow = true;
+    return;
+  }
+  rec->created[rec->n_created++] = {static_cast<unsigned>(step), static_cast<unsigned short>(len), file};
+}
+
+/// mkdir -p without allocation; each folder it makes is recorded in `rec` when given.
+long MkdirP(const char* path, int mode, InitPlan* rec = nullptr, size_t step = 0) {
   char buf[PATH_MAX];
   size_t n = Len(path);
   if (n == 0 || n >= sizeof buf) return -ENAMETOOLONG;
@@ -191,17 +239,23 @@ long MkdirP(const char* path, int mode) {
       buf[i] = 0;
       long r = Sys(SYS_mkdirat, AT_FDCWD, L(buf), mode);
       if (r < 0 && r != -EEXIST) return r;
+      if (r == 0) Record(rec, step, i, false);
       buf[i] = path[i];
     }
   }
   return 0;
 }
 
-long RunSteps(const ViewStep* steps, size_t n, const char** failed_at);
+/// Which steps of a list to run: all of them (a per-run view), the shared part (a slot's base
+/// view) or the part made anew for every run on top of it.
+enum StepFilter { kAllSteps, kSharedSteps, kPerRunSteps };
+
+long RunSteps(const ViewStep* steps, size_t n, const char** failed_at, StepFilter filter = kAllSteps,
+              const int* tree_fds = nullptr, InitPlan* rec = nullptr);
 
 /// Builds the system part of the filesystem view: root on a tmpfs, the host reachable under
 /// /oldroot until FinishView.
-long BuildView(const InitPlan& p, const char** failed_at) {
+long BuildView(const ViewStep* steps, size_t n, StepFilter filter, const char** failed_at) {
   long r;
   *failed_at = "make / private";
   if ((r = Sys(SYS_mount, 0, L("/"), 0, MS_REC | MS_PRIVATE, 0)) < 0) return r;
@@ -213,7 +267,7 @@ long BuildView(const InitPlan& p, const char** failed_at) {
   if ((r = Sys(SYS_mkdirat, AT_FDCWD, L("/tmp/oldroot"), 0700)) < 0) return r;
   if ((r = Sys(SYS_pivot_root, L("/tmp"), L("/tmp/oldroot"))) < 0) return r;
   if ((r = Sys(SYS_chdir, L("/"))) < 0) return r;
-  return RunSteps(p.sys_steps, p.n_sys, failed_at);
+  return RunSteps(steps, n, failed_at, filter);
 }
 
 /// The run's own part of the view; then the host root is detached and / made read-only.
@@ -227,19 +281,27 @@ long FinishView(const InitPlan& p, const char** failed_at) {
   return Sys(SYS_mount, 0, L("/"), 0, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, 0);
 }
 
-long RunSteps(const ViewStep* steps, size_t n, const char** failed_at) {
+long RunSteps(const ViewStep* steps, size_t n, const char** failed_at, StepFilter filter, const int* tree_fds,
+              InitPlan* rec) {
   long r = 0;
   for (size_t i = 0; i < n; ++i) {
     const ViewStep& s = steps[i];
+    if ((filter == kSharedSteps && s.per_run) || (filter == kPerRunSteps && !s.per_run)) continue;
     const char* path = s.path.c_str();
     *failed_at = path;
+    const int tree = tree_fds ? tree_fds[i] : -1;
     switch (s.kind) {
       case ViewStep::kDir:
-        r = MkdirP(path, 0755);
+        r = MkdirP(path, 0755, rec, i);
         break;
       case ViewStep::kFile: {
-        r = Sys(SYS_openat, AT_FDCWD, L(path), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-        if (r >= 0) r = Sys(SYS_close, r);
+        r = Sys(SYS_openat, AT_FDCWD, L(path), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (r >= 0) {
+          Record(rec, i, s.path.size(), true);
+          r = Sys(SYS_close, r);
+        } else if (r == -EEXIST) {
+          r = 0;
+        }
         break;
       }
       case ViewStep::kSymlink:
@@ -250,10 +312,14 @@ long RunSteps(const ViewStep* steps, size_t n, const char** failed_at) {
         r = Sys(SYS_mount, L("tmpfs"), L(path), L("tmpfs"), static_cast<long>(s.flags), L(s.data.c_str()));
         break;
       case ViewStep::kBind:
-        r = Sys(SYS_mount, L(s.source.c_str()), L(path), 0, MS_BIND, 0);
+        // A tree the tool cloned from the host (open_tree) is attached as it is; otherwise the
+        // source is bound from the host root under /oldroot.
+        r = tree >= 0 ? Sys(SYS_move_mount, tree, L(""), AT_FDCWD, L(path), MOVE_MOUNT_F_EMPTY_PATH)
+                      : Sys(SYS_mount, L(s.source.c_str()), L(path), 0, MS_BIND, 0);
         break;
       case ViewStep::kBindRo:
-        r = Sys(SYS_mount, L(s.source.c_str()), L(path), 0, MS_BIND, 0);
+        r = tree >= 0 ? Sys(SYS_move_mount, tree, L(""), AT_FDCWD, L(path), MOVE_MOUNT_F_EMPTY_PATH)
+                      : Sys(SYS_mount, L(s.source.c_str()), L(path), 0, MS_BIND, 0);
         if (r == 0) {
           r = Sys(SYS_mount, 0, L(path), 0, static_cast<long>(MS_REMOUNT | MS_BIND | MS_RDONLY | s.flags), 0);
         }
@@ -372,7 +438,7 @@ int InitMain(void* arg) {
   }
   if (p.mount_ns) {
     const char* where = "";
-    long r = BuildView(p, &where);
+    long r = BuildView(p.sys_steps, p.n_sys, kAllSteps, &where);
     if (r == 0) r = FinishView(p, &where);
     if (r < 0) InitFail(3, kStageView, where, r);
     setup.b = 1;
@@ -442,100 +508,279 @@ int InitMain(void* arg) {
   raw::WriteThenExit(3, &done, sizeof done);
 }
 
-// --- the slot's zygote: starts inits from inside the slot's cgroup ------------------------------
+// --- the slot's init: PID 1 of the slot's PID namespace, in the slot's base mount namespace ------
+//
+// Made once per slot (and thread that uses it): the tool clones it into new PID and mount
+// namespaces and moves it into the slot's cgroup; it builds the request-independent part of the
+// view (system runtime, /etc, /dev, /proc) once. For each run it clones the program's child into
+// a copy of that base (CLONE_NEWNS), which mounts the run's own /tmp and /dev/shm and attaches the
+// workdir and inputs the tool cloned from the host with open_tree. The program is PID 2 of the
+// slot's namespace, never PID 1, so its signals behave as on any host; when it has exited the init
+// kills and reaps everything left in the namespace and removes the run's mount points before it
+// reports 'X', so nothing of a run outlives it or reaches the next one.
 
-/// What the tool asks of a zygote: clone an init for `plan` on `stack` with `flags`.
-struct ZygoteRequest {
+constexpr size_t kMaxTrees = 48;              ///< more inputs than this: a per-run init instead
+constexpr size_t kMaxSlotFds = 5 + kMaxTrees;  ///< stdin, stdout, stderr, status, netns, trees
+
+/// What the tool hands a slot's init for one run (the plan is in the tool's memory: CLONE_VM).
+struct SlotRequest {
   InitPlan* plan;
-  char* stack;
-  long flags;
 };
 
-/// A zygote waits on its socket (fd 3) for a request with the run's stdin, stdout, stderr and
-/// status descriptors, clones the init as the tool's child (CLONE_PARENT) so the tool waits for
-/// it as for any child, and answers with its pid. The init inherits the zygote's cgroup: joining
-/// by fork costs nothing, whereas migrating a process (cgroup v1) waits for an RCU grace period,
-/// milliseconds when runs are sporadic.
-int ZygoteMain(void* arg) {
-  int sock = *static_cast<int*>(arg);
-  ResetSignals();
-  uint64_t all = ~0ULL;
-  Sys(SYS_rt_sigprocmask, SIG_SETMASK, L(&all), 0, 8);  // the inits reset and unblock their own
-  long high = Sys(SYS_fcntl, sock, F_DUPFD_CLOEXEC, 64);
-  Sys(SYS_dup3, high, 3, O_CLOEXEC);
+/// What a slot's init starts from.
+struct SlotInitArgs {
+  int sock;
+  int host_mnt_fd;
+  const ViewStep* steps;  ///< the system view; its shared steps become the slot's base
+  size_t n_steps;
+};
+
+/// A slot's init's own descriptors.
+constexpr int kSlotSock = 3, kSlotHostMnt = 4, kSlotLastPid = 5;
+
+/// The program's child of a slot's init: the run's part of the view in its own copy of the base
+/// (the host's mount namespace when the run has no view), the run's network namespace, stdio at
+/// 0..2 and the status pipe at 3; then ProgramMain. Runs while the init is suspended (vfork).
+int SlotProgramMain(void* arg) {
+  InitPlan& p = *static_cast<InitPlan*>(arg);
+  const char* where = "";
+  int stage = kStageView;
+  long r = 0;
+  if (p.mount_ns) {
+    r = RunSteps(p.sys_steps, p.n_sys, &where, kPerRunSteps);
+    if (r == 0 && p.private_workdir) {
+      // A fresh workdir nobody keeps never exists on the host: made here, gone with the run's /tmp.
+      where = p.workdir;
+      r = MkdirP(p.workdir, 0755);
+      if (r == 0) r = Sys(SYS_fchmodat, AT_FDCWD, L(p.workdir), 0700);
+      if (r == 0) r = Sys(SYS_fchownat, AT_FDCWD, L(p.workdir), p.run_uid, p.run_gid, 0);
+    }
+    if (r == 0) r = RunSteps(p.run_steps, p.n_run, &where, kAllSteps, p.step_fds, &p);
+    if (r == 0) {
+      // Only this run's copy of the root mount: the base stays writable for the init's cleanup.
+      where = "read-only root";
+      r = Sys(SYS_mount, 0, L("/"), 0, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, 0);
+    }
+  } else {
+    stage = kStageOther;
+    where = "join the host's mount namespace";
+    r = Sys(SYS_setns, p.host_mnt_fd, CLONE_NEWNS);
+  }
+  if (r == 0 && p.netns_fd >= 0) p.net_joined = Sys(SYS_setns, p.netns_fd, CLONE_NEWNET) == 0;
+  if (r == 0) {
+    stage = kStageOther;
+    where = "chdir";
+    r = Sys(SYS_chdir, L(p.workdir));
+  }
+  if (r < 0) {
+    p.setup_failed = true;
+    InitFail(p.status_fd, stage, where, r);
+  }
+  int want[4] = {p.stdin_fd, p.stdout_fd, p.stderr_fd, p.status_fd};
+  int high[4];
+  for (int i = 0; i < 4; ++i) high[i] = static_cast<int>(Sys(SYS_fcntl, want[i], F_DUPFD_CLOEXEC, 64));
+  for (int i = 0; i < 4; ++i) Sys(SYS_dup3, high[i], i, i <= 2 ? 0 : O_CLOEXEC);
   if (Sys(SYS_close_range, 4, ~0U, 0) < 0) {
     for (int fd = 4; fd < 65536; ++fd) Sys(SYS_close, fd);
   }
+  return ProgramMain(arg);
+}
+
+/// Kills and reaps everything in the slot's PID namespace but the init itself.
+void KillAndReapAll() {
+  Sys(SYS_kill, -1, SIGKILL);
+  for (;;) {
+    long w = Sys(SYS_wait4, -1, 0, __WALL, 0);
+    if (w < 0 && w != -EINTR) break;
+  }
+}
+
+/// Removes the mount points a run's child made in the shared root, deepest first. A path that
+/// lay inside one of the run's own mounts (its /tmp, its workdir) does not exist here: ENOENT.
+void RemoveCreated(const InitPlan& p) {
+  char buf[PATH_MAX];
+  for (unsigned k = p.n_created; k-- > 0;) {
+    const InitPlan::Created& c = p.created[k];
+    if (c.step >= p.n_run || c.len >= sizeof buf) continue;
+    const char* path = p.run_steps[c.step].path.c_str();
+    for (size_t i = 0; i < c.len; ++i) buf[i] = path[i];
+    buf[c.len] = 0;
+    Sys(SYS_unlinkat, AT_FDCWD, L(buf), c.file ? 0 : AT_REMOVEDIR);
+  }
+}
+
+/// One run: hand the descriptors to the plan, start the program, report ('E' for a failure; 'X'
+/// at the end, with what isolation held: no separate start report), leave the namespace empty.
+void ServeRun(InitPlan& p, const int* fds, size_t got, bool last_pid) {
+  const bool has_net = p.netns_fd >= 0;
+  const size_t want = 4 + (has_net ? 1 : 0) + p.n_trees;
+  p.status_fd = got > 3 ? fds[3] : -1;
+  if (got == want) {
+    p.stdin_fd = fds[0];
+    p.stdout_fd = fds[1];
+    p.stderr_fd = fds[2];
+    size_t k = 4;
+    p.netns_fd = has_net ? fds[k++] : -1;
+    for (size_t i = 0; i < p.n_run; ++i) {
+      if (p.step_fds[i] >= 0) p.step_fds[i] = fds[k + static_cast<size_t>(p.step_fds[i])];
+    }
+    p.host_mnt_fd = kSlotHostMnt;
+    // Pids are handed out upwards; the program gets 2, as under an init of its own.
+    if (last_pid) Sys(SYS_pwrite64, kSlotLastPid, L("1"), 1, 0);
+    const long flags = CLONE_VM | CLONE_VFORK | SIGCHLD | (p.mount_ns ? CLONE_NEWNS : 0);
+    p.program_started = true;
+    int pid = ::clone(SlotProgramMain, p.program_stack, static_cast<int>(flags), &p);
+    StatusMsg done;
+    done.kind = 'X';
+    bool report = true;
+    if (pid < 0) {
+      StatusMsg m;
+      m.kind = 'E';
+      m.a = EAGAIN;
+      m.b = kStageExec;
+      Copy(m.text, sizeof m.text, "start the program");
+      SendMsg(p.status_fd, m);
+      done.a = 127 << 8;
+    } else if (p.setup_failed) {
+      report = false;  // the child sent 'E'; the tool sees the status pipe end after it
+    }
+    // What held travels with 'X' (no separate start report: one wake-up of the tool per run).
+    done.text[0] = static_cast<char>((p.net_joined ? 1 : 0) | (p.mount_ns ? 2 : 0) | 4);
+    for (;;) {
+      if (pid < 0) break;
+      int status = 0;
+      struct rusage ru {};
+      long w = Sys(SYS_wait4, -1, L(&status), __WALL, L(&ru));
+      if (w == pid) {
+        done.a = status;
+        done.ru = ru;
+        break;
+      }
+      if (w < 0 && w != -EINTR) break;
+    }
+    KillAndReapAll();
+    RemoveCreated(p);
+    if (p.created_overflow) p.retire_slot = true;
+    for (size_t i = 0; i < got; ++i) {
+      if (i != 3) Sys(SYS_close, fds[i]);
+    }
+    if (report) SendMsg(p.status_fd, done);
+  } else {
+    // Cannot happen unless the descriptors did not fit (MSG_CTRUNC): refuse the run.
+    StatusMsg m;
+    m.kind = 'E';
+    m.a = EMFILE;
+    m.b = kStageOther;
+    Copy(m.text, sizeof m.text, "receive the run's descriptors");
+    if (p.status_fd >= 0) SendMsg(p.status_fd, m);
+    for (size_t i = 0; i < got; ++i) {
+      if (i != 3) Sys(SYS_close, fds[i]);
+    }
+  }
+  if (p.status_fd >= 0) Sys(SYS_close, p.status_fd);
+}
+
+int SlotInitMain(void* arg) {
+  const SlotInitArgs a = *static_cast<SlotInitArgs*>(arg);
+  ResetSignals();
+  uint64_t all = ~0ULL;
+  Sys(SYS_rt_sigprocmask, SIG_SETMASK, L(&all), 0, 8);
+  Sys(SYS_setpgid, 0, 0);
+  long sock = Sys(SYS_fcntl, a.sock, F_DUPFD_CLOEXEC, 64);
+  long mnt = a.host_mnt_fd >= 0 ? Sys(SYS_fcntl, a.host_mnt_fd, F_DUPFD_CLOEXEC, 64) : -1;
+  Sys(SYS_dup3, sock, kSlotSock, O_CLOEXEC);
+  if (mnt >= 0) Sys(SYS_dup3, mnt, kSlotHostMnt, O_CLOEXEC);
+  if (Sys(SYS_close_range, kSlotLastPid, ~0U, 0) < 0) {
+    for (int fd = kSlotLastPid; fd < 65536; ++fd) Sys(SYS_close, fd);
+  }
   for (int fd = 0; fd < 3; ++fd) Sys(SYS_close, fd);
   Sys(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
+
+  StatusMsg hello;
+  const char* where = "";
+  long r = BuildView(a.steps, a.n_steps, kSharedSteps, &where);
+  if (r == 0) {
+    where = "detach the host root";
+    r = Sys(SYS_umount2, L(kOldRoot), MNT_DETACH);
+  }
+  if (r < 0) {
+    hello.kind = 'E';
+    hello.a = static_cast<int>(-r);
+    hello.b = kStageView;
+    Copy(hello.text, sizeof hello.text, where);
+    Sys(SYS_sendto, kSlotSock, L(&hello), sizeof hello, MSG_NOSIGNAL, 0, 0);
+    Exit(127);
+  }
+  Sys(SYS_unlinkat, AT_FDCWD, L(kOldRoot), AT_REMOVEDIR);
+  long last = Sys(SYS_openat, AT_FDCWD, L("/proc/sys/kernel/ns_last_pid"), O_WRONLY | O_CLOEXEC);
+  if (last >= 0 && last != kSlotLastPid) {
+    Sys(SYS_dup3, last, kSlotLastPid, O_CLOEXEC);
+    Sys(SYS_close, last);
+  }
+  hello.kind = 'B';
+  Sys(SYS_sendto, kSlotSock, L(&hello), sizeof hello, MSG_NOSIGNAL, 0, 0);
+
+  // The tool's TERM is forwarded to the run, USR1 kills it (as a per-run init does).
+  struct sigaction fwd {};
+  fwd.sa_handler = ForwardTerm;
+  ::sigaction(SIGTERM, &fwd, nullptr);
+  struct sigaction kill_all {};
+  kill_all.sa_handler = KillAll;
+  ::sigaction(SIGUSR1, &kill_all, nullptr);
+  Unblock();
   for (;;) {
-    ZygoteRequest req{};
+    SlotRequest req{};
     struct iovec iov {&req, sizeof req};
-    alignas(struct cmsghdr) char control[CMSG_SPACE(5 * sizeof(int))];
+    alignas(struct cmsghdr) char control[CMSG_SPACE(kMaxSlotFds * sizeof(int))];
     struct msghdr msg {};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
     msg.msg_control = control;
     msg.msg_controllen = sizeof control;
-    long n = Sys(SYS_recvmsg, 3, L(&msg), MSG_CMSG_CLOEXEC);
+    long n = Sys(SYS_recvmsg, kSlotSock, L(&msg), MSG_CMSG_CLOEXEC);
     if (n == -EINTR) continue;
-    if (n != static_cast<long>(sizeof req)) Exit(0);  // the tool closed the socket
-    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    // stdin, stdout, stderr, status, and the network namespace when the run is isolated.
-    int fds[5] = {-1, -1, -1, -1, -1};
+    if (n != static_cast<long>(sizeof req) || !req.plan) Exit(0);  // the tool closed the socket
+    int fds[kMaxSlotFds];
     size_t got = 0;
-    if (c && c->cmsg_type == SCM_RIGHTS && c->cmsg_len >= CMSG_LEN(4 * sizeof(int))) {
+    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len >= CMSG_LEN(0)) {
       got = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-      if (got > 5) got = 5;
+      if (got > kMaxSlotFds) got = kMaxSlotFds;
       std::memcpy(fds, CMSG_DATA(c), got * sizeof(int));
     }
-    int pid = -EBADF;
-    if (got >= 4) {
-      req.plan->netns_fd = fds[4];
-      req.plan->stdin_fd = fds[0];
-      req.plan->stdout_fd = fds[1];
-      req.plan->stderr_fd = fds[2];
-      req.plan->status_fd = fds[3];
-      req.plan->go_fd = -1;
-      pid = ::clone(InitMain, req.stack, static_cast<int>(req.flags) | CLONE_PARENT, req.plan);
-      if (pid < 0) pid = -EAGAIN;
-    }
-    for (int fd : fds) {
-      if (fd >= 0) Sys(SYS_close, fd);
-    }
-    Sys(SYS_sendto, 3, L(&pid), sizeof pid, MSG_NOSIGNAL, 0, 0);
+    if (msg.msg_flags & MSG_CTRUNC) got = 0;
+    ServeRun(*req.plan, fds, got, last >= 0);
   }
 }
 
-/// The tool's handle on a zygote.
-struct Zygote {
-  static constexpr size_t kStack = 64 * 1024;
+/// The tool's handle on a slot's init.
+struct SlotInit {
+  static constexpr size_t kStack = 128 * 1024;
   char* stack = nullptr;
   pid_t pid = -1;
   int sock = -1;
-  int child_sock = -1;
 
-  Zygote() {
+  SlotInit() {
     void* m = ::mmap(nullptr, kStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     stack = m == MAP_FAILED ? nullptr : static_cast<char*>(m);
   }
-  ~Zygote() {
+  ~SlotInit() {
     if (sock >= 0) ::close(sock);
     if (pid > 0) {
-      ::kill(pid, SIGKILL);
+      ::kill(pid, SIGKILL);  // its PID namespace, and whatever was left in it, go with it
       while (::waitpid(pid, nullptr, __WALL) < 0 && errno == EINTR) {
       }
     }
     if (stack) ::munmap(stack, kStack);
   }
-  Zygote(const Zygote&) = delete;
-  Zygote& operator=(const Zygote&) = delete;
+  SlotInit(const SlotInit&) = delete;
+  SlotInit& operator=(const SlotInit&) = delete;
 
-  /// Asks for an init; its pid, or -errno.
-  pid_t Start(InitPlan* plan, char* init_stack, int flags, const int* fds, size_t n_fds) {
-    ZygoteRequest req{plan, init_stack, flags};
+  /// Hands a run to the init: stdin, stdout, stderr, status, [netns], trees. False when it is gone.
+  bool Start(InitPlan* plan, const int* fds, size_t n_fds) {
+    SlotRequest req{plan};
     struct iovec iov {&req, sizeof req};
-    alignas(struct cmsghdr) char control[CMSG_SPACE(5 * sizeof(int))] = {};
+    alignas(struct cmsghdr) char control[CMSG_SPACE(kMaxSlotFds * sizeof(int))] = {};
     struct msghdr msg {};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
@@ -546,42 +791,67 @@ struct Zygote {
     c->cmsg_type = SCM_RIGHTS;
     c->cmsg_len = CMSG_LEN(n_fds * sizeof(int));
     std::memcpy(CMSG_DATA(c), fds, n_fds * sizeof(int));
-    if (::sendmsg(sock, &msg, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof req)) return -EPIPE;
-    int started = 0;
     ssize_t n;
     do {
-      n = ::recv(sock, &started, sizeof started, 0);
+      n = ::sendmsg(sock, &msg, MSG_NOSIGNAL);
     } while (n < 0 && errno == EINTR);
-    return n == static_cast<ssize_t>(sizeof started) ? started : -EPIPE;
+    return n == static_cast<ssize_t>(sizeof req);
   }
 };
 
-/// A zygote for `slot`, moved into its cgroup (the one migration the slot ever pays); null when
-/// one cannot be made.
-std::shared_ptr<void> MakeZygote(SandboxSlot* slot) {
+/// The host's mount namespace, for the slots' runs without a view (opened once, kept).
+int HostMountNs() {
+  static const int fd = ::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+  return fd;
+}
+
+/// An init for `slot`, moved into its cgroup (the one migration the slot ever pays), with the
+/// base view built; null when one cannot be made (`why`; `view_failed` when the base view was
+/// refused, as a per-run view would be).
+std::shared_ptr<void> MakeSlotInit(SandboxSlot* slot, const std::vector<ViewStep>& sys_steps, std::string* why,
+                                   bool* view_failed) {
+  *view_failed = false;
   if (slot->cgroup_procs_fd < 0) return nullptr;
-  auto z = std::make_shared<Zygote>();
+  auto z = std::make_shared<SlotInit>();
   if (!z->stack) return nullptr;
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return nullptr;
-  z->sock = sv[0];
-  z->child_sock = sv[1];
+  SlotInitArgs args{sv[1], HostMountNs(), sys_steps.data(), sys_steps.size()};
   sigset_t all, old;
   ::sigfillset(&all);
   ::pthread_sigmask(SIG_SETMASK, &all, &old);
-  pid_t pid = ::clone(ZygoteMain, z->stack + Zygote::kStack, CLONE_VM | SIGCHLD, &z->child_sock);
+  pid_t pid = ::clone(SlotInitMain, z->stack + SlotInit::kStack, CLONE_VM | CLONE_NEWPID | CLONE_NEWNS | SIGCHLD,
+                      &args);
   ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  // The init has copied the descriptor table; its end of the socket is now its own.
+  ::close(sv[1]);
   if (pid < 0) {
-    ::close(sv[1]);
+    ::close(sv[0]);
+    *why = std::string("cannot start a slot's init: ") + std::strerror(errno);
     return nullptr;
   }
   z->pid = pid;
+  z->sock = sv[0];
   std::string id = std::to_string(pid);
   bool joined = ::write(slot->cgroup_procs_fd, id.data(), id.size()) == static_cast<ssize_t>(id.size());
-  // The zygote has copied the descriptor table; its end of the socket is now its own.
-  ::close(sv[1]);
-  z->child_sock = -1;
-  if (!joined) return nullptr;
+  StatusMsg hello;
+  ssize_t n;
+  do {
+    n = ::recv(z->sock, &hello, sizeof hello, 0);
+  } while (n < 0 && errno == EINTR);
+  if (n != static_cast<ssize_t>(sizeof hello) || hello.kind != 'B') {
+    if (n == static_cast<ssize_t>(sizeof hello) && hello.kind == 'E') {
+      *view_failed = true;
+      *why = std::string(hello.text) + ": " + std::strerror(hello.a);
+    } else {
+      *why = "a slot's init did not start";
+    }
+    return nullptr;
+  }
+  if (!joined) {
+    *why = "cannot move a slot's init into its cgroup";
+    return nullptr;
+  }
   return z;
 }
 
@@ -666,6 +936,7 @@ struct NsLevels {
   std::atomic<bool> user_ns{true};      ///< the same inside a new user namespace
   std::atomic<bool> view{true};         ///< building the filesystem view works here
   std::atomic<bool> cgroup{true};       ///< joining the run's pids cgroup works here
+  std::atomic<bool> slot_init{true};    ///< slots' inits (base view, open_tree) work here
   std::mutex mu;
   std::string why_no_view;
 };
@@ -726,6 +997,29 @@ void ReapDeferred() {
   }
 }
 
+/// Set while a run is redone with its fresh workdir on the host (no slot's init could serve it).
+bool& HostWorkdirOnlyFlag() {
+  thread_local bool only = false;
+  return only;
+}
+bool HostWorkdirOnly() { return HostWorkdirOnlyFlag(); }
+struct HostWorkdirGuard {
+  bool was = HostWorkdirOnlyFlag();
+  HostWorkdirGuard() { HostWorkdirOnlyFlag() = true; }
+  ~HostWorkdirGuard() { HostWorkdirOnlyFlag() = was; }
+  HostWorkdirGuard(const HostWorkdirGuard&) = delete;
+  HostWorkdirGuard& operator=(const HostWorkdirGuard&) = delete;
+};
+
+/// Six letters or digits for the name of a workdir in a run's private /tmp.
+std::string RandomName() {
+  static const char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  thread_local std::mt19937_64 gen{std::random_device{}()};
+  std::string name(6, 'x');
+  for (auto& c : name) c = kChars[gen() % (sizeof kChars - 1)];
+  return name;
+}
+
 }  // namespace
 
 std::string SandboxViewUnavailableReason() {
@@ -744,10 +1038,21 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   ProcessResult result;
   const int64_t start_ms = util::MonotonicMs();
 
-  // Working directory: given, or a fresh private one that is removed afterwards.
+  // Working directory: given, or a fresh private one that is removed afterwards. When a slot's
+  // init will serve the run, a fresh workdir nobody keeps is made inside the run's private /tmp
+  // (a tmpfs, gone with the run) instead of on the host: no host mkdir, chown and rmdir, which on
+  // a busy ext4 /tmp cost more than the whole spawn.
+  NsLevels& levels = Levels();
+  const bool private_workdir = request.workdir.empty() && !request.keep_workdir && !HostWorkdirOnly() &&
+                               policy.isolate_filesystem && policy.drop_privileges && ::geteuid() == 0 &&
+                               levels.view.load() && levels.slot_init.load() && levels.root_ns.load() &&
+                               levels.cgroup.load() && SlotCaps().cgroup;
   std::string workdir = request.workdir;
   bool own_workdir = false;
-  if (workdir.empty()) {
+  if (private_workdir) {
+    workdir = "/tmp/autopilot-sandbox-" + RandomName();
+    own_workdir = true;
+  } else if (workdir.empty()) {
     auto tmp = util::MakeTempDir("autopilot-sandbox-");
     if (!tmp) return tmp.error();
     workdir = *tmp;
@@ -765,9 +1070,10 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
     std::string path;
     bool active;
     ~WorkdirCleanup() {
-      if (active) util::RemoveTree(path);
+      // Most runs leave it empty: one rmdir instead of a directory walk.
+      if (active && ::rmdir(path.c_str()) != 0) util::RemoveTree(path);
     }
-  } cleanup{workdir, own_workdir};
+  } cleanup{workdir, own_workdir && !private_workdir};
 
   // Who the child runs as.
   const uid_t my_uid = ::geteuid();
@@ -791,14 +1097,13 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
     // /tmp is writable already and is never handed over.
     struct stat wst {};
     bool shared_sticky = ::stat(workdir.c_str(), &wst) == 0 && (wst.st_mode & S_ISVTX) && (wst.st_mode & S_IWOTH);
-    if (!shared_sticky && wst.st_uid != run_uid && ::chown(workdir.c_str(), run_uid, run_gid) != 0) {
+    if (!private_workdir && !shared_sticky && wst.st_uid != run_uid && ::chown(workdir.c_str(), run_uid, run_gid) != 0) {
       return Error{errc::kIo, "cannot hand working directory '" + workdir +
                              "' to the sandbox user: " + std::strerror(errno)};
     }
   }
 
   // What isolation to attempt: the most this kernel allowed so far.
-  NsLevels& levels = Levels();
   const bool want_view = policy.isolate_filesystem && levels.view.load();
   bool new_user = false;
   bool ns = policy.isolate_pids || want_view;
@@ -828,7 +1133,7 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   std::vector<ViewStep> run_steps;
   const std::vector<ViewStep>& sys_steps = PlanSystemView(policy.tmpfs_mb);
   if (want_view && ns) {
-    auto planned = PlanRunView(request, workdir);
+    auto planned = PlanRunView(request, workdir, !private_workdir);
     if (!planned) return planned.error();
     run_steps = std::move(*planned);
   }
@@ -842,11 +1147,12 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   if (!MakePipe(&out_r, &out_w) || !MakePipe(&err_r, &err_w) || !MakePipe(&st_r, &st_w)) {
     return Error{errc::kIo, std::string("cannot create pipes: ") + std::strerror(errno)};
   }
-  if (request.stdin_data.empty()) {
-    in_r.Reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  } else if (!MakePipe(&in_r, &in_w)) {
+  // No stdin: one /dev/null descriptor, opened once and shared by every run (never closed).
+  static const int kDevNull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (!request.stdin_data.empty() && !MakePipe(&in_r, &in_w)) {
     return Error{errc::kIo, std::string("cannot create pipes: ") + std::strerror(errno)};
   }
+  const int stdin_fd = request.stdin_data.empty() ? kDevNull : in_r.get();
 
   thread_local Stacks stacks;
   if (!stacks.base) return Error{errc::kResource, "cannot map the sandbox stacks"};
@@ -857,17 +1163,13 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   const bool cgroup_limit = lease.pids_limited() && levels.cgroup.load();
 
   InitPlan plan{};
-  plan.stdin_fd = in_r.get();
+  plan.stdin_fd = stdin_fd;
   plan.stdout_fd = out_w.get();
   plan.stderr_fd = err_w.get();
   plan.status_fd = st_w.get();
   plan.netns_fd = policy.isolate_network && !new_user ? slot->netns_fd : -1;
   const int cgroup_fd = levels.cgroup.load() ? slot->cgroup_procs_fd : -1;
-  Fd go_r, go_w;
-  if (cgroup_fd >= 0 && !MakePipe(&go_r, &go_w)) {
-    return Error{errc::kIo, std::string("cannot create pipes: ") + std::strerror(errno)};
-  }
-  plan.go_fd = go_r.get();
+  plan.go_fd = -1;
   plan.new_user = new_user;
   plan.unshare_net = policy.isolate_network && plan.netns_fd < 0;
   plan.mount_ns = want_view && ns;
@@ -910,29 +1212,94 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   sigset_t all, old;
   ::sigfillset(&all);
   ::pthread_sigmask(SIG_SETMASK, &all, &old);
-  // With a per-run cgroup, the slot's zygote starts the init inside it; else a direct clone and
-  // the tool moves the init into the cgroup while it builds its view.
-  Zygote* zygote = nullptr;
-  if (cgroup_fd >= 0 && !new_user && plan.pid_ns) {
-    const unsigned long me = static_cast<unsigned long>(::pthread_self());
-    if (!slot->zygote || slot->owner != me) {
-      slot->zygote = MakeZygote(slot);
+  // With a per-run cgroup, the slot's init (PID 1 of the slot's PID namespace, in its base mount
+  // namespace, inside the cgroup) serves the run; else a per-run init, cloned directly, which the
+  // tool moves into the cgroup while it builds its view.
+  SlotInit* slot_init = nullptr;
+  if (cgroup_fd >= 0 && !new_user && plan.pid_ns && plan.drop_privileges && levels.slot_init.load()) {
+    const unsigned long me = ThreadTag();
+    if (!slot->init || slot->owner != me) {
+      std::string why;
+      bool view_failed = false;
+      slot->init = MakeSlotInit(slot, sys_steps, &why, &view_failed);
       slot->owner = me;
+      if (!slot->init && view_failed) {
+        // As a per-run view would be refused: no view, and no slot inits (they need one).
+        ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+        levels.slot_init = false;
+        std::lock_guard<std::mutex> lock(levels.mu);
+        levels.why_no_view = "cannot build the private filesystem view (" + why + ")";
+        levels.view = false;
+        return Run(request);
+      }
     }
-    zygote = static_cast<Zygote*>(slot->zygote.get());
+    slot_init = static_cast<SlotInit*>(slot->init.get());
+  }
+  // The run's workdir and inputs, cloned from the host here and attached by the program's child.
+  std::vector<int> step_fds;
+  std::vector<int> trees;
+  struct TreeCleanup {
+    std::vector<int>* fds;
+    ~TreeCleanup() {
+      for (int fd : *fds) ::close(fd);
+    }
+  } tree_cleanup{&trees};
+  if (slot_init && plan.mount_ns) {
+    step_fds.assign(run_steps.size(), -1);
+    const size_t prefix = std::strlen(kOldRoot);
+    for (size_t i = 0; i < run_steps.size() && slot_init; ++i) {
+      const ViewStep& step = run_steps[i];
+      if (step.kind != ViewStep::kBind && step.kind != ViewStep::kBindRo) continue;
+      const std::string host = step.source.substr(prefix);
+      int fd = static_cast<int>(::syscall(SYS_open_tree, AT_FDCWD, host.c_str(), OPEN_TREE_CLONE | O_CLOEXEC));
+      if (fd < 0 || trees.size() == kMaxTrees) {
+        if (fd >= 0) ::close(fd);
+        if (fd < 0 && (errno == ENOSYS || errno == EPERM)) levels.slot_init = false;
+        slot_init = nullptr;  // this run gets an init of its own, which binds from the host root
+        break;
+      }
+      step_fds[i] = static_cast<int>(trees.size());
+      trees.push_back(fd);
+    }
+  }
+  plan.step_fds = slot_init ? step_fds.data() : nullptr;
+  plan.n_trees = slot_init ? trees.size() : 0;
+  plan.private_workdir = private_workdir;
+  if (private_workdir && !slot_init) {
+    // Only a slot's init makes the workdir in the run's /tmp: run again with one on the host.
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    HostWorkdirGuard guard;
+    return Run(request);
   }
   pid_t pid = -1;
-  if (zygote) {
+  if (slot_init) {
     ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-    int fds[5] = {in_r.get(), out_w.get(), err_w.get(), st_w.get(), plan.netns_fd};
-    pid = zygote->Start(&plan, stacks.init_top(), flags, fds, plan.netns_fd >= 0 ? 5 : 4);
-    if (pid < 0) {
-      slot->zygote.reset();  // gone (its thread ended?): the next run makes a new one
-      zygote = nullptr;
+    std::vector<int> fds = {stdin_fd, out_w.get(), err_w.get(), st_w.get()};
+    if (plan.netns_fd >= 0) fds.push_back(plan.netns_fd);
+    fds.insert(fds.end(), trees.begin(), trees.end());
+    if (slot_init->Start(&plan, fds.data(), fds.size())) {
+      pid = slot_init->pid;
+    } else {
+      slot->init.reset();  // gone (its thread ended?): the next run makes a new one
+      slot_init = nullptr;
+      plan.step_fds = nullptr;
+      plan.n_trees = 0;
+      if (private_workdir) {
+        HostWorkdirGuard guard;
+        return Run(request);
+      }
       ::pthread_sigmask(SIG_SETMASK, &all, nullptr);
     }
   }
-  if (!zygote) pid = ::clone(InitMain, stacks.init_top(), flags, &plan);
+  Fd go_r, go_w;  // a per-run init waits for the tool to move it into the cgroup
+  if (!slot_init) {
+    if (cgroup_fd >= 0 && !MakePipe(&go_r, &go_w)) {
+      ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+      return Error{errc::kIo, std::string("cannot create pipes: ") + std::strerror(errno)};
+    }
+    plan.go_fd = go_r.get();
+    pid = ::clone(InitMain, stacks.init_top(), flags, &plan);
+  }
   int clone_errno = errno;
   ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
   if (pid < 0 && plan.pid_ns) {
@@ -947,8 +1314,8 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   if (pid < 0) return Error{errc::kResource, std::string("cannot start the sandbox: ") + std::strerror(clone_errno)};
 
   // Parent. Also set the group from here so there is no window where a TERM misses it.
-  ::setpgid(pid, pid);
-  if (cgroup_fd >= 0 && !zygote) {
+  if (!slot_init) ::setpgid(pid, pid);
+  if (cgroup_fd >= 0 && !slot_init) {
     std::string id = std::to_string(pid);
     bool joined = ::write(cgroup_fd, id.data(), id.size()) == static_cast<ssize_t>(id.size());
     char go = joined ? 'g' : 'n';
@@ -956,16 +1323,19 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
     go_w.Close();
   }
   go_r.Close();
-  if (zygote) go_w.Close();
+  for (int fd : trees) ::close(fd);
+  trees.clear();
   out_w.Close();
   err_w.Close();
   st_w.Close();
   in_r.Close();
-  Fd pidfd(PidfdOpen(pid));
+  // A slot's init outlives the run: its 'X' (or the status pipe's end) says the run is over.
+  Fd pidfd(slot_init ? -1 : PidfdOpen(pid));
 
-  // Status: the setup report, then the program's start (or a failure record, then EOF).
+  // Status: the setup report, then the program's start (or a failure record, then EOF). A slot's
+  // init sends no start: its 'X' says what held, so the tool wakes once per run for it, not twice.
   StatusMsg fail, started;
-  while (true) {
+  while (!slot_init) {
     StatusMsg m;
     ssize_t n = ::read(st_r.get(), &m, sizeof m);
     if (n < 0 && errno == EINTR) continue;
@@ -976,11 +1346,8 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
       break;
     }
   }
-  if (started.kind != 'R' && fail.kind == 'E' && fail.b != kStageExec) {
-    // The init could not set up (view, cgroup, user namespace): reap it, degrade, and retry.
-    int ws = 0;
-    while (::waitpid(pid, &ws, __WALL) < 0 && errno == EINTR) {
-    }
+  // The init could not set up (view, cgroup, user namespace): degrade, and retry.
+  auto after_setup_failure = [&]() -> Result<ProcessResult> {
     std::string what = std::string(fail.text) + ": " + std::strerror(fail.a);
     if (fail.b == kStageView) {
       std::lock_guard<std::mutex> lock(levels.mu);
@@ -997,17 +1364,14 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
       return Run(request);
     }
     return Error{errc::kEnv, "sandbox setup failed: " + what};
+  };
+  if (!slot_init && started.kind != 'R' && fail.kind == 'E' && fail.b != kStageExec) {
+    int ws = 0;  // the per-run init has exited
+    while (::waitpid(pid, &ws, __WALL) < 0 && errno == EINTR) {
+    }
+    return after_setup_failure();
   }
-  const int isolation = started.kind == 'R' ? started.text[0] : 0;
-  result.network_isolated = (isolation & 1) != 0;
-  result.filesystem_isolated = (isolation & 2) != 0;
-  result.pids_isolated = (isolation & 4) != 0;
   const pid_t group = plan.pid_ns ? pid : (started.kind == 'R' ? started.a : pid);
-  std::string exec_error;
-  if (fail.kind == 'E') {
-    exec_error = "autopilot sandbox: cannot " + std::string(fail.text) + " '" + request.argv[0] +
-                 "': " + std::strerror(fail.a) + "\n";
-  }
 
   Capture out, errc;
   out.cap = policy.max_output_bytes;
@@ -1076,7 +1440,7 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
     }
     int64_t next = !term_sent ? deadline : !kill_sent ? kill_at : !hard_sent ? hard_kill_at : now + 50;
     int wait_ms = static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(next - now, 1000)));
-    if (pidfd.get() < 0) wait_ms = std::min(wait_ms, 10);  // no pidfd: poll for exit
+    if (pidfd.get() < 0 && !slot_init) wait_ms = std::min(wait_ms, 10);  // no pidfd: poll for exit
     int rc = ::poll(fds, static_cast<nfds_t>(nfds), wait_ms);
     if (rc < 0 && errno != EINTR) break;
     if (rc > 0) {
@@ -1089,8 +1453,11 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
         if (n == static_cast<ssize_t>(sizeof m) && m.kind == 'X') {
           done = m;
           exited = true;
+        } else if (n == static_cast<ssize_t>(sizeof m) && m.kind == 'E') {
+          fail = m;  // from a slot's init: setup (then the pipe ends) or exec (then 'X')
         } else if (n <= 0) {
           st_r.Close();
+          if (slot_init) exited = true;  // the slot's init is gone (killed), and the run with it
         }
       }
       if (i_in >= 0 && fds[i_in].revents) {
@@ -1107,7 +1474,7 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
       }
     }
     siginfo_t info{};
-    if (!exited && ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT | __WALL) == 0 &&
+    if (!exited && !slot_init && ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT | __WALL) == 0 &&
         info.si_pid == pid) {
       exited = true;
     }
@@ -1132,7 +1499,18 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
 
   int init_status = 0;
   struct rusage init_ru {};
-  if (done.kind == 'X') {
+  if (slot_init && done.kind != 'X') {
+    // The slot's init ended the run without 'X': the run's setup failed (the init goes on), or
+    // the init went before it took the run (its thread ended: nothing ran, so run again with a
+    // new one), or it was killed during the run.
+    if (fail.kind == 'E' && fail.b != kStageExec) return after_setup_failure();
+    slot->init.reset();
+    if (!plan.program_started && !term_sent) return Run(request);
+  }
+  if (slot_init) {
+    // It stays for the slot's next run unless it could not clean up.
+    if (plan.retire_slot) slot->init.reset();
+  } else if (done.kind == 'X') {
     // The init is only tearing its namespaces down now: reap it later, off this run's path.
     if (::waitpid(pid, &init_status, WNOHANG | __WALL) != pid) DeferReap(pid);
   } else {
@@ -1158,6 +1536,15 @@ Result<ProcessResult> SandboxRunner::Run(const ProcessRequest& request) {
   }
 
   if (plan.pid_ns) lease.MarkEmpty();
+  const int isolation = slot_init ? (done.kind == 'X' ? done.text[0] : 0) : (started.kind == 'R' ? started.text[0] : 0);
+  result.network_isolated = (isolation & 1) != 0;
+  result.filesystem_isolated = (isolation & 2) != 0;
+  result.pids_isolated = (isolation & 4) != 0;
+  std::string exec_error;
+  if (fail.kind == 'E') {
+    exec_error = "autopilot sandbox: cannot " + std::string(fail.text) + " '" + request.argv[0] +
+                 "': " + std::strerror(fail.a) + "\n";
+  }
   int wstatus = 0;
   struct rusage ru {};
   if (done.kind == 'X') {

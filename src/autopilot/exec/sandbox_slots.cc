@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 #include <mutex>
 #include <thread>
@@ -188,6 +189,12 @@ int& SlotCounter() {
 
 }  // namespace
 
+unsigned long ThreadTag() {
+  static std::atomic<unsigned long> next{1};
+  thread_local const unsigned long tag = next++;
+  return tag;
+}
+
 const std::string& OwnerTag() {
   static const std::string tag = [] {
     struct stat st {};
@@ -217,10 +224,10 @@ SlotLease::SlotLease(bool want_netns, int64_t max_processes) {
   {
     std::lock_guard<std::mutex> lock(PoolMutex());
     auto& free = FreeSlots();
-    // Prefer a slot whose zygote this thread made, then one that has what this run needs.
-    const unsigned long me = static_cast<unsigned long>(::pthread_self());
+    // Prefer a slot whose init this thread made, then one that has what this run needs.
+    const unsigned long me = ThreadTag();
     for (size_t i = free.size(); i-- > 0;) {
-      if (free[i]->zygote && free[i]->owner == me && (!want_netns || free[i]->netns_fd >= 0 || !caps.netns)) {
+      if (free[i]->init && free[i]->owner == me && (!want_netns || free[i]->netns_fd >= 0 || !caps.netns)) {
         slot_ = std::move(free[i]);
         free.erase(free.begin() + static_cast<long>(i));
         break;
@@ -253,8 +260,8 @@ SlotLease::SlotLease(bool want_netns, int64_t max_processes) {
     }
   }
   if (slot_->cgroup_procs_fd >= 0) {
-    // The slot's zygote and the init count too, and so may the previous run's init while it is
-    // still exiting (the tool does not wait for its namespaces' teardown); 0 (no limit) is "max".
+    // The slot's init counts too, and so may a previous run's own init while it is still exiting
+    // (the tool does not wait for its namespaces' teardown); 0 (no limit) is "max".
     int64_t want = max_processes > 0 ? max_processes + 3 : 0;
     if (slot_->pids_max != want) {
       if (WriteText(slot_->cgroup_dir + "/pids.max", want > 0 ? std::to_string(want) : "max")) {

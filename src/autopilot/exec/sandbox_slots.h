@@ -15,11 +15,16 @@ struct SandboxSlot {
   int cgroup_procs_fd = -1; ///< the slot's cgroup.procs, opened for writing; -1 without cgroups
   std::string cgroup_dir;
   int64_t pids_max = -1;    ///< what pids.max was last set to
-  /// A process in the slot's cgroup that starts the slot's inits (sandbox_runner.cc), so no run
-  /// pays a cgroup migration; it serves only the thread that made it (`owner`).
-  std::shared_ptr<void> zygote;
+  /// The slot's init (sandbox_runner.cc): PID 1 of the slot's PID namespace, in its cgroup and in
+  /// its base mount namespace, starting each run's program, so no run pays a cgroup migration or
+  /// builds the system view; it serves only the thread that made it (`owner`).
+  std::shared_ptr<void> init;
   unsigned long owner = 0;
 };
+
+/// A number for the calling thread that no later thread gets (pthread_t values are reused, and a
+/// slot's init dies with the thread that made it).
+unsigned long ThreadTag();
 
 /// What the machine allows, decided once per process.
 struct SlotCapabilities {

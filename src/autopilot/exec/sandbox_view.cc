@@ -222,11 +222,11 @@ static std::vector<ViewStep> PlanSystemViewUncached(int64_t tmpfs_mb) {
   const int64_t tmp_mb = tmpfs_mb > 0 ? tmpfs_mb : 256;
   const std::string tmp_opts = "mode=1777,size=" + std::to_string(tmp_mb) + "m";
   steps.push_back({ViewStep::kDir, "/dev/shm", "", "", 0});
-  steps.push_back({ViewStep::kTmpfs, "/dev/shm", "", tmp_opts, MS_NOSUID | MS_NODEV});
+  steps.push_back({ViewStep::kTmpfs, "/dev/shm", "", tmp_opts, MS_NOSUID | MS_NODEV, true});
   steps.push_back({ViewStep::kDir, "/proc", "", "", 0});
   steps.push_back({ViewStep::kProc, "/proc", "", "", 0});
   steps.push_back({ViewStep::kDir, "/tmp", "", "", 0});
-  steps.push_back({ViewStep::kTmpfs, "/tmp", "", tmp_opts, MS_NOSUID | MS_NODEV});
+  steps.push_back({ViewStep::kTmpfs, "/tmp", "", tmp_opts, MS_NOSUID | MS_NODEV, true});
 
   return steps;
 }
@@ -240,10 +240,11 @@ const std::vector<ViewStep>& PlanSystemView(int64_t tmpfs_mb) {
   return it->second;
 }
 
-Result<std::vector<ViewStep>> PlanRunView(const ProcessRequest& request, const std::string& workdir) {
+Result<std::vector<ViewStep>> PlanRunView(const ProcessRequest& request, const std::string& workdir,
+                                          bool bind_workdir) {
   std::vector<ViewStep> steps;
   // The workdir, read-write, at the path the tool and the prompt use.
-  AddBind(workdir, workdir, true, true, &steps);
+  if (bind_workdir) AddBind(workdir, workdir, true, true, &steps);
 
   // Declared inputs, then what the command line names.
   std::vector<std::string> shown = {workdir};

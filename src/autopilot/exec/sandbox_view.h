@@ -27,6 +27,9 @@ struct ViewStep {
   std::string source;
   std::string data;
   unsigned long flags = 0;  ///< extra remount flags (the source mount's nosuid/nodev/atime bits)
+  /// Made anew for every run even where the rest of the system view is built once and shared
+  /// (the private /tmp and /dev/shm): a slot's base view leaves these out.
+  bool per_run = false;
 };
 
 /// Where the host's root is reachable while the view is built; unmounted before exec.
@@ -50,8 +53,10 @@ Result<std::vector<ViewStep>> PlanView(const ProcessRequest& request, const std:
 /// once per process and tmpfs size.
 const std::vector<ViewStep>& PlanSystemView(int64_t tmpfs_mb);
 
-/// The per-run part: the workdir, the declared inputs, the paths the command line names.
-Result<std::vector<ViewStep>> PlanRunView(const ProcessRequest& request, const std::string& workdir);
+/// The per-run part: the workdir, the declared inputs, the paths the command line names. Without
+/// `bind_workdir` the workdir is not a host folder (the run's child makes it in its private /tmp).
+Result<std::vector<ViewStep>> PlanRunView(const ProcessRequest& request, const std::string& workdir,
+                                          bool bind_workdir = true);
 
 /// The paths an argv names: absolute arguments, and the path part of `-I/dir`, `--opt=/path`.
 std::vector<std::string> PathsNamedBy(const std::vector<std::string>& argv);
