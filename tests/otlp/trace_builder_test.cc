@@ -61,9 +61,15 @@ TEST_F(TraceBuilderTest, OneTraceWithRunStageAttemptLlmAndValidationSpansLinkedT
     ASSERT_TRUE(by_id.count(s["parentSpanId"])) << s["name"];
     const std::string parent = by_id[s["parentSpanId"]]["name"];
     const std::string name = s["name"];
-    if (name == "stage sg") EXPECT_EQ(parent, "run sg");
-    if (name.rfind("attempt", 0) == 0) EXPECT_EQ(parent, "stage sg");
-    if (name.rfind("chat", 0) == 0 || name.rfind("validate", 0) == 0) EXPECT_EQ(parent.rfind("attempt sg #", 0), 0u);
+    if (name == "stage sg") {
+      EXPECT_EQ(parent, "run sg");
+    }
+    if (name.rfind("attempt", 0) == 0) {
+      EXPECT_EQ(parent, "stage sg");
+    }
+    if (name.rfind("chat", 0) == 0 || name.rfind("validate", 0) == 0) {
+      EXPECT_EQ(parent.rfind("attempt sg #", 0), 0u) << name;
+    }
     EXPECT_LE(std::stoll(s["startTimeUnixNano"].get<std::string>()), std::stoll(s["endTimeUnixNano"].get<std::string>()));
   }
   // The LLM call: GenAI name, kind CLIENT, required and usage attributes.
@@ -92,7 +98,9 @@ TEST_F(TraceBuilderTest, OneTraceWithRunStageAttemptLlmAndValidationSpansLinkedT
       EXPECT_EQ(Attr(s, "code.lineno")["intValue"], "2");
       EXPECT_EQ(s["status"]["code"], 2);
     }
-    if (s["name"] == "attempt sg #1") EXPECT_EQ(Attr(s, "autopilot.taxonomy.id")["stringValue"], "build.undeclared");
+    if (s["name"] == "attempt sg #1") {
+      EXPECT_EQ(Attr(s, "autopilot.taxonomy.id")["stringValue"], "build.undeclared");
+    }
   }
   EXPECT_TRUE(saw_build);
 }

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <thread>
 
+#include "autopilot/cli/app.h"
 #include "autopilot/cli/command.h"
 #include "autopilot/cli/output.h"
 #include "autopilot/serve/server.h"
