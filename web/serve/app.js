@@ -61,10 +61,17 @@ function renderFilters(params) {
   for (const f of FILTERS) {
     const sel = h('select', {name: f, 'data-filter': f, onchange: () => {
       const r = route();
-      const p = {...r.params, [f]: sel.value};
-      delete p.offset;
-      const base = r.parts[0] === 'cell' ? '#/cell' : '#/';
-      location.hash = base + query(p);
+      delete r.params.offset;
+      // On a cell page the taxonomy id narrows its runs; any other filter goes back to the cells.
+      if (r.parts[0] === 'cell' && f === 'code') {
+        location.hash = '#/cell' + query({...r.params, code: sel.value});
+        return;
+      }
+      const p = {};
+      for (const k of FILTERS) p[k] = r.parts.length === 0 ? (r.params[k] || '') : '';
+      if (r.parts[0] === 'cell') p.code = r.params.code || '';
+      p[f] = sel.value;
+      location.hash = '#/' + query(p);
     }}, h('option', {value: ''}, 'all'), (lists[f] || []).map((v) => h('option', {value: v}, v === '' ? '(none)' : v)));
     sel.value = params[f] || '';
     nav.append(h('label', {}, f === 'code' ? 'taxonomy id' : f, sel));
