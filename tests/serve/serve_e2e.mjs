@@ -52,7 +52,7 @@ try {
   const loadMs = Date.now() - t0;
   check((await page.locator('#cells tr.link').count()) === 1, 'the summary lists the one cell');
   check((await page.locator('#sweeps').innerText()).includes('100.0 %'), 'the sweep row shows its success rate');
-  await page.waitForFunction(() => document.getElementById('live').textContent.includes('runs'));
+  await page.waitForFunction(() => /\b1 run · idle/.test(document.getElementById('live').textContent));
   check(true, 'the live progress line is polled');
 
   // Filter by a taxonomy id the run hit; then by one it did not.
@@ -90,6 +90,14 @@ try {
   check(/\d+ in, \d+ out/.test(llm) && llm.includes('ms'), 'the LLM call shows tokens and latency');
   await page.screenshot({path: path.join(out, 'serve-attempt.png'), fullPage: true});
   check(fs.statSync(path.join(out, 'serve-attempt.png')).size > 10000, 'screenshot saved to ' + path.join(out, 'serve-attempt.png'));
+
+  // The first SG attempt failed to build: its diagnostic points at a line of its code, shown.
+  await page.locator('#attempt-list a', {hasText: 'sg #1'}).click();
+  await page.waitForSelector('#attempt h2 >> text=sg attempt 1');
+  check((await page.locator('#attempt table.diagnostics').innerText()).includes('build.api_mismatch'), 'the build failure shows its taxonomy id');
+  const source = await page.locator('#attempt table.diagnostics code.source').allInnerTexts();
+  check(source.length > 0 && source[0].trim().length > 0, 'the diagnostic shows the code line it points at: ' + source[0]);
+  check((await page.locator('#attempt', {hasText: 'first attempt of the stage: no diff'}).count()) === 1, 'the first attempt of a stage has no diff');
 
   // The passing SG attempt ran on the virtual board: serial output and per-sample verdicts.
   await page.locator('#attempt-list a', {hasText: 'sg #3'}).click();

@@ -1,5 +1,5 @@
 // autopilot serve: the viewer's page. Everything shown comes from the store (untrusted LLM output),
-// so the DOM is built with text nodes only — no innerHTML anywhere — and the server's CSP forbids
+// so the DOM is built with text nodes only — never by parsing markup — and the server's CSP forbids
 // inline script besides.
 'use strict';
 
@@ -253,7 +253,8 @@ async function poll() {
     const p = await api('/api/progress');
     const live = document.getElementById('live');
     const running = p.running.length;
-    live.textContent = running ? `${running} run(s) in progress · ${p.runs} runs · updated ${new Date().toLocaleTimeString()}` : `${p.runs} runs · idle`;
+    const runs = p.runs === 1 ? '1 run' : `${p.runs} runs`;
+    live.textContent = running ? `${running} in progress · ${runs} · updated ${new Date().toLocaleTimeString()}` : `${runs} · idle`;
     live.classList.toggle('active', running > 0);
     const box = document.getElementById('running');
     if (box) {

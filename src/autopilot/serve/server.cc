@@ -107,6 +107,8 @@ struct Server::Impl {
   }
 
   void Routes() {
+    // Stop() waits for idle kept-alive connections to time out: short, so Ctrl-C ends promptly.
+    http.set_keep_alive_timeout(1);
     http.set_default_headers({{"Content-Security-Policy", kContentSecurityPolicy},
                               {"X-Content-Type-Options", "nosniff"},
                               {"Referrer-Policy", "no-referrer"},
@@ -131,6 +133,8 @@ struct Server::Impl {
         res.set_content(content, type.c_str());
       });
     }
+    // Browsers ask for it on every page; there is none (204 rather than a logged 404).
+    http.Get("/favicon.ico", [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
     http.Get("/api/summary", [this](const httplib::Request& req, httplib::Response& res) {
       Filter f{Param(req, "model"), Param(req, "format"), Param(req, "stage"), Param(req, "code")};
       Api(res, [&](StoreView& v) { return v.Summary(f); });
