@@ -1,6 +1,6 @@
 // Shared by the serve and otlp end-to-end tests: a copy of the fruit project writing its store
 // into a test folder, and the recorded demo session replayed into it (offline, no LLM).
-import {spawnSync} from 'node:child_process';
+import {spawn, spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -23,6 +23,28 @@ export function fruitProject(src, dir, extra = '') {
 export function replayRun(bin, src, project, dir, env = {}) {
   const r = spawnSync(bin, ['--json', 'run', project, '--llm', 'replay:' + path.join(src, 'examples/fruit/demo-session.jsonl'),
     '--out', path.join(dir, 'out'), '--strict-replay'], {encoding: 'utf8', timeout: 240000, env: {...process.env, ...env}});
+  if (r.status !== 0) throw new Error(`autopilot run exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
+  return {doc: JSON.parse(r.stdout), stderr: r.stderr};
+}
+
+/** Runs a command without blocking this process's event loop (a receiver in this process must
+ * keep answering while the tool talks to it); resolves to {status, stdout, stderr}. */
+export function run(cmd, args, env = {}, timeoutMs = 240000) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']});
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${cmd} timed out:\n${stderr}`)); }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (status) => { clearTimeout(timer); resolve({status, stdout, stderr}); });
+  });
+}
+
+/** replayRun without blocking the event loop. */
+export async function replayRunAsync(bin, src, project, dir, env = {}) {
+  const r = await run(bin, ['--json', 'run', project, '--llm', 'replay:' + path.join(src, 'examples/fruit/demo-session.jsonl'),
+    '--out', path.join(dir, 'out'), '--strict-replay'], env);
   if (r.status !== 0) throw new Error(`autopilot run exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
   return {doc: JSON.parse(r.stdout), stderr: r.stderr};
 }

@@ -4,11 +4,10 @@
 // Checks what the receiver got: one trace per run, span names, GenAI attributes, parent links,
 // taxonomy ids, the Basic auth header — and that no secret is in any payload.
 //   node otlp_e2e.mjs AUTOPILOT_BIN SOURCE_DIR OUT_DIR
-import {spawnSync} from 'node:child_process';
 import {createRequire} from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
-import {check, fruitProject, replayRun} from '../e2e/fruit_store.mjs';
+import {check, fruitProject, replayRunAsync, run} from '../e2e/fruit_store.mjs';
 
 const [bin, src, out] = process.argv.slice(2);
 const require = createRequire(import.meta.url);
@@ -83,10 +82,10 @@ try {
   // 1. Live export from `autopilot run` through the project's otlp: setting.
   const project = fruitProject(src, out,
     `\notlp:\n  endpoint: ${endpoint}\n  headers: ["Authorization=Basic \${OTLP_E2E_BASIC}", "x-langfuse-ingestion-version=4"]\n`);
-  const {doc, stderr} = replayRun(bin, src, project, out, env);
+  const {doc, stderr} = await replayRunAsync(bin, src, project, out, env);
   check(doc.passed === true, 'the recorded run passes');
   await settle();
-  check(traces.length >= 1, `the run exported live (${traces.length} request(s)); ${stderr.split('\n').filter((l) => l.includes('export')).join(' ')}`);
+  check(traces.length === 1, `the run exported live, in one request (${traces.length} request(s)); ${stderr.split('\n').filter((l) => l.includes('export')).join(' ')}`);
   const live = checkTrace(traces.flatMap(spansOf), 'live');
   check(live.chats.every((c) => attr(c, 'gen_ai.input.messages') === undefined), 'live: no message content unless asked');
   check(requests.every((r) => r.path === '/v1/traces' && r.headers.authorization === 'Basic ' + basic),
@@ -95,8 +94,8 @@ try {
 
   // 2. The same store through `autopilot export otlp`, with content.
   const before = traces.length;
-  const r = spawnSync(bin, ['--json', 'export', 'otlp', path.join(out, 'runs.db'), '--endpoint', endpoint,
-    '--header', 'Authorization=Basic ${OTLP_E2E_BASIC}', '--include-content'], {encoding: 'utf8', env: {...process.env, ...env}});
+  const r = await run(bin, ['--json', 'export', 'otlp', path.join(out, 'runs.db'), '--endpoint', endpoint,
+    '--header', 'Authorization=Basic ${OTLP_E2E_BASIC}', '--include-content'], env);
   check(r.status === 0, 'autopilot export otlp succeeds: ' + r.stderr);
   const summary = JSON.parse(r.stdout);
   await settle();
@@ -114,8 +113,7 @@ try {
   check(!wire.includes(basic) && !wire.includes('sk-lf-e2e-SECRET'), 'the Basic auth credentials are in no payload');
 
   // 4. A receiver that refuses (wrong port) is an error naming the endpoint, not a hang.
-  const bad = spawnSync(bin, ['export', 'otlp', path.join(out, 'runs.db'), '--endpoint', 'http://user:pw@127.0.0.1:1'],
-    {encoding: 'utf8', timeout: 60000});
+  const bad = await run(bin, ['export', 'otlp', path.join(out, 'runs.db'), '--endpoint', 'http://user:pw@127.0.0.1:1'], {}, 60000);
   check(bad.status !== 0 && bad.stderr.includes('127.0.0.1:1') && !bad.stderr.includes('user:pw'), 'an unreachable receiver fails, without the URL credentials in the message');
   fs.writeFileSync(path.join(out, 'received.json'), JSON.stringify(traces, null, 1));
   console.log('1 passed, 0 failed');
