@@ -158,20 +158,27 @@ class Sink {
       if (c < 0) return;
       std::string buf;
       char chunk[65536];
+      size_t scanned = 0;  // how far the header search got (bodies are large: never rescan them)
+      size_t head = std::string::npos, length = 0;
       while (!stop_) {
-        size_t head = buf.find("\r\n\r\n");
-        if (head != std::string::npos) {
-          size_t cl = 0;
-          std::string lower = buf.substr(0, head);
-          std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-          if (auto at = lower.find("content-length:"); at != std::string::npos) cl = std::stoul(lower.substr(at + 15));
-          if (buf.size() >= head + 4 + cl) {
-            bytes_ += static_cast<int64_t>(cl);
-            buf.erase(0, head + 4 + cl);
-            const char reply[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
-            if (::send(c, reply, sizeof reply - 1, MSG_NOSIGNAL) < 0) break;
-            continue;
+        if (head == std::string::npos) {
+          head = buf.find("\r\n\r\n", scanned);
+          scanned = buf.size() < 3 ? 0 : buf.size() - 3;
+          if (head != std::string::npos) {
+            std::string lower = buf.substr(0, head);
+            std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+            auto at = lower.find("content-length:");
+            length = at == std::string::npos ? 0 : std::stoul(lower.substr(at + 15));
           }
+        }
+        if (head != std::string::npos && buf.size() >= head + 4 + length) {
+          bytes_ += static_cast<int64_t>(length);
+          buf.erase(0, head + 4 + length);
+          head = std::string::npos;
+          scanned = 0;
+          const char reply[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+          if (::send(c, reply, sizeof reply - 1, MSG_NOSIGNAL) < 0) break;
+          continue;
         }
         ssize_t n = ::recv(c, chunk, sizeof chunk, 0);
         if (n <= 0) break;
@@ -280,8 +287,8 @@ int main(int argc, char** argv) {
     const std::string plain = *dir + "/no-indexes.db";
     std::filesystem::copy_file(path, plain, std::filesystem::copy_options::overwrite_existing);
     auto db = store::Database::Open(plain, false);
-    if (!db || !db->Exec("DROP INDEX runs_cell; DROP INDEX runs_sweep; DROP INDEX attempts_code;"
-                         " DROP INDEX validations_code; DROP INDEX artifacts_attempt")) {
+    if (!db || !db->Exec("DROP INDEX runs_cell; DROP INDEX runs_sweep; DROP INDEX runs_status; DROP INDEX runs_code;"
+                         " DROP INDEX attempts_code; DROP INDEX validations_code; DROP INDEX artifacts_attempt")) {
       return 1;
     }
     std::vector<double> t;
@@ -308,12 +315,12 @@ int main(int argc, char** argv) {
       if (!otlp::AppendRunSpans(*db, id, {}, exec::ProcessRedactor(), &batch)) return 1;
       if (batch.spans.size() >= 2000) {
         built_spans += static_cast<int64_t>(batch.spans.size());
-        (void)otlp::ExportRequest(batch.spans, {}).dump();
+        (void)otlp::ExportBody(batch.spans, {});
         batch.spans = nlohmann::json::array();
       }
     }
     built_spans += static_cast<int64_t>(batch.spans.size());
-    (void)otlp::ExportRequest(batch.spans, {}).dump();
+    (void)otlp::ExportBody(batch.spans, {});
   }
   const double build_s = Ms(Clock::now() - tb) / 1000;
   Sink sink;

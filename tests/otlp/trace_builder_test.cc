@@ -150,6 +150,13 @@ TEST(TraceTimes, ParsesTheStoreTimestamps) {
   EXPECT_EQ(UnixNanos("garbage"), 0);
 }
 
+TEST(TraceRequest, TheSerialisedBodyIsTheRequestWithItsSpans) {
+  json spans = json::array({{{"name", "a"}}, {{"name", "b\xff"}}});
+  json parsed = json::parse(ExportBody(spans, {}));
+  json expected = ExportRequest(json::array({{{"name", "a"}}, {{"name", "b\xEF\xBF\xBD"}}}), {});
+  EXPECT_EQ(parsed, expected);
+}
+
 TEST(TraceRequest, HasOneResourceWithTheServiceName) {
   json req = ExportRequest(json::array(), {});
   EXPECT_EQ(req["resourceSpans"][0]["resource"]["attributes"][0]["key"], "service.name");

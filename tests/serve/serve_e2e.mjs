@@ -62,6 +62,10 @@ try {
   await page.waitForFunction(() => location.hash.includes('code=semantic.wrong_input'));
   await page.waitForSelector('#cells tr.link');
   check((await page.locator('#cells tr.link').count()) === 1, 'filtering by semantic.wrong_input keeps the cell');
+  // A whole run's stage list ("dp,train,mc,sg") matches each of its stages.
+  await page.goto(url + '#/?stage=mc');
+  await page.waitForSelector('#cells tr.link');
+  check((await page.locator('select[data-filter=stage]').inputValue()) === 'mc', 'the stage filter offers mc and keeps it selected');
   await page.goto(url + '#/?model=nobody');
   await page.waitForSelector('text=no runs match the filters');
   check(true, 'a filter nothing matches says so');

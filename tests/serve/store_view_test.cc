@@ -54,6 +54,12 @@ TEST_F(StoreViewTest, FiltersNarrowByModelFormatAndTaxonomyId) {
   ASSERT_TRUE(by_format);
   ASSERT_EQ((*by_format)["cells"].size(), 1u);
   EXPECT_EQ((*by_format)["cells"][0]["model"], "replay:m2");
+  auto by_stage = v->Summary({"", "", "sg", ""});
+  ASSERT_TRUE(by_stage);
+  EXPECT_EQ((*by_stage)["cells"].size(), 2u);
+  auto other_stage = v->Summary({"", "", "dp", ""});
+  ASSERT_TRUE(other_stage);
+  EXPECT_TRUE((*other_stage)["cells"].empty());
   auto none = v->Summary({"replay:m1", "prose", "", ""});
   ASSERT_TRUE(none);
   EXPECT_TRUE((*none)["cells"].empty());

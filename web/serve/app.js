@@ -91,11 +91,11 @@ async function showSummary(params) {
   const main = h('div', {});
   main.append(h('h1', {}, 'Sweeps'));
   main.append(h('table', {id: 'sweeps'},
-    h('tr', {}, h('th', {}, 'sweep'), ['runs', 'finished', 'passed', 'failed', 'errored', 'running'].map((c) => h('th', {class: 'num'}, c)), h('th', {}, 'success'), h('th', {}, 'last change')),
+    h('tr', {}, h('th', {}, 'sweep'), ['runs', 'finished', 'passed', 'failed', 'errored', 'running'].map((c) => h('th', {class: 'num'}, c)), h('th', {}, 'success')),
     doc.sweeps.map((s) => h('tr', {},
       h('td', {}, s.sweep === '' ? '(no sweep: autopilot run)' : s.sweep),
       [s.runs, s.finished, s.passed, s.failed, s.errored, s.running].map((v) => h('td', {class: 'num'}, num(v))),
-      h('td', {}, rateBar(s.success_rate)), h('td', {class: 'muted'}, s.last_change)))));
+      h('td', {}, rateBar(s.success_rate))))));
   main.append(h('h1', {}, 'Cells'));
   main.append(h('table', {id: 'cells'},
     h('tr', {}, ['model', 'format', 'stage', 'preset'].map((c) => h('th', {}, c)), ['runs', 'finished', 'passed', 'running'].map((c) => h('th', {class: 'num'}, c)), h('th', {}, 'success')),

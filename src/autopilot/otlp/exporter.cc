@@ -145,7 +145,7 @@ Result<ExportSummary> ExportRuns(store::Database& db, const std::vector<int64_t>
   TraceBatch batch;
   auto flush = [&]() -> Result<void> {
     if (batch.spans.empty()) return Ok();
-    std::string body = ExportRequest(batch.spans, target.trace).dump(-1, ' ', false, json::error_handler_t::replace);
+    std::string body = ExportBody(batch.spans, target.trace);
     for (const auto& [k, v] : target.headers) {
       const bool credential = util::ToLower(k) == "authorization" || exec::IsSecretName(k);
       if (credential && v.size() >= 4 && body.find(v) != std::string::npos) {

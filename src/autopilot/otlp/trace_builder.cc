@@ -123,6 +123,19 @@ json ExportRequest(const json& spans, const TraceOptions& options) {
                                                       {"spans", spans}}})}}})}};
 }
 
+std::string ExportBody(const json& spans, const TraceOptions& options) {
+  // The envelope is small: serialise it with an empty span list and splice the spans in.
+  const std::string envelope = ExportRequest(json::array(), options).dump();
+  const std::string hole = "\"spans\":[]";
+  const size_t at = envelope.find(hole);
+  std::string body;
+  body.reserve(envelope.size() + spans.size() * 1024);
+  body.append(envelope, 0, at + hole.size() - 2);
+  body += spans.dump(-1, ' ', false, json::error_handler_t::replace);
+  body.append(envelope, at + hole.size(), std::string::npos);
+  return body;
+}
+
 Result<void> AppendRunSpans(store::Database& db, int64_t run_id, const TraceOptions& options,
                             const exec::Redactor& redactor, TraceBatch* batch) {
   auto run = db.Prepare(

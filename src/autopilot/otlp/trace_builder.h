@@ -36,6 +36,8 @@ Result<void> AppendRunSpans(store::Database& db, int64_t run_id, const TraceOpti
 
 /// The ExportTraceServiceRequest around `spans` (one resource, one scope).
 nlohmann::json ExportRequest(const nlohmann::json& spans, const TraceOptions& options);
+/// The same request serialised (invalid UTF-8 replaced), without copying `spans` into an envelope.
+std::string ExportBody(const nlohmann::json& spans, const TraceOptions& options);
 
 /// "2026-12-03T12:45:06.123Z" → nanoseconds since the epoch (0 when it does not parse).
 int64_t UnixNanos(const std::string& rfc3339);

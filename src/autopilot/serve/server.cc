@@ -109,6 +109,8 @@ struct Server::Impl {
   void Routes() {
     // Stop() waits for idle kept-alive connections to time out: short, so Ctrl-C ends promptly.
     http.set_keep_alive_timeout(1);
+    // Small JSON answers: without this, Nagle and delayed ACKs add 40 ms to a kept-alive request.
+    http.set_tcp_nodelay(true);
     http.set_default_headers({{"Content-Security-Policy", kContentSecurityPolicy},
                               {"X-Content-Type-Options", "nosniff"},
                               {"Referrer-Policy", "no-referrer"},

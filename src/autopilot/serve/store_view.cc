@@ -18,16 +18,38 @@ Error UsageError(const std::string& path, const std::string& what) {
   return Error{errc::kUsage, path + ": " + what};
 }
 
-/// The filter as one SQL condition on runs `r`, parameters ?1..?4 (model, format, stage, code).
-/// A taxonomy id matches a run's final code, any of its attempts' codes and any layer's code.
-constexpr const char* kFilterSql =
-    "(?1 = '' OR r.model = ?1) AND (?2 = '' OR r.format = ?2) AND (?3 = '' OR r.stage = ?3)"
-    " AND (?4 = '' OR r.code = ?4 OR r.id IN (SELECT run_id FROM attempts WHERE code = ?4)"
-    " OR r.id IN (SELECT a.run_id FROM validations v JOIN attempts a ON a.id = v.attempt_id"
-    " WHERE v.code = ?4))";
+/// The filter as one SQL condition on runs `r` (only the fields given, so an unfiltered page is a
+/// plain scan of a covering index); parameters ?1..?4 = model, format, stage, code. A stage matches
+/// a run of that stage or a whole run whose stage list ("dp,train,mc,sg") holds it; a taxonomy id
+/// matches a run's final code, any of its attempts' codes and any layer's code.
+std::string FilterSql(const Filter& f) {
+  std::vector<std::string> parts;
+  if (!f.model.empty()) parts.push_back("r.model = ?1");
+  if (!f.format.empty()) parts.push_back("r.format = ?2");
+  if (!f.stage.empty()) parts.push_back("(r.stage = ?3 OR instr(',' || r.stage || ',', ',' || ?3 || ',') > 0)");
+  if (!f.code.empty()) {
+    parts.push_back(
+        "(r.code = ?4 OR r.id IN (SELECT run_id FROM attempts WHERE code = ?4)"
+        " OR r.id IN (SELECT a.run_id FROM validations v JOIN attempts a ON a.id = v.attempt_id WHERE v.code = ?4))");
+  }
+  std::string sql = "1";
+  for (const auto& p : parts) sql += " AND " + p;
+  return sql;
+}
 
 void BindFilter(store::Statement* st, const Filter& f) {
-  st->Bind(1, f.model).Bind(2, f.format).Bind(3, f.stage).Bind(4, f.code);
+  if (!f.model.empty()) st->Bind(1, f.model);
+  if (!f.format.empty()) st->Bind(2, f.format);
+  if (!f.stage.empty()) st->Bind(3, f.stage);
+  if (!f.code.empty()) st->Bind(4, f.code);
+}
+
+/// The distinct non-empty values of an indexed column, one index seek each (a skip scan), rather
+/// than a read of every row.
+std::string DistinctByIndex(const std::string& table, const std::string& column) {
+  return "WITH RECURSIVE v(x) AS (SELECT MIN(" + column + ") FROM " + table + " WHERE " + column + " > ''"
+         " UNION ALL SELECT (SELECT MIN(" + column + ") FROM " + table + " WHERE " + column + " > v.x) FROM v"
+         " WHERE v.x IS NOT NULL) SELECT x FROM v WHERE x IS NOT NULL";
 }
 
 /// Runs `st` and calls `row` for every row; the first error stops it.
@@ -115,42 +137,53 @@ Result<json> StoreView::Summary(const Filter& filter) {
   json doc{{"store", db_.path()}, {"filter", {{"model", filter.model}, {"format", filter.format},
                                               {"stage", filter.stage}, {"code", filter.code}}}};
   json& options = doc["options"];
-  for (auto [key, sql] : {std::pair{"models", "SELECT DISTINCT model FROM runs ORDER BY 1"},
-                          std::pair{"formats", "SELECT DISTINCT format FROM runs ORDER BY 1"},
-                          std::pair{"stages", "SELECT DISTINCT stage FROM attempts ORDER BY 1"},
-                          std::pair{"codes",
-                                    "SELECT code FROM attempts WHERE code IS NOT NULL AND code != ''"
-                                    " UNION SELECT code FROM validations WHERE code IS NOT NULL AND code != ''"
-                                    " UNION SELECT code FROM runs WHERE code IS NOT NULL AND code != '' ORDER BY 1"}}) {
-    auto values = Distinct(db_, sql);
-    if (!values) return values.error();
-    options[key] = *values;
-  }
-  // Runs record the stages they cover ("dp,train,mc,sg" for a whole run); the stage filter offers
-  // the run-level values too.
+  auto models = Distinct(db_, DistinctByIndex("runs", "model"));
+  auto formats = Distinct(db_, "SELECT DISTINCT format FROM runs ORDER BY 1");
   auto run_stages = Distinct(db_, "SELECT DISTINCT stage FROM runs ORDER BY 1");
+  if (!models) return models.error();
+  if (!formats) return formats.error();
   if (!run_stages) return run_stages.error();
-  for (const auto& s : *run_stages) {
-    auto& list = options["stages"];
-    if (std::find(list.begin(), list.end(), s) == list.end()) list.push_back(s);
+  options["models"] = *models;
+  options["formats"] = *formats;
+  // A whole run's stage is its stage list ("dp,train,mc,sg"): offer each stage once.
+  std::vector<std::string> stages;
+  for (const auto& list : *run_stages) {
+    size_t start = 0;
+    while (start <= list.size()) {
+      size_t comma = list.find(',', start);
+      std::string one = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      if (!one.empty() && std::find(stages.begin(), stages.end(), one) == stages.end()) stages.push_back(one);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
   }
+  std::sort(stages.begin(), stages.end());
+  options["stages"] = stages;
+  std::vector<std::string> codes;
+  for (const auto& [table, column] : {std::pair{"attempts", "code"}, std::pair{"validations", "code"}, std::pair{"runs", "code"}}) {
+    auto values = Distinct(db_, DistinctByIndex(table, column));
+    if (!values) return values.error();
+    codes.insert(codes.end(), values->begin(), values->end());
+  }
+  std::sort(codes.begin(), codes.end());
+  codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
+  options["codes"] = codes;
 
-  auto sweeps = db_.Prepare(std::string("SELECT r.sweep, ") + kStatusSums + ", MAX(COALESCE(r.finished_at, r.started_at))"
-                            " FROM runs r WHERE " + kFilterSql + " GROUP BY r.sweep ORDER BY r.sweep");
+  auto sweeps = db_.Prepare(std::string("SELECT r.sweep, ") + kStatusSums + " FROM runs r WHERE " + FilterSql(filter) +
+                            " GROUP BY r.sweep ORDER BY r.sweep");
   if (!sweeps) return sweeps.error();
   BindFilter(&*sweeps, filter);
   doc["sweeps"] = json::array();
   if (auto r = EachRow(&*sweeps, [&] {
         json s = CountsAt(*sweeps, 1);
         s["sweep"] = sweeps->ColumnText(0);
-        s["last_change"] = sweeps->ColumnText(7);
         doc["sweeps"].push_back(std::move(s));
       }); !r) {
     return r.error();
   }
 
   auto cells = db_.Prepare(std::string("SELECT r.model, r.format, r.stage, r.preset, ") + kStatusSums +
-                           " FROM runs r WHERE " + kFilterSql + " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4");
+                           " FROM runs r WHERE " + FilterSql(filter) + " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4");
   if (!cells) return cells.error();
   BindFilter(&*cells, filter);
   doc["cells"] = json::array();
@@ -170,6 +203,7 @@ Result<json> StoreView::Summary(const Filter& filter) {
 Result<json> StoreView::Cell(const CellQuery& q) {
   const std::string cell_sql = "r.model = ?5 AND r.format = ?6 AND r.stage = ?7 AND r.preset = ?8";
   const Filter f{"", "", "", q.code};
+  const std::string filter_sql = FilterSql(f);
   auto bind = [&](store::Statement* st) {
     BindFilter(st, f);
     st->Bind(5, q.model).Bind(6, q.format).Bind(7, q.stage).Bind(8, q.preset);
@@ -177,7 +211,7 @@ Result<json> StoreView::Cell(const CellQuery& q) {
   json doc{{"cell", {{"model", q.model}, {"format", q.format}, {"stage", q.stage}, {"preset", q.preset}}},
            {"filter", {{"code", q.code}}}, {"offset", q.offset}, {"limit", q.limit}};
 
-  auto counts = db_.Prepare(std::string("SELECT ") + kStatusSums + " FROM runs r WHERE " + kFilterSql + " AND " + cell_sql);
+  auto counts = db_.Prepare(std::string("SELECT ") + kStatusSums + " FROM runs r WHERE " + filter_sql + " AND " + cell_sql);
   if (!counts) return counts.error();
   bind(&*counts);
   if (auto r = EachRow(&*counts, [&] { doc["counts"] = CountsAt(*counts, 0); }); !r) return r.error();
@@ -187,7 +221,7 @@ Result<json> StoreView::Cell(const CellQuery& q) {
       " COUNT(a.id), COALESCE(SUM(l.input_tokens), 0), COALESCE(SUM(l.output_tokens), 0),"
       " COALESCE(SUM(l.cost_usd), 0), COALESCE(SUM(l.total_ms), 0)"
       " FROM runs r LEFT JOIN attempts a ON a.run_id = r.id LEFT JOIN llm_calls l ON l.attempt_id = a.id"
-      " WHERE " + std::string(kFilterSql) + " AND " + cell_sql +
+      " WHERE " + filter_sql + " AND " + cell_sql +
       " GROUP BY r.id ORDER BY r.id DESC LIMIT ?9 OFFSET ?10");
   if (!runs) return runs.error();
   bind(&*runs);
@@ -207,7 +241,7 @@ Result<json> StoreView::Cell(const CellQuery& q) {
   // Which failures the cell's attempts hit, most frequent first.
   auto codes = db_.Prepare(
       "SELECT COALESCE(a.code, ''), COUNT(*) FROM attempts a JOIN runs r ON r.id = a.run_id"
-      " WHERE a.status != 'passed' AND " + std::string(kFilterSql) + " AND " + cell_sql +
+      " WHERE a.status != 'passed' AND " + filter_sql + " AND " + cell_sql +
       " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 50");
   if (!codes) return codes.error();
   bind(&*codes);

@@ -91,10 +91,12 @@ CREATE INDEX artifacts_run ON artifacts(run_id);
 )sql"},
       // The viewer (autopilot serve) pages by cell and filters by taxonomy id; without these a
       // cell page scans every run and every attempt of a 100 000-attempt store.
-      {2, "viewer indexes: runs by cell and sweep, attempts and validations by code, artifacts by attempt",
+      {2, "viewer indexes: runs by cell, sweep and status, codes of runs, attempts and validations, artifacts by attempt",
        R"sql(
-CREATE INDEX runs_cell ON runs(model, format, stage, preset);
-CREATE INDEX runs_sweep ON runs(sweep);
+CREATE INDEX runs_cell ON runs(model, format, stage, preset, status, code);
+CREATE INDEX runs_sweep ON runs(sweep, status);
+CREATE INDEX runs_status ON runs(status);
+CREATE INDEX runs_code ON runs(code);
 CREATE INDEX attempts_code ON attempts(code);
 CREATE INDEX validations_code ON validations(code);
 CREATE INDEX artifacts_attempt ON artifacts(attempt_id);
