@@ -60,8 +60,9 @@ CommandRunner SetupExport(CLI::App* sub, GlobalOptions* globals) {
       ->required();
   ot->add_option("--header", o->headers,
                  "Request header KEY=VALUE, repeatable; ${NAME} in VALUE is read from the environment "
-                 "(Langfuse: Authorization=Basic ${LANGFUSE_BASIC}, the base64 of pk:sk)");
-  ot->add_option("--run", o->runs, "Only this run id (repeatable; default: every run)");
+                 "(Langfuse: Authorization=Basic ${LANGFUSE_BASIC}, the base64 of pk:sk)")
+      ->allow_extra_args(false);
+  ot->add_option("--run", o->runs, "Only this run id (repeatable; default: every run)")->allow_extra_args(false);
   ot->add_flag("--include-content", o->include_content,
                "Also send prompts and replies (gen_ai.input.messages / gen_ai.output.messages); off by default");
   ot->footer(
