@@ -19,6 +19,10 @@ find_package(FlatBuffers REQUIRED)
 # model.weights.h5; both found through their Debian pkg-config files.
 pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
 pkg_check_modules(HDF5 REQUIRED IMPORTED_TARGET hdf5-serial)
+# autopilot serve: cpp-httplib (libcpp-httplib-dev). Debian ships it compiled (libcpp-httplib.so)
+# with TLS/zlib/brotli enabled; its pkg-config file carries the matching -D flags, which must be
+# the same in our translation units or the classes' layouts differ.
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 if(AUTOPILOT_BUILD_TESTS)
   find_package(GTest REQUIRED)
   include(GoogleTest)

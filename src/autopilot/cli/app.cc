@@ -38,6 +38,8 @@ const CommandSpec kCommands[] = {
     {"merge", "Join run stores (e.g. sweep shards) into one", &SetupMerge},
     {"import", "Import external traces into the run store (Langfuse exports of the original study)", &SetupImport},
     {"report", "Report a run store: success with CIs, pass@k, cost, failure taxonomy (html, md, csv, json)", &SetupReport},
+    {"serve", "A local read-only web viewer of a run store: sweeps, cells, runs, attempts, live progress", &SetupServe},
+    {"export", "Export a run store: OTLP/HTTP JSON traces with the OpenTelemetry GenAI names (otlp)", &SetupExport},
 };
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "autopilot/config/project_config.h"
 #include "autopilot/pipeline/backend_factory.h"
 #include "autopilot/pipeline/pipeline.h"
+#include "autopilot/otlp/exporter.h"
 #include "autopilot/store/run_store.h"
 #include "autopilot/util/strings.h"
 
@@ -172,6 +173,19 @@ int Run(const GlobalOptions& g, const RunOptions& o) {
   if (!r) {
     return ReportFailure(g.json, r.error());
   }
+  // otlp: in the project file: the finished run's trace goes to the receiver now. A failed
+  // export is reported, never the run's verdict (the store keeps it: `autopilot export otlp`).
+  std::optional<otlp::ExportSummary> exported;
+  if (cfg->otlp.present && r->run_id) {
+    auto target = otlp::TargetFromSettings(cfg->otlp);
+    auto sent = target ? otlp::ExportRuns(st->db(), {r->run_id}, *target) : Result<otlp::ExportSummary>(target.error());
+    if (sent) {
+      exported = *sent;
+      if (!o.quiet) std::cerr << "autopilot: exported run " << r->run_id << " (" << sent->spans << " spans) to " << otlp::RedactedUrl(otlp::TracesUrl(cfg->otlp.endpoint)) << "\n";
+    } else {
+      PrintError("warning: OTLP export of run " + std::to_string(r->run_id) + " failed: " + sent.error().message);
+    }
+  }
   if (g.json) {
     nlohmann::ordered_json doc{{"run_id", r->run_id}, {"passed", r->passed}, {"store", store_path},
                                {"out_dir", r->out_dir}, {"format", po.key.format}, {"llm", po.key.model},
@@ -185,6 +199,7 @@ int Run(const GlobalOptions& g, const RunOptions& o) {
                                {"wall_ms", s.wall_ms}, {"artifacts", s.artifacts}, {"message", s.message}});
     }
     doc["store_errors"] = r->store_errors;
+    if (cfg->otlp.present) doc["otlp_spans"] = exported ? exported->spans : 0;
     PrintJson(doc);
   } else {
     std::vector<std::vector<std::string>> rows;

@@ -14,6 +14,8 @@
 #include "autopilot/cli/interrupt.h"
 #include "autopilot/cli/output.h"
 #include "autopilot/config/project_config.h"
+#include "autopilot/otlp/exporter.h"
+#include "autopilot/store/sqlite.h"
 #include "autopilot/llm/pricing.h"
 #include "autopilot/sweep/pipeline_runner.h"
 #include "autopilot/pipeline/backend_factory.h"
@@ -144,7 +146,28 @@ int Run(const GlobalOptions& g, const SweepOptions& o) {
   so.max_parallel = o.concurrency;
   so.concurrency = cfg->concurrency;
   so.budgets = cfg->budgets;
+  // otlp: in the project file: each finished run's trace is sent as the sweep goes (progress
+  // events come one at a time; a failed export is a warning, the store keeps the run).
+  std::optional<otlp::ExportTarget> live_export;
+  if (project->otlp.present) {
+    auto target = otlp::TargetFromSettings(project->otlp);
+    if (!target) return ReportFailure(json, target.error());
+    live_export = *target;
+  }
+  auto export_run = [&](const sweep::ProgressEvent& ev) {
+    if (!live_export || !ev.cell || !ev.outcome.recorded) return;
+    auto db = store::Database::OpenReadOnly(store_path);
+    if (!db) return;
+    auto q = db->Prepare("SELECT id FROM runs WHERE run_key = ?");
+    if (!q) return;
+    q->Bind(1, ev.cell->key.ToString());
+    auto row = q->Step();
+    if (!row || !*row) return;
+    auto sent = otlp::ExportRuns(*db, {q->ColumnInt(0)}, *live_export);
+    if (!sent) PrintError("warning: OTLP export failed: " + sent.error().message);
+  };
   so.progress = [&](const sweep::ProgressEvent& ev) {
+    export_run(ev);
     if (!tty) {
       pout << ProgressLine(ev) << std::endl;
       return;

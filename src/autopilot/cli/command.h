@@ -52,6 +52,8 @@ CommandRunner SetupImport(CLI::App* sub, GlobalOptions* globals);
 CommandRunner SetupRun(CLI::App* sub, GlobalOptions* globals);
 CommandRunner SetupReport(CLI::App* sub, GlobalOptions* globals);
 CommandRunner SetupEdge(CLI::App* sub, GlobalOptions* globals);
+CommandRunner SetupServe(CLI::App* sub, GlobalOptions* globals);
+CommandRunner SetupExport(CLI::App* sub, GlobalOptions* globals);
 
 /// Loads the project configuration named by the globals (or defaults when there is none).
 Result<config::ProjectConfig> LoadConfig(const GlobalOptions& globals);

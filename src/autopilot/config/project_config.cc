@@ -369,6 +369,25 @@ Result<ProjectConfig> FromNode(const YAML::Node& root, IssueList* issues,
   budgets.CheckRange("max_cost_usd", b.max_cost_usd, 0, 1e6);
   budgets.Finish();
   ReadEdge(top.Child("edge"), base_dir, issues, &cfg.edge);
+  MapReader otlp = top.Child("otlp");
+  if (otlp.present()) {
+    cfg.otlp.present = true;
+    cfg.otlp.source = file_label + ":" + std::to_string(otlp.mark().line + 1);
+    otlp.Get("endpoint", &cfg.otlp.endpoint, /*required=*/true);
+    otlp.Get("headers", &cfg.otlp.headers);
+    otlp.Get("include_content", &cfg.otlp.include_content);
+    if (!cfg.otlp.endpoint.empty() && cfg.otlp.endpoint.rfind("http://", 0) != 0 &&
+        cfg.otlp.endpoint.rfind("https://", 0) != 0) {
+      issues->Add(otlp.mark(), "otlp.endpoint", "expected an http:// or https:// URL, e.g. http://127.0.0.1:4318");
+    }
+    for (const auto& h : cfg.otlp.headers) {
+      if (h.find('=') == std::string::npos || h.front() == '=') {
+        issues->Add(otlp.mark(), "otlp.headers", "each header is KEY=VALUE (a secret as ${ENV_NAME}), got '" +
+                                                     h.substr(0, h.find('=')) + "'");
+      }
+    }
+  }
+  otlp.Finish();
   top.Finish();
   if (!issues->empty()) return issues->ToError();
   return cfg;

@@ -148,6 +148,15 @@ struct EdgeSettings {
 /// or `CH_STAT` with window statistics.
 std::vector<std::string> WindowFeatureNames(const DatasetSettings& d);
 
+
+/// `otlp:` — live export of each finished run's trace (OTLP/HTTP JSON) during run and sweep.
+struct OtlpSettings {
+  bool present = false;          ///< the project file has an `otlp:` section
+  std::string source;            ///< "file:line" of the section, for messages
+  std::string endpoint;          ///< base URL (…:4318, …/api/public/otel) or …/v1/traces
+  std::vector<std::string> headers;  ///< "K=V", ${NAME} taken from the environment at export time
+  bool include_content = false;  ///< prompts and replies as gen_ai.input/output.messages
+};
 /// Everything read from autopilot.yaml, with defaults for what it leaves out.
 struct ProjectConfig {
   int64_t version = 1;
@@ -168,6 +177,7 @@ struct ProjectConfig {
   ModelSettings model;
   BudgetSettings budgets;
   EdgeSettings edge;
+  OtlpSettings otlp;
 };
 
 inline constexpr int64_t kConfigVersion = 1;

@@ -64,6 +64,28 @@ void Record(const Recorder& rec, const std::string& stage, const Attempt& a) {
       }
       if (auto r = rec.store->RecordValidation(v); !r) return r.error();
     }
+    // The validations table keeps each layer's first finding; the full list and what the layers
+    // saw (serial transcript, per-sample verdicts) are the attempt's artifacts, for the viewer.
+    const std::string prefix = stage + "_attempt" + std::to_string(a.number);
+    nlohmann::json all = nlohmann::json::array();
+    bool more = false;
+    for (const auto& layer : a.layers) {
+      more = more || layer.diagnostics.size() > 1;
+      for (const auto& d : layer.diagnostics) {
+        all.push_back({{"layer", layer.layer}, {"code", d.code}, {"message", d.message}, {"file", d.file},
+                       {"line", d.line ? nlohmann::json(*d.line) : nlohmann::json(nullptr)}, {"hint", d.hint}});
+      }
+      for (const auto& [kind, text] : layer.evidence) {
+        if (auto r = rec.store->RecordArtifact(rec.run_id, *id, kind, prefix + "_" + kind, text); !r) {
+          return r.error();
+        }
+      }
+    }
+    if (more) {
+      if (auto r = rec.store->RecordArtifact(rec.run_id, *id, "diagnostics", prefix + "_diagnostics", all.dump()); !r) {
+        return r.error();
+      }
+    }
     if (!a.code.empty()) {
       if (auto r = rec.store->RecordArtifact(rec.run_id, *id, "code", stage + "_attempt" + std::to_string(a.number), a.code); !r) {
         return r.error();

@@ -338,6 +338,7 @@ std::vector<LayerResult> SgChain(const config::ProjectConfig& cfg, const SgInput
     } else {
       run.duration_ms = r->run_ms;
       run.passed = r->ran;
+      if (!r->serial.empty()) run.evidence.emplace_back("serial", r->serial);
       if (!r->ran) {
         for (const auto& c : r->codes) run.diagnostics.push_back({"run", c, r->reason, "sketch.ino", {}, ""});
         if (run.diagnostics.empty()) run.diagnostics.push_back({"run", "runtime.crash", r->reason, "sketch.ino", {}, ""});
@@ -358,6 +359,14 @@ std::vector<LayerResult> SgChain(const config::ProjectConfig& cfg, const SgInput
                                          (smp.input_ok || !smp.invoked ? "" : ", wrong input") +
                                          (smp.detail.empty() ? "" : ": " + smp.detail),
                                      "", {}, ""});
+        }
+        if (r->judged) {
+          nlohmann::json samples = nlohmann::json::array();
+          for (const auto& smp : r->samples) {
+            samples.push_back({{"index", smp.index}, {"expected", smp.expected}, {"reported", smp.reported},
+                               {"invoked", smp.invoked}, {"input_ok", smp.input_ok}, {"verdict", smp.verdict}});
+          }
+          sem.evidence.emplace_back("samples", samples.dump());
         }
         if (!sem.passed && sem.diagnostics.empty()) {
           sem.diagnostics.push_back({"semantic", "unknown", "the oracle failed the run without a classified reason: " + r->reason, "", {}, ""});

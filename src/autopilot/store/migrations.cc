@@ -89,6 +89,18 @@ CREATE INDEX llm_calls_attempt ON llm_calls(attempt_id);
 CREATE INDEX validations_attempt ON validations(attempt_id);
 CREATE INDEX artifacts_run ON artifacts(run_id);
 )sql"},
+      // The viewer (autopilot serve) pages by cell and filters by taxonomy id; without these a
+      // cell page scans every run and every attempt of a 100 000-attempt store.
+      {2, "viewer indexes: runs by cell, sweep and status, codes of runs, attempts and validations, artifacts by attempt",
+       R"sql(
+CREATE INDEX runs_cell ON runs(model, format, stage, preset, status, code);
+CREATE INDEX runs_sweep ON runs(sweep, status);
+CREATE INDEX runs_status ON runs(status);
+CREATE INDEX runs_code ON runs(code);
+CREATE INDEX attempts_code ON attempts(code);
+CREATE INDEX validations_code ON validations(code);
+CREATE INDEX artifacts_attempt ON artifacts(attempt_id);
+)sql"},
   };
   return kMigrations;
 }

@@ -61,6 +61,13 @@ Statement& Statement::Bound(int rc, int index) {
   return *this;
 }
 
+Statement& Statement::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  bind_error_.clear();
+  return *this;
+}
+
 Result<bool> Statement::Step() {
   if (!bind_error_.empty()) return Error{errc::kStore, bind_error_};
   int rc = sqlite3_step(stmt_);
@@ -115,6 +122,17 @@ Result<Database> Database::Open(const std::string& path, bool create) {
   }
   sqlite3_extended_result_codes(db.db_, 1);
   sqlite3_busy_timeout(db.db_, 10000);
+  return db;
+}
+
+Result<Database> Database::OpenReadOnly(const std::string& path) {
+  Database db;
+  db.path_ = path;
+  int rc = sqlite3_open_v2(path.c_str(), &db.db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) return SqlError(db.db_, path + ": cannot open store read-only");
+  sqlite3_extended_result_codes(db.db_, 1);
+  sqlite3_busy_timeout(db.db_, 10000);
+  if (auto r = db.Exec("PRAGMA query_only = 1"); !r) return r.error();
   return db;
 }
 

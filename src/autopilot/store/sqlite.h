@@ -38,6 +38,9 @@ class Statement {
     return v ? Bind(index, *v) : BindNull(index);
   }
 
+  /// Makes the statement ready to be bound and run again (bindings cleared).
+  Statement& Reset();
+
   /// true: a row is ready; false: done. Errors (a failed bind first) come back as Error.
   Result<bool> Step();
   /// Runs to completion (for INSERT/UPDATE/DELETE).
@@ -69,6 +72,9 @@ class Database {
 
   /// Opens (creating if asked) with a busy timeout so concurrent writers wait instead of failing.
   static Result<Database> Open(const std::string& path, bool create);
+  /// Opens an existing store read-only (SQLITE_OPEN_READONLY and query_only): readers such as
+  /// `autopilot serve` can never change it, even through a bug.
+  static Result<Database> OpenReadOnly(const std::string& path);
 
   Result<void> Exec(const std::string& sql);
   Result<Statement> Prepare(const std::string& sql);

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace autopilot::validate {
@@ -29,6 +30,9 @@ struct LayerResult {
   bool passed = true;
   std::vector<Diagnostic> diagnostics;
   int64_t duration_ms = 0;
+  /// What the layer saw, as (kind, text): the virtual board's serial transcript ("serial"), the
+  /// oracle's per-sample verdicts ("samples", JSON). Kept in the store as the attempt's artifacts.
+  std::vector<std::pair<std::string, std::string>> evidence = {};
 };
 
 }  // namespace autopilot::validate
