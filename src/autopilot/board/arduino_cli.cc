@@ -1,10 +1,12 @@
 #include "autopilot/board/arduino_cli.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "autopilot/board/host_build.h"
+#include "autopilot/board/profile.h"
 #include "autopilot/exec/which.h"
 #include "autopilot/util/clock.h"
 #include "autopilot/util/files.h"
@@ -228,6 +230,35 @@ Result<CliCompileResult> CompileWithArduinoCli(const ArduinoCliSettings& cli, co
   }
   r->build_ms = util::MonotonicMs() - start;
   return r;
+}
+
+Result<ArduinoNeeds> ArduinoNeedsOf(const std::string& board, const std::vector<std::string>& sensors,
+                                    const std::string& profile) {
+  auto spec = LoadBoard(board);
+  if (!spec) return spec.error();
+  ArduinoNeeds n;
+  n.fqbn = spec->fqbn;
+  n.core = CoreOfFqbn(spec->fqbn);
+  auto add = [&n](const std::string& name) {
+    if (!name.empty() && std::find(n.libraries.begin(), n.libraries.end(), name) == n.libraries.end()) {
+      n.libraries.push_back(name);
+    }
+  };
+  for (const auto& id : sensors) {
+    if (const SensorSpec* s = spec->Sensor(id)) add(s->library.library);
+  }
+  auto toolchain = LoadProfile(profile, "");
+  if (!toolchain) return toolchain.error();
+  for (const auto& dir : toolchain->library_dirs) {
+    std::string name = fs::path(dir).filename().string();
+    if (auto props = util::ReadFile(dir + "/library.properties")) {
+      for (const auto& line : util::Split(*props, '\n')) {
+        if (util::StartsWith(line, "name=")) name = util::Trim(line.substr(5));
+      }
+    }
+    add(name);
+  }
+  return n;
 }
 
 Result<std::vector<Installed>> ParseCoreList(const std::string& json_text) {

@@ -78,6 +78,17 @@ Result<std::vector<Installed>> ListInstalled(const ArduinoCliSettings& cli, cons
 /// The core an FQBN needs: "arduino:mbed_nano" for arduino:mbed_nano:nano33ble.
 std::string CoreOfFqbn(const std::string& fqbn);
 
+/// What a project's board needs installed in arduino-cli.
+struct ArduinoNeeds {
+  std::string fqbn;
+  std::string core;                    ///< CoreOfFqbn(fqbn)
+  std::vector<std::string> libraries;  ///< the sensors' libraries, then the profile's TFLM library
+};
+/// The needs of board `board` (board/boards/<board>) reading `sensors` with toolchain profile
+/// `profile`. Library names are the Library Manager's (library.properties `name=`).
+Result<ArduinoNeeds> ArduinoNeedsOf(const std::string& board, const std::vector<std::string>& sensors,
+                                    const std::string& profile);
+
 /// What `arduino-cli upload` said.
 struct UploadResult {
   bool success = false;

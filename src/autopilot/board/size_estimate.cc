@@ -156,12 +156,12 @@ Result<SizeEstimate> EstimateSize(const Profile& profile, const BoardSpec& board
   if (auto nm = RunCross(runner, {kCrossNm, "-S", "--size-sort", *work + "/sketch.o"}, *work); nm && nm->exit_code == 0) {
     e.arena_bytes = ArenaBytes(nm->stdout_data);
   }
-  auto over = [&e](const char* what, int64_t size, int64_t max) {
-    if (max <= 0 || size <= max) return;
+  auto over = [&e](const char* what, int64_t bytes, int64_t max) {
+    if (max <= 0 || bytes <= max) return;
     Diagnostic d;
     d.file = "sketch";
     d.severity = "error";
-    d.message = std::string("estimated ") + what + " " + std::to_string(size) + " bytes exceeds the board's " +
+    d.message = std::string("estimated ") + what + " " + std::to_string(bytes) + " bytes exceeds the board's " +
                 std::to_string(max) + " bytes (the sketch object alone, before the core and libraries)";
     d.code = "build.memory_overflow";
     e.diagnostics.push_back(d);
