@@ -101,6 +101,7 @@ ArduinoCliSettings ResolveArduinoCli(const std::string& program) {
   std::string want = !program.empty() ? program : EnvOr("AUTOPILOT_ARDUINO_CLI", "arduino-cli");
   s.program = exec::Which(want);
   if (!s.program.empty()) s.program = fs::absolute(s.program).lexically_normal().string();
+  if (!s.program.empty() && !util::IsExecutableFile(s.program)) s.program.clear();
   std::string home = EnvOr("HOME", "/root");
   s.data_dir = EnvOr("ARDUINO_DIRECTORIES_DATA", home + "/.arduino15");
   s.user_dir = EnvOr("ARDUINO_DIRECTORIES_USER", home + "/Arduino");
