@@ -19,6 +19,8 @@ sdk = os.path.join(source, "board", "sdk")
 libs = []
 for d in sorted(glob.glob(os.path.join(sdk, "libraries", "*"))):
     name = os.path.basename(d)
+    if name == "Arduino_TensorFlowLite":
+        continue  # the study's sketches use the classic API (Harvard_TinyMLx); both have TensorFlowLite.h
     if os.path.exists(os.path.join(d, "overlay.json")):
         composed = sorted(glob.glob(os.path.join(build, "board-cache", "libraries", name + "-*", name)),
                           key=os.path.getmtime)
@@ -66,6 +68,8 @@ for path in sketches:
                       "--arduino-cli", os.path.join(standin, "arduino-cli")])
     code2, est = run(["board", "size", path, "--model-header", header])
     if code != 0 or not est.get("compiled"):
+        print("skipped %s: stand-in %s, estimate %s" % (os.path.basename(path), real.get("code") or real.get("error"),
+                                                        est.get("code")), file=sys.stderr)
         continue
     sec = {s["name"]: s["size"] for s in real.get("sections", [])}
     rows.append((os.path.basename(path), est["flash_bytes"], sec["text"] - core_text,

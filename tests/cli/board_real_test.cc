@@ -119,7 +119,9 @@ TEST_F(BoardReal, ValidateUsesArduinoCliForTheBuildLayerAndTheVirtualBoardForThe
   EXPECT_EQ(v.code, 0) << v.out << v.err;
   std::string vnotes = Parse(v)["notes"].dump();
   EXPECT_EQ(vnotes.find("arduino-cli:"), std::string::npos) << vnotes;
-  if (!exec::Which("arm-none-eabi-g++").empty()) EXPECT_NE(vnotes.find("estimate: flash"), std::string::npos) << vnotes;
+  if (!exec::Which("arm-none-eabi-g++").empty()) {
+    EXPECT_NE(vnotes.find("estimate: flash"), std::string::npos) << vnotes;
+  }
 
   // A library the fixture has not installed fails the real build layer, named like the virtual one.
   std::string iot = Write("iot.ino", std::regex_replace(*util::ReadFile(kExample + "/reference_sketch.ino"),
