@@ -22,8 +22,10 @@ for d in sorted(glob.glob(os.path.join(sdk, "libraries", "*"))):
     if name == "Arduino_TensorFlowLite":
         continue  # the study's sketches use the classic API (Harvard_TinyMLx); both have TensorFlowLite.h
     if os.path.exists(os.path.join(d, "overlay.json")):
-        composed = sorted(glob.glob(os.path.join(build, "board-cache", "libraries", name + "-*", name)),
-                          key=os.path.getmtime)
+        # Tests compose variants with files taken away: the complete composition has the most.
+        composed = sorted((c for c in glob.glob(os.path.join(build, "board-cache", "libraries", name + "-*", name))
+                           if ".tmp" not in c),
+                          key=lambda c: sum(len(f) for _, _, f in os.walk(c)))
         if not composed:
             continue
         d = composed[-1]
