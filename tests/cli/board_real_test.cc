@@ -80,6 +80,25 @@ TEST_F(BoardReal, BuildWithArduinoCliReportsSectionsAndCodes) {
   EXPECT_EQ(bdoc["diagnostics"][0]["line"], 1);
 }
 
+TEST_F(BoardReal, RunWithArduinoCliStopsAtTheRealBuildAndOtherwiseRunsOnTheVirtualBoard) {
+  const std::string scenario = std::string(AUTOPILOT_TEST_DATA) + "/board/fruit_scenario.csv";
+  std::string colour = Write("colour.ino", std::string("#include <Arduino_APDS9960.h>\n") + kSketch);
+  auto bad = Cli({"--json", "board", "run", colour, "--model-header", header_, "--scenario", scenario, "--toolchain",
+                  "arduino-cli", "--arduino-cli", fixture_.program});
+  EXPECT_EQ(bad.code, 1) << bad.out << bad.err;
+  auto bdoc = Parse(bad);
+  EXPECT_FALSE(bdoc.value("ran", true));
+  EXPECT_EQ(bdoc["codes"], json::array({"build.missing_header"})) << bad.out;
+  std::string ok = Write("imu.ino", kSketch);
+  auto r = Cli({"--json", "board", "run", ok, "--model-header", header_, "--scenario", scenario, "--toolchain",
+                "arduino-cli", "--arduino-cli", fixture_.program});
+  auto doc = Parse(r);
+  EXPECT_TRUE(doc.value("ran", false)) << r.out << r.err;
+  EXPECT_EQ(doc.value("run_target", ""), "virtual");
+  EXPECT_EQ(doc.value("toolchain", ""), "arduino-cli");
+  EXPECT_EQ(doc["sections"].size(), 2u);
+}
+
 TEST_F(BoardReal, MissingArduinoCliIsAnEnvironmentError) {
   std::string ok = Write("imu.ino", kSketch);
   auto r = Cli({"board", "build", ok, "--model-header", header_, "--toolchain", "arduino-cli", "--arduino-cli",
