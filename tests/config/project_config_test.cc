@@ -207,3 +207,28 @@ budgets:
 
 }  // namespace
 }  // namespace autopilot::config
+
+namespace autopilot::config {
+namespace {
+
+TEST(ProjectConfig, BoardToolchainAndArduinoCli) {
+  auto def = ParseProjectConfig("version: 1\n", "p.yaml", "/proj");
+  ASSERT_TRUE(def.ok()) << def.error().message;
+  EXPECT_EQ(def->board.toolchain, "virtual");
+  EXPECT_EQ(def->board.arduino_cli, "");
+  auto cfg = ParseProjectConfig("version: 1\nboard:\n  toolchain: arduino-cli\n  arduino_cli: tools/arduino-cli\n",
+                                "p.yaml", "/proj");
+  ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+  EXPECT_EQ(cfg->board.toolchain, "arduino-cli");
+  EXPECT_EQ(cfg->board.arduino_cli, "/proj/tools/arduino-cli");  // a path: relative to the project
+  auto bare = ParseProjectConfig("version: 1\nboard:\n  arduino_cli: arduino-cli\n", "p.yaml", "/proj");
+  ASSERT_TRUE(bare.ok());
+  EXPECT_EQ(bare->board.arduino_cli, "arduino-cli");  // a bare name: looked up on PATH
+  auto bad = ParseProjectConfig("version: 1\nboard:\n  toolchain: platformio\n", "p.yaml", "/proj");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("p.yaml:3"), std::string::npos) << bad.error().message;
+  EXPECT_NE(bad.error().message.find("arduino-cli"), std::string::npos) << bad.error().message;
+}
+
+}  // namespace
+}  // namespace autopilot::config

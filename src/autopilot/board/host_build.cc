@@ -151,6 +151,13 @@ Result<void> EnsureToolDir(const std::string& dir, fs::perms mode) {
 }
 }  // namespace
 
+Result<std::string> MakeBuildFolder() {
+  auto root = EnsureToolDir(BoardWorkRoot(), fs::perms::owner_all | fs::perms::group_exec |
+                                                 fs::perms::others_exec);
+  if (!root) return root.error();
+  return util::MakeTempDir("build-", BoardWorkRoot());
+}
+
 void RemoveBuild(const BuildResult& build) {
   if (!build.workdir.empty()) util::RemoveTree(build.workdir);
 }
@@ -301,10 +308,7 @@ Result<BuildResult> BuildSketch(const Profile& profile, const BuildRequest& requ
     }
   } created;
   if (work.empty()) {
-    auto root = EnsureToolDir(BoardWorkRoot(), fs::perms::owner_all | fs::perms::group_exec |
-                                                   fs::perms::others_exec);
-    if (!root) return root.error();
-    auto tmp = util::MakeTempDir("build-", BoardWorkRoot());
+    auto tmp = MakeBuildFolder();
     if (!tmp) return tmp.error();
     work = *tmp;
     created.dir = work;

@@ -63,6 +63,9 @@ std::string BoardCacheDir();
 /// Where fresh build folders go: <cache>/work, owned by the tool (mode 0711: the sandbox user
 /// may enter the folders it is handed but not list the others).
 std::string BoardWorkRoot();
+/// A fresh build folder under BoardWorkRoot() that the sandbox user can enter; the caller
+/// removes it.
+Result<std::string> MakeBuildFolder();
 /// Removes a build folder BuildSketch created (no-op for an empty path).
 void RemoveBuild(const BuildResult& build);
 /// Ok when the sandbox user (nobody, when the tool runs as root) can reach `dir`: every folder

@@ -29,7 +29,7 @@ const CommandSpec kCommands[] = {
     {"extract", "Extract the code from a raw LLM reply", &SetupExtract},
     {"run", "Run the lifecycle DP → train → MC → SG for a project, validated and repaired", &SetupRun},
     {"validate", "Run a stage's validator chain on existing code (no LLM)", &SetupValidate},
-    {"board", "The virtual Nano 33 BLE Sense: build and run sketches (real toolchain verdicts)", &SetupBoard},
+    {"board", "The virtual Nano 33 BLE Sense (build, run, check) and the real board through arduino-cli (build --toolchain arduino-cli, size estimate, flash, serial monitor)", &SetupBoard},
     {"model", "TFLite models: inspect, run, header, train, quantize, eval", &SetupModel},
     {"data", "Datasets: synthesize the fruit case study data", &SetupData},
     {"edge", "The edge stages' files: write the synthetic detector, labels and video (edge example)", &SetupEdge},

@@ -6,6 +6,7 @@
 #include "autopilot/cli/app.h"
 #include "autopilot/cli/command.h"
 #include "autopilot/cli/output.h"
+#include "autopilot/board/arduino_cli.h"
 #include "autopilot/config/project_config.h"
 #include "autopilot/doctor/doctor.h"
 #include "autopilot/exec/process_runner.h"
@@ -16,10 +17,13 @@ namespace autopilot::cli {
 CommandRunner SetupDoctor(CLI::App* sub, GlobalOptions* globals) {
   sub->description(
       "Check every toolchain and service the tool can use: C++ compiler, Python and its modules, "
-      "node and LiteRT, the ARM toolchain and QEMU, libclang, arduino-cli, Ollama at "
+      "node and LiteRT, the ARM toolchain and QEMU, libclang, arduino-cli with the core and libraries the project's board needs (core of its FQBN, its sensors' libraries, the TFLM library of its profile; each missing one with its `arduino-cli core install` / `lib install` command), Ollama at "
       "$OLLAMA_HOST, and whether OPENAI_API_KEY is set (never its value). Exit 1 when something "
       "required is missing.");
-  return [globals]() -> int {
+  auto arduino_cli = std::make_shared<std::string>();
+  sub->add_option("--arduino-cli", *arduino_cli,
+                  "The arduino-cli executable (default: board.arduino_cli, $AUTOPILOT_ARDUINO_CLI, PATH)");
+  return [globals, arduino_cli]() -> int {
     auto cfg = LoadConfig(*globals);
     if (!cfg) {
       return ReportFailure(globals->json, cfg.error());
@@ -30,6 +34,13 @@ CommandRunner SetupDoctor(CLI::App* sub, GlobalOptions* globals) {
                              "node_modules"};
     if (const char* nm = std::getenv("AUTOPILOT_NODE_MODULES"); nm && *nm) {
       opts.node_module_dirs.insert(opts.node_module_dirs.begin(), nm);
+    }
+    // The project's board: which arduino-cli core and libraries its sketch needs.
+    opts.arduino_cli = !arduino_cli->empty() ? *arduino_cli : cfg->board.arduino_cli;
+    if (auto needs = board::ArduinoNeedsOf(cfg->board.model, cfg->board.sensors, cfg->board.profile)) {
+      opts.arduino_fqbn = needs->fqbn;
+      opts.arduino_core = needs->core;
+      opts.arduino_libraries = needs->libraries;
     }
     exec::SandboxRunner runner;
     auto checks = doctor::RunDoctor(opts, &runner);

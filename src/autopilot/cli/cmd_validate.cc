@@ -26,6 +26,8 @@ struct ValidateOptions {
   std::string stage;
   std::string project;
   std::string file;
+  std::string toolchain;    ///< "" = the project's board.toolchain
+  std::string arduino_cli;  ///< "" = the project's board.arduino_cli
 };
 
 }  // namespace
@@ -42,11 +44,20 @@ CommandRunner SetupValidate(CLI::App* sub, GlobalOptions* globals) {
       ->check(CLI::IsMember({"dp", "mc", "sg", "psg", "tpusg"}));
   sub->add_option("--project", o->project, "Project file (autopilot.yaml)")->required();
   sub->add_option("file", o->file, "Script, sketch, or raw reply")->required();
+  sub->add_option("--toolchain", o->toolchain,
+                  "SG build layer: virtual (the virtual board's host build) or arduino-cli (arduino-cli "
+                  "compile --format json and its size check; the run layer stays the virtual board). "
+                  "Default: the project's board.toolchain")
+      ->check(CLI::IsMember({"virtual", "arduino-cli"}));
+  sub->add_option("--arduino-cli", o->arduino_cli,
+                  "The arduino-cli executable (default: board.arduino_cli, $AUTOPILOT_ARDUINO_CLI, PATH)");
   return [globals, o]() -> int {
     auto cfg = config::LoadProjectConfig(o->project);
     if (!cfg) {
       return ReportFailure(globals->json, cfg.error());
     }
+    if (!o->toolchain.empty()) cfg->board.toolchain = o->toolchain;
+    if (!o->arduino_cli.empty()) cfg->board.arduino_cli = o->arduino_cli;
     auto text = util::ReadFile(o->file);
     if (!text) {
       return ReportFailure(globals->json, Error{errc::kUsage, text.error().message});
@@ -72,7 +83,8 @@ CommandRunner SetupValidate(CLI::App* sub, GlobalOptions* globals) {
     std::vector<std::string> codes;
     for (const auto& l : layers) {
       for (const auto& d : l.diagnostics) {
-        if (d.code == "warning") continue;  // listed under "warnings"; it does not fail a layer
+        // listed under "warnings" / "notes"; they do not fail a layer
+        if (d.code == "warning" || d.code == "note") continue;
         if (std::find(codes.begin(), codes.end(), d.code) == codes.end()) codes.push_back(d.code);
       }
     }
@@ -82,6 +94,12 @@ CommandRunner SetupValidate(CLI::App* sub, GlobalOptions* globals) {
       for (const auto& l : layers) {
         for (const auto& d : l.diagnostics) {
           if (d.code == "warning") doc["warnings"].push_back(d.message);
+        }
+      }
+      doc["notes"] = nlohmann::ordered_json::array();
+      for (const auto& l : layers) {
+        for (const auto& d : l.diagnostics) {
+          if (d.code == "note") doc["notes"].push_back(d.message);
         }
       }
       doc["layers"] = nlohmann::ordered_json::array();

@@ -315,6 +315,10 @@ Result<ProjectConfig> FromNode(const YAML::Node& root, IssueList* issues,
   }
   board.GetEnum("model", &cfg.board.model, BoardModels());
   board.GetEnum("profile", &cfg.board.profile, {"harvard_tinymlx", "tflm_arduino"});
+  board.GetEnum("toolchain", &cfg.board.toolchain, {"virtual", "arduino-cli"});
+  board.Get("arduino_cli", &cfg.board.arduino_cli);
+  // A path (not a bare name looked up on PATH) is relative to the project file.
+  if (cfg.board.arduino_cli.find('/') != std::string::npos) cfg.board.arduino_cli = Anchor(base_dir, cfg.board.arduino_cli);
   board.Finish();
 
   auto& m = cfg.model;

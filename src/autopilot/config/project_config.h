@@ -97,6 +97,10 @@ struct BoardSettings {
   std::vector<std::string> sensors = {"APDS9960"};
   std::string model = "nano33ble_sense";    ///< board/boards/<model>: nano33ble_sense | nano33ble_sense_rev2
   std::string profile = "harvard_tinymlx";  ///< TFLM API profile of the virtual board
+  /// Who builds the SG sketch: `virtual` (the host build of the virtual board) or `arduino-cli`
+  /// (the real compiler and size check; the run layer stays the virtual board).
+  std::string toolchain = "virtual";
+  std::string arduino_cli;  ///< the arduino-cli executable ("" = $AUTOPILOT_ARDUINO_CLI or PATH)
 };
 
 /// Model constraints and how the float model is obtained.

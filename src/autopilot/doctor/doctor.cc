@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "autopilot/board/arduino_cli.h"
 #include "autopilot/exec/which.h"
 #include "autopilot/llm/http_client.h"
 #include "autopilot/util/files.h"
@@ -190,46 +191,78 @@ CheckResult LibclangCheck() {
 
 std::vector<CheckResult> ArduinoCli(exec::ProcessRunner* runner, const DoctorOptions& o) {
   std::vector<CheckResult> out;
-  CheckResult c = ToolCheck(runner, "arduino-cli", "arduino-cli", {"version"},
-                            "optional real compile of sketches for the board", false,
-                            o.probe_timeout_s);
+  std::string program = o.arduino_cli.empty() ? Env("AUTOPILOT_ARDUINO_CLI", "arduino-cli") : o.arduino_cli;
+  bool needed = !o.arduino_core.empty();
+  CheckResult c = ToolCheck(runner, "arduino-cli", program, {"version"},
+                            needed ? "board.toolchain arduino-cli, board flash (the project's board)"
+                                   : "optional real compile of sketches for the board",
+                            false, o.probe_timeout_s);
+  if (!c.found && needed) {
+    c.detail += "; install it from https://arduino.github.io/arduino-cli/ (no Debian package) or name it "
+                "with board.arduino_cli / $AUTOPILOT_ARDUINO_CLI";
+  }
   out.push_back(c);
   if (!c.found) return out;
+  std::vector<board::Installed> cores, libs;
   for (const char* what : {"core", "lib"}) {
     auto r = RunTool(runner, {c.detail, what, "list", "--format", "json"}, o.probe_timeout_s);
     CheckResult item;
-    item.name = std::string("arduino-cli ") + (std::string(what) == "core" ? "cores" : "libraries");
+    bool is_core = std::string(what) == "core";
+    item.name = std::string("arduino-cli ") + (is_core ? "cores" : "libraries");
     item.needed_by = "real compile of sketches";
     if (!r || r->exit_code != 0) {
       item.detail = "cannot list";
       out.push_back(item);
       continue;
     }
-    json j = json::parse(r->stdout_data, nullptr, false);
+    auto list = is_core ? board::ParseCoreList(r->stdout_data) : board::ParseLibList(r->stdout_data);
     std::vector<std::string> names;
-    // Cores: [{id, installed|installed_version}] or {platforms:[…]}; libraries:
-    // [{library:{name, version}}] or {installed_libraries:[…]}.
-    json list = j;
-    if (j.is_object()) {
-      list = j.contains("platforms") ? j["platforms"]
-                                     : (j.contains("installed_libraries") ? j["installed_libraries"]
-                                                                         : json::array());
-    }
-    if (list.is_array()) {
-      for (const auto& e : list) {
-        if (!e.is_object()) continue;
-        if (e.contains("library") && e["library"].is_object()) {
-          names.push_back(e["library"].value("name", "?") + "@" +
-                          e["library"].value("version", "?"));
-        } else {
-          std::string ver = e.value("installed_version", e.value("installed", ""));
-          names.push_back(e.value("id", "?") + (ver.empty() ? "" : "@" + ver));
-        }
-      }
+    if (list) {
+      for (const auto& e : *list) names.push_back(e.name + (e.version.empty() ? "" : "@" + e.version));
+      (is_core ? cores : libs) = *list;
     }
     item.found = !names.empty();
-    item.detail = names.empty() ? "none installed" : util::Join(names, ", ");
+    item.detail = !list ? list.error().message : names.empty() ? "none installed" : util::Join(names, ", ");
     out.push_back(item);
+  }
+  // What the project needs: the core of its FQBN, its sensors' libraries and the TFLM library,
+  // each with the command that installs it when it is missing.
+  auto find = [](const std::vector<board::Installed>& list, const std::string& name) -> const board::Installed* {
+    for (const auto& e : list) {
+      if (util::ToLower(e.name) == util::ToLower(name)) return &e;
+    }
+    return nullptr;
+  };
+  if (needed) {
+    CheckResult core;
+    core.name = "core " + o.arduino_core;
+    core.needed_by = "the project's board (" + o.arduino_fqbn + ")";
+    if (const auto* e = find(cores, o.arduino_core)) {
+      core.found = true;
+      core.version = e->version;
+      core.detail = "installed";
+    } else {
+      core.detail = "missing: arduino-cli core install " + o.arduino_core;
+    }
+    out.push_back(core);
+  }
+  for (const auto& lib : o.arduino_libraries) {
+    CheckResult l;
+    l.name = "library " + lib;
+    l.needed_by = "the project's sketch";
+    if (const auto* e = find(libs, lib)) {
+      l.found = true;
+      l.version = e->version;
+      l.detail = "installed";
+    } else {
+      l.detail = "missing: arduino-cli lib install \"" + lib + "\"";
+      // Removed from the Library Manager at the TFLM maintainers' request (wave2 facts §3.1).
+      if (lib == "Arduino_TensorFlowLite") {
+        l.detail += " (no longer in the Library Manager: install the tflite-micro Arduino port from its "
+                    "repository, or use profile harvard_tinymlx)";
+      }
+    }
+    out.push_back(l);
   }
   return out;
 }

@@ -25,6 +25,11 @@ struct DoctorOptions {
   std::string ollama_host;  ///< "" → $OLLAMA_HOST or http://localhost:11434
   std::vector<std::string> node_module_dirs;  ///< where npm packages may be installed
   double probe_timeout_s = 15.0;
+  std::string arduino_cli;   ///< "" → $AUTOPILOT_ARDUINO_CLI or arduino-cli on PATH
+  /// What the project's board needs from arduino-cli ("" / empty: no project, only listed).
+  std::string arduino_fqbn;
+  std::string arduino_core;                 ///< e.g. arduino:mbed_nano
+  std::vector<std::string> arduino_libraries;  ///< e.g. Arduino_LSM9DS1, Harvard_TinyMLx
 };
 
 /// Runs every check. Never fails: what is missing is reported, not raised.

@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "autopilot/board/arduino_cli.h"
 #include "autopilot/board/board_run.h"
 #include "autopilot/board/host_build.h"
 #include "autopilot/board/model_header.h"
 #include "autopilot/board/profile.h"
+#include "autopilot/board/size_estimate.h"
+#include "autopilot/exec/which.h"
 #include "autopilot/prompt/prompt_set.h"
 #include "autopilot/stage/dp_checks.h"
 #include "autopilot/stage/failure_verdict.h"
@@ -279,49 +282,100 @@ std::vector<LayerResult> SgChain(const config::ProjectConfig& cfg, const SgInput
   } else if (auto r = Stage(in.model_header, header); !r) {
     return {Fail("build", "harness.bug", r.error().message)};
   }
-  board::BuildRequest req;
-  req.sketch_path = sketch;
-  req.model_header = header;
-  LayerResult build{"build", true, {}, 0};
-  auto b = board::BuildSketch(*profile, req, runner);
-  if (!b) {
-    build.passed = false;
-    build.diagnostics.push_back({"build", "harness.bug", b.error().message, "", {}, ""});
-  } else {
-    build.duration_ms = b->build_ms;
-    build.passed = b->compiled;
-    // A header the board does not have: name the ones it does (a Rev1 library on Rev2, the
-    // Nano 33 IoT's IMU on the Sense).
-    std::string headers_hint = "this board (" + board_spec->display_name + ") has:";
-    for (const auto& sensor : board_spec->sensors) {
-      headers_hint += " <" + sensor.library.include + "> (" + sensor.id + ", object " + sensor.library.object + ");";
-    }
-    for (const auto& d : b->diagnostics) {
+  // A header the board does not have: name the ones it does (a Rev1 library on Rev2, the
+  // Nano 33 IoT's IMU on the Sense).
+  std::string headers_hint = "this board (" + board_spec->display_name + ") has:";
+  for (const auto& sensor : board_spec->sensors) {
+    headers_hint += " <" + sensor.library.include + "> (" + sensor.id + ", object " + sensor.library.object + ");";
+  }
+  auto add_build_diagnostics = [&](const std::vector<board::Diagnostic>& diags, LayerResult* layer) {
+    for (const auto& d : diags) {
       if (d.code.empty()) continue;
-      build.diagnostics.push_back({"build", d.code, d.message, "sketch.ino", d.line,
-                                   d.code == "build.missing_header" ? headers_hint : ""});
+      layer->diagnostics.push_back({"build", d.code, d.message, "sketch.ino", d.line ? std::optional<int>(d.line) : std::nullopt,
+                                    d.code == "build.missing_header" ? headers_hint : ""});
     }
-    if (!b->compiled && !build.diagnostics.empty()) {
-      // The first error's code is the layer's verdict: the taxonomy decides it with the facts of
-      // the profile this sketch was built with (does the installed library have the name?).
-      taxonomy::FailureInput fi;
-      fi.stage = "sg";
-      fi.layer = "build";
-      fi.profile = profile->name;
-      fi.text = b->compiler_output;
-      taxonomy::Verdict v = ClassifyStageFailure(fi);
-      // Only a specific rule overrides the build's own code: not the catch-all, nor a verdict
-      // without a rule (rules that could not be loaded).
-      if (v.primary != taxonomy::Category::kUnknown && v.rule != "none" && v.rule != "cc.other_error") {
-        build.diagnostics.front().code = std::string(taxonomy::IdOf(v.primary));
+  };
+  LayerResult build{"build", true, {}, 0};
+  std::vector<Diagnostic> notes;  // sizes: after the errors, so the first diagnostic is the verdict's
+  Result<board::BuildResult> b = Error{errc::kHarnessBug, "not built"};
+  bool real_ok = true;
+  if (cfg.board.toolchain == "arduino-cli") {
+    // The real compiler and size check decide the build layer; the run layer stays the virtual
+    // board, so the sketch is also built for it once arduino-cli accepted it.
+    auto cli = board::CompileWithArduinoCli(board::ResolveArduinoCli(cfg.board.arduino_cli), *board_spec, sketch,
+                                            header, runner);
+    if (!cli) {
+      real_ok = false;
+      build.passed = false;
+      build.diagnostics.push_back({"build", "env.misconfigured", cli.error().message, "", {}, ""});
+    } else {
+      build.duration_ms = cli->build_ms;
+      real_ok = cli->success;
+      build.passed = cli->success;
+      add_build_diagnostics(cli->diagnostics, &build);
+      for (const auto& sec : cli->sections) {
+        notes.push_back({"build", "note", "arduino-cli: " + sec.name + " " + std::to_string(sec.size) + " of " +
+                                                      std::to_string(sec.max_size) + " bytes",
+                                     "", {}, ""});
+      }
+      if (!cli->success && build.diagnostics.empty()) {
+        build.diagnostics.push_back({"build", cli->primary_code.empty() ? "unknown" : cli->primary_code,
+                                     cli->error.empty() ? "arduino-cli compile failed" : cli->error, "sketch.ino", {}, ""});
       }
     }
-    if (!b->compiled && build.diagnostics.empty()) {
-      build.diagnostics.push_back({"build", "unknown", "the sketch did not compile and the compiler gave no classified error", "sketch.ino", {}, ""});
+  }
+  if (real_ok) {
+    board::BuildRequest req;
+    req.sketch_path = sketch;
+    req.model_header = header;
+    b = board::BuildSketch(*profile, req, runner);
+    if (!b) {
+      build.passed = false;
+      build.diagnostics.push_back({"build", "harness.bug", b.error().message, "", {}, ""});
+    } else if (cfg.board.toolchain != "arduino-cli") {
+      build.duration_ms = b->build_ms;
+      build.passed = b->compiled;
+      add_build_diagnostics(b->diagnostics, &build);
+      if (!b->compiled && !build.diagnostics.empty()) {
+        // The first error's code is the layer's verdict: the taxonomy decides it with the facts of
+        // the profile this sketch was built with (does the installed library have the name?).
+        taxonomy::FailureInput fi;
+        fi.stage = "sg";
+        fi.layer = "build";
+        fi.profile = profile->name;
+        fi.text = b->compiler_output;
+        taxonomy::Verdict v = ClassifyStageFailure(fi);
+        // Only a specific rule overrides the build's own code: not the catch-all, nor a verdict
+        // without a rule (rules that could not be loaded).
+        if (v.primary != taxonomy::Category::kUnknown && v.rule != "none" && v.rule != "cc.other_error") {
+          build.diagnostics.front().code = std::string(taxonomy::IdOf(v.primary));
+        }
+      }
+      if (!b->compiled && build.diagnostics.empty()) {
+        build.diagnostics.push_back({"build", "unknown", "the sketch did not compile and the compiler gave no classified error", "sketch.ino", {}, ""});
+      }
+    } else if (!b->compiled) {
+      // arduino-cli accepted what the virtual board's build rejects: the run cannot happen.
+      build.passed = false;
+      add_build_diagnostics(b->diagnostics, &build);
+      build.diagnostics.push_back({"build", "harness.bug", "arduino-cli compiled the sketch but the virtual board's build did not", "sketch.ino", {}, ""});
+    }
+    // The size estimate for the board (Cortex-M4F cross-compile), when the cross compiler is here
+    // and the real toolchain did not already measure it.
+    if (build.passed && cfg.board.toolchain != "arduino-cli" && !exec::Which("arm-none-eabi-g++").empty()) {
+      auto est = board::EstimateSize(*profile, *board_spec, sketch, header, runner);
+      if (est && est->compiled) {
+        if (est->code == "build.memory_overflow") {
+          build.passed = false;
+          add_build_diagnostics(est->diagnostics, &build);
+        }
+        notes.push_back({"build", "note", est->Summary(), "", {}, ""});
+      }
     }
   }
+  build.diagnostics.insert(build.diagnostics.end(), notes.begin(), notes.end());
   out.push_back(build);
-  if (b && b->compiled) {
+  if (build.passed && b && b->compiled) {
     board::RunOptions ro;
     ro.scenario_path = in.scenario_csv;
     ro.classes = cfg.dataset.classes;
