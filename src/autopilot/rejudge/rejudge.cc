@@ -224,7 +224,9 @@ Result<RejudgeStats> Rejudge(const std::string& store_path, const config::Projec
     const std::string& s = r.front().stage;
     if (unavailable.count(s)) continue;
     unavailable[s] = StageUnavailable(cfg, options, s);
-    if (unavailable[s].empty() && !stage::IsEdgeStage(s)) need_reference = true;
+    // Study-layout DP judges by the study's files alone; every other chain needs the reference.
+    const bool study_dp = s == "dp" && !options.study_root.empty();
+    if (unavailable[s].empty() && !stage::IsEdgeStage(s) && !study_dp) need_reference = true;
   }
   for (const auto& [s, why] : unavailable) {
     if (!why.empty()) stats.skipped_stages[s] = why;

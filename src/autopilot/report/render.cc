@@ -610,7 +610,8 @@ Json ToJson(const Report& r) {
   Json rj = Json::array();
   for (const auto& c : r.rejudge) {
     Json row{{"model", c.model}, {"format", c.format}, {"stage", c.stage}, {"preset", c.preset}};
-    for (const auto& item : RejudgeRow(c, r).items()) row[item.key()] = item.value();
+    const Json extra = RejudgeRow(c, r);
+    for (const auto& item : extra.items()) row[item.key()] = item.value();
     rj.push_back(std::move(row));
   }
   doc["rejudge"] = std::move(rj);
@@ -640,7 +641,8 @@ std::string RenderCsv(const Report& r) {
   const bool rejudged = !r.rejudge.empty();
   Json header = CellRow(Cell{}, r.max_attempts);
   if (rejudged) {
-    for (const auto& item : RejudgeRow(RejudgeCell{}, r).items()) header[item.key()] = nullptr;
+    const Json extra = RejudgeRow(RejudgeCell{}, r);
+    for (const auto& item : extra.items()) header[item.key()] = nullptr;
   }
   std::string out;
   bool first = true;
@@ -663,7 +665,8 @@ std::string RenderCsv(const Report& r) {
     for (const auto& j : r.rejudge) {
       if (j.model != c.key.model || j.format != c.key.format || j.stage != c.key.stage || j.preset != c.key.preset) continue;
       Json full = row;
-      for (const auto& item : RejudgeRow(j, r).items()) full[item.key()] = item.value();
+      const Json extra = RejudgeRow(j, r);
+      for (const auto& item : extra.items()) full[item.key()] = item.value();
       emit(full);
       any = true;
     }
