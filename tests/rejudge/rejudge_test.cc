@@ -8,6 +8,7 @@
 #include "autopilot/stage/study_chains.h"
 #include "autopilot/store/run_store.h"
 #include "autopilot/util/files.h"
+#include "common/cli_runner.h"
 
 namespace autopilot::rejudge {
 namespace {
@@ -172,6 +173,29 @@ TEST_F(RejudgeTest, StageWithoutItsFilesIsSkippedWithTheReason) {
   EXPECT_EQ(stats->judged, 0u);
   ASSERT_EQ(stats->skipped_stages.count("dp"), 1u);
   EXPECT_NE(stats->skipped_stages["dp"].find("fruit_data.csv"), std::string::npos);
+}
+
+TEST_F(RejudgeTest, CommandJudgesResumesAndTheReportShowsIt) {
+  const std::string project = dir_ + "/study.yaml";
+  ASSERT_TRUE(util::WriteFileAtomic(project, "version: 1\n").ok());
+  auto first = test::RunCli({"--json", "rejudge", store_path_, "--project", project, "--study", study_,
+                             "--concurrency", "2"});
+  ASSERT_EQ(first.code, 0) << first.err;
+  auto doc = nlohmann::json::parse(first.out);
+  EXPECT_EQ(doc["judged"], 5);
+  EXPECT_EQ(doc["verdicts"]["passed"], 3);
+  EXPECT_EQ(doc["verdicts"]["failed"], 2);
+  auto second = test::RunCli({"--json", "rejudge", store_path_, "--project", project, "--study", study_});
+  ASSERT_EQ(second.code, 0) << second.err;
+  EXPECT_EQ(nlohmann::json::parse(second.out)["already"], 5);
+
+  auto md = test::RunCli({"report", store_path_, "--format", "md"});
+  ASSERT_EQ(md.code, 0) << md.err;
+  EXPECT_NE(md.out.find("## Re-judged"), std::string::npos);
+  EXPECT_NE(md.out.find("semantic.artifact_missing"), std::string::npos);
+  auto csv = test::RunCli({"report", store_path_, "--format", "csv"});
+  ASSERT_EQ(csv.code, 0) << csv.err;
+  EXPECT_NE(csv.out.substr(0, csv.out.find('\n')).find("rejudged_success_rate"), std::string::npos);
 }
 
 }  // namespace
