@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "autopilot/report/rejudged.h"
 #include "autopilot/stage/study_chains.h"
@@ -43,6 +44,7 @@ class RejudgeTest : public ::testing::Test {
     ASSERT_TRUE(d.ok());
     dir_ = *d;
     study_ = dir_ + "/study";
+    std::filesystem::create_directories(study_ + "/" + stage::kStudySampleData);
     ASSERT_TRUE(util::WriteFileAtomic(study_ + "/" + stage::kStudySampleData + "/fruit_data.csv",
                                       "Fruit,Red,Green,Blue\norange,0.6,0.25,0.15\napple,0.55,0.25,0.2\n"
                                       "banana,0.45,0.38,0.17\n").ok());

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 
 #include "autopilot/stage/dp_checks.h"
 #include "autopilot/stage/mc_checks.h"
@@ -91,20 +92,31 @@ std::vector<LayerResult> StudyDpChain(const config::ProjectConfig& cfg, const st
   if (s.dir().empty()) return {Fail("run", "env.misconfigured", "cannot create a scratch folder")};
   if (auto r = LayOut(s.dir(), study_root, playground, code); !r) return {Fail("run", "harness.bug", r.error().message)};
   HandOverTree(s.dir());
-  const int64_t started = FileClockNowNs(s.dir());
+  const std::string pg = s.dir() + "/" + kStudyPlayground;
+  // What the playground held before the run: a file counts as written when it is new or its
+  // content or modification time changed (staged copies may share the clock tick of the start).
+  std::map<std::string, std::pair<std::string, fs::file_time_type>> before;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(pg, ec)) {
+    if (!e.is_regular_file()) continue;
+    auto bytes = util::ReadFile(e.path().string());
+    before[e.path().filename().string()] = {bytes ? *bytes : "", fs::last_write_time(e.path(), ec)};
+  }
   out.push_back(RunPythonScript("dp", s.dir(), "script.py", cfg.python, cfg.sandbox.ToPolicy(), runner, nullptr));
   if (!out.back().passed) return out;
-  const std::string pg = s.dir() + "/" + kStudyPlayground;
   // What the prototype kept for the next operation: everything the script left in the playground.
   if (!playground.empty() && !CopyFiles(pg, playground, ".csv")) {
     return {out[0], out[1], Fail("semantic", "harness.bug", "cannot keep the playground in " + playground)};
   }
   LayerResult sem{"semantic", true, {}, 0};
   int written = 0;
-  std::error_code ec;
   for (const auto& e : fs::directory_iterator(pg, ec)) {
     if (!e.is_regular_file() || e.path().extension() != ".csv") continue;
-    if (OutputFreshness(e.path().string(), started) != Freshness::kFresh) continue;
+    auto was = before.find(e.path().filename().string());
+    if (was != before.end()) {
+      auto now = util::ReadFile(e.path().string());
+      if (now && *now == was->second.first && fs::last_write_time(e.path(), ec) == was->second.second) continue;
+    }
     ++written;
     const std::string rel = std::string(kStudyPlayground) + "/" + e.path().filename().string();
     auto table = tflite::ReadCsv(e.path().string());
