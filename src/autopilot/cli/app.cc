@@ -37,6 +37,7 @@ const CommandSpec kCommands[] = {
     {"sweep", "Run an experiment matrix (models × formats × stages × presets × repetitions), resumable", &SetupSweep},
     {"merge", "Join run stores (e.g. sweep shards) into one", &SetupMerge},
     {"import", "Import external traces into the run store (Langfuse exports of the original study)", &SetupImport},
+    {"rejudge", "Re-validate recorded attempts with this tool's chains; store the verdict beside the recorded one", &SetupRejudge},
     {"report", "Report a run store: success with CIs, pass@k, cost, failure taxonomy (html, md, csv, json)", &SetupReport},
     {"serve", "A local read-only web viewer of a run store: sweeps, cells, runs, attempts, live progress", &SetupServe},
     {"export", "Export a run store: OTLP/HTTP JSON traces with the OpenTelemetry GenAI names (otlp)", &SetupExport},

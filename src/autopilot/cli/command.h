@@ -49,6 +49,7 @@ CommandRunner SetupLlm(CLI::App* sub, GlobalOptions* globals);
 CommandRunner SetupSweep(CLI::App* sub, GlobalOptions* globals);
 CommandRunner SetupMerge(CLI::App* sub, GlobalOptions* globals);
 CommandRunner SetupImport(CLI::App* sub, GlobalOptions* globals);
+CommandRunner SetupRejudge(CLI::App* sub, GlobalOptions* globals);
 CommandRunner SetupRun(CLI::App* sub, GlobalOptions* globals);
 CommandRunner SetupReport(CLI::App* sub, GlobalOptions* globals);
 CommandRunner SetupEdge(CLI::App* sub, GlobalOptions* globals);

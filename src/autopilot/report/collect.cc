@@ -221,6 +221,7 @@ Result<Report> Collect(store::Database& db, const std::string& label) {
   });
 
   report.formats = CompareFormats(report.cells);
+  if (auto r = CollectRejudged(db, &report.rejudge, &report.rejudge_reasons); !r) return r.error();
   return report;
 }
 

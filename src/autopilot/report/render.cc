@@ -396,6 +396,8 @@ constexpr const char* kDefinitions[][2] = {
     {"tokens, LLM s, wall s, cost", "sums over the finished runs' LLM calls (input + output tokens, llm_calls.total_ms, cost_usd) and attempts (attempts.wall_ms), per finished run and per passed run"},
     {"vs best format", "difference in success to the best format of the same model and stage (presets pooled), in percentage points, with Newcombe's hybrid score interval"},
     {"categories", "top-level taxonomy families of every failed attempt's code (and, in the code table, failed runs' final codes); \xE2\x80\xA0 marks env, harness, transport and unknown, which are not counted against the model"},
+    {"re-judged success", "runs recorded as passed whose every recorded-passed attempt also passes this tool's chain for its stage (`autopilot rejudge`), over the runs judged; runs with a recorded pass this machine could not judge (a missing module the study's machine had, env.* or harness.*) are left out of both rates"},
+    {"ran/compiled agrees", "attempts whose run layer (Python stages) or build layer (sketches) was reached, where that layer's verdict equals the recorded one (the study judged by exit code or compilation)"},
 };
 
 constexpr const char* kCss = R"css(
@@ -442,6 +444,69 @@ std::string EscapeHtml(std::string_view text) {
     }
   }
   return out;
+}
+
+namespace {
+
+/// Share as text with its counts ("97.0% (32/33)"), or a dash when nothing was counted.
+std::string ShareText(int64_t k, int64_t n) {
+  if (n == 0) return Dash();
+  return Fixed(100.0 * static_cast<double>(k) / static_cast<double>(n), 1) + "% (" + std::to_string(k) + "/" +
+         std::to_string(n) + ")";
+}
+
+/// The top reasons of a cell's stage and project as "code:count; …" (at most five).
+std::string ReasonsText(const Report& r, const RejudgeCell& c) {
+  std::string out;
+  int n = 0;
+  for (const auto& x : r.rejudge_reasons) {
+    if (x.stage != c.stage || x.project != c.project || x.tool_version != c.tool_version || n == 5) continue;
+    out += (out.empty() ? "" : "; ") + x.code + ":" + std::to_string(x.count);
+    ++n;
+  }
+  return out;
+}
+
+std::vector<std::string> RejudgeHeader() {
+  return {"model", "format", "stage", "preset", "project", "runs", "recorded success", "re-judged success",
+          "recorded pass \xE2\x86\x92 tool fail", "ran/compiled agrees", "ms per attempt", "left out"};
+}
+
+std::vector<std::string> RejudgeCells(const RejudgeCell& c, bool markdown) {
+  auto esc = [&](const std::string& v) { return markdown ? Md(v) : v; };
+  return {esc(c.model), esc(c.format), esc(c.stage), esc(c.preset), esc(c.project + " " + c.tool_version),
+          std::to_string(c.runs), RateWithCi(c.recorded), RateWithCi(c.rejudged),
+          ShareText(c.pass_fail, c.pass_pass + c.pass_fail), ShareText(c.ran_agree, c.ran_known),
+          c.attempts ? std::to_string(c.judge_ms / c.attempts) : Dash(), std::to_string(c.unavailable)};
+}
+
+}  // namespace
+
+Json RejudgeRow(const RejudgeCell& c, const Report& r) {
+  auto bound = [](const Proportion& p, double v) { return p.rate ? Json(v) : Json(nullptr); };
+  Json row;
+  row["rejudge_project"] = c.project;
+  row["rejudge_tool_version"] = c.tool_version;
+  row["rejudged_runs"] = c.runs;
+  row["rejudge_left_out"] = c.unavailable;
+  row["recorded_passed"] = c.recorded.successes;
+  row["recorded_success_rate"] = Opt(c.recorded.rate);
+  row["recorded_ci_low"] = bound(c.recorded, c.recorded.low);
+  row["recorded_ci_high"] = bound(c.recorded, c.recorded.high);
+  row["rejudged_passed"] = c.rejudged.successes;
+  row["rejudged_success_rate"] = Opt(c.rejudged.rate);
+  row["rejudged_ci_low"] = bound(c.rejudged, c.rejudged.low);
+  row["rejudged_ci_high"] = bound(c.rejudged, c.rejudged.high);
+  row["rejudged_attempts"] = c.attempts;
+  row["recorded_pass_tool_pass"] = c.pass_pass;
+  row["recorded_pass_tool_fail"] = c.pass_fail;
+  row["recorded_fail_tool_pass"] = c.fail_pass;
+  row["recorded_fail_tool_fail"] = c.fail_fail;
+  row["ran_known"] = c.ran_known;
+  row["ran_agree"] = c.ran_agree;
+  row["judge_ms"] = c.judge_ms;
+  row["rejudge_reasons"] = ReasonsText(r, c);
+  return row;
 }
 
 Json CellRow(const Cell& c, int max_k) {
@@ -542,6 +607,20 @@ Json ToJson(const Report& r) {
                    {"count", f.count}});
   }
   doc["taxonomy"] = std::move(tax);
+  Json rj = Json::array();
+  for (const auto& c : r.rejudge) {
+    Json row{{"model", c.model}, {"format", c.format}, {"stage", c.stage}, {"preset", c.preset}};
+    const Json extra = RejudgeRow(c, r);
+    for (const auto& item : extra.items()) row[item.key()] = item.value();
+    rj.push_back(std::move(row));
+  }
+  doc["rejudge"] = std::move(rj);
+  Json reasons = Json::array();
+  for (const auto& x : r.rejudge_reasons) {
+    reasons.push_back({{"stage", x.stage}, {"project", x.project}, {"tool_version", x.tool_version},
+                       {"code", x.code}, {"count", x.count}, {"examples", x.examples}});
+  }
+  doc["rejudge_reasons"] = std::move(reasons);
   return doc;
 }
 
@@ -557,8 +636,14 @@ std::string RenderCsv(const Report& r) {
     for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
     return q + "\"";
   };
-  // The header comes from a row built for an empty cell, so it never depends on the data.
+  // The header comes from a row built for an empty cell, so it never depends on the data. A
+  // re-judged store adds the re-judge columns, one row per cell and project.
+  const bool rejudged = !r.rejudge.empty();
   Json header = CellRow(Cell{}, r.max_attempts);
+  if (rejudged) {
+    const Json extra = RejudgeRow(RejudgeCell{}, r);
+    for (const auto& item : extra.items()) header[item.key()] = nullptr;
+  }
   std::string out;
   bool first = true;
   for (const auto& item : header.items()) {
@@ -566,14 +651,26 @@ std::string RenderCsv(const Report& r) {
     first = false;
   }
   out += "\r\n";
-  for (const auto& c : r.cells) {
+  auto emit = [&](const Json& row) {
     first = true;
-    const Json row = CellRow(c, r.max_attempts);
-    for (const auto& item : row.items()) {
-      out += (first ? "" : ",") + field(item.value());
+    for (const auto& item : header.items()) {
+      out += (first ? "" : ",") + field(row.contains(item.key()) ? row[item.key()] : Json(nullptr));
       first = false;
     }
     out += "\r\n";
+  };
+  for (const auto& c : r.cells) {
+    const Json row = CellRow(c, r.max_attempts);
+    bool any = false;
+    for (const auto& j : r.rejudge) {
+      if (j.model != c.key.model || j.format != c.key.format || j.stage != c.key.stage || j.preset != c.key.preset) continue;
+      Json full = row;
+      const Json extra = RejudgeRow(j, r);
+      for (const auto& item : extra.items()) full[item.key()] = item.value();
+      emit(full);
+      any = true;
+    }
+    if (!any) emit(row);
   }
   return out;
 }
@@ -621,6 +718,24 @@ std::string RenderMarkdown(const Report& r) {
     MdTable(o, CodeHeader(), rows, 3);
   }
   o << "\xE2\x80\xA0 env, harness, transport and unknown are not counted against the model.\n\n";
+  if (!r.rejudge.empty()) {
+    o << "## Re-judged\n\n";
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& c : r.rejudge) rows.push_back(RejudgeCells(c, true));
+    MdTable(o, RejudgeHeader(), rows, 5);
+    o << "### Recorded passes the tool fails\n\n";
+    if (r.rejudge_reasons.empty()) {
+      o << "None.\n\n";
+    } else {
+      std::vector<std::vector<std::string>> rrows;
+      for (const auto& x : r.rejudge_reasons) {
+        std::string ex;
+        for (const auto& e : x.examples) ex += (ex.empty() ? "" : "<br>") + Md(e);
+        rrows.push_back({Md(x.stage), Md(x.project), "`" + Md(x.code) + "`", std::to_string(x.count), ex});
+      }
+      MdTable(o, {"stage", "project", "code", "attempts", "examples"}, rrows, 3);
+    }
+  }
   o << "## Definitions\n\n";
   for (const auto& d : kDefinitions) o << "- **" << d[0] << "**: " << d[1] << "\n";
   return o.str();
@@ -681,6 +796,21 @@ std::string RenderHtml(const Report& r) {
     o << "<p class=\"muted\">No failures.</p>\n";
   }
 
+  if (!r.rejudge.empty()) {
+    o << "<h2>Re-judged</h2>\n<p class=\"muted\">Recorded success against the success that survives this "
+         "tool's chains (Wilson 95% intervals); runs with a recorded pass that could not be judged here are left out.</p>\n";
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& c : r.rejudge) rows.push_back(RejudgeCells(c, false));
+    HtmlTable(o, RejudgeHeader(), rows, 5);
+    o << "<h3>Recorded passes the tool fails</h3>\n";
+    std::vector<std::vector<std::string>> rrows;
+    for (const auto& x : r.rejudge_reasons) {
+      std::string ex;
+      for (const auto& e : x.examples) ex += (ex.empty() ? "" : " | ") + e;
+      rrows.push_back({x.stage, x.project, x.code, std::to_string(x.count), ex});
+    }
+    HtmlTable(o, {"stage", "project", "code", "attempts", "examples"}, rrows, 3);
+  }
   o << "<h2>Definitions</h2>\n<dl>\n";
   for (const auto& d : kDefinitions) o << "<dt>" << EscapeHtml(d[0]) << "</dt><dd>" << EscapeHtml(d[1]) << "</dd>\n";
   o << "</dl>\n</body>\n</html>\n";

@@ -101,6 +101,30 @@ CREATE INDEX attempts_code ON attempts(code);
 CREATE INDEX validations_code ON validations(code);
 CREATE INDEX artifacts_attempt ON artifacts(attempt_id);
 )sql"},
+      // Self-contained (one new table, nothing else touched) so that a merge with another
+      // branch's migration can renumber it.
+      {3, "rejudge: rejudged (this tool's verdict on recorded attempts, beside the recorded one)",
+       R"sql(
+CREATE TABLE rejudged (
+  id              INTEGER PRIMARY KEY,
+  attempt_id      INTEGER NOT NULL REFERENCES attempts(id) ON DELETE CASCADE,
+  project         TEXT NOT NULL,            -- project key: file name + SHA-256 prefix of its text
+  tool_version    TEXT NOT NULL,            -- autopilot version that judged
+  stage           TEXT NOT NULL,
+  recorded_status TEXT NOT NULL,            -- the attempt's status as recorded
+  verdict         TEXT NOT NULL CHECK (verdict IN ('passed','failed','unavailable')),
+  layer           TEXT,                     -- first failing layer
+  code            TEXT,                     -- taxonomy id of the first failure
+  message         TEXT,
+  ran             INTEGER CHECK (ran IN (0,1)),  -- the study's verdict layer (Python ran / sketch
+                                            -- compiled) as this tool saw it; NULL = not reached
+  code_source     TEXT,                     -- where the code came from: artifact, completion
+  duration_ms     INTEGER,
+  created_at      TEXT NOT NULL,
+  UNIQUE (attempt_id, project, tool_version)
+);
+CREATE INDEX rejudged_attempt ON rejudged(attempt_id);
+)sql"},
   };
   return kMigrations;
 }
