@@ -121,7 +121,7 @@ TEST_F(WindowOracle, WindowsStartAfterEachTriggerAndAreNormalisedInOrder) {
 TEST_F(WindowOracle, RightInputsPassAndTheScoreTablePicksTheHighest) {
   auto plan = ExpectWindows(Spec(), Stream(), model_, {"up", "down"});
   ASSERT_TRUE(plan.ok());
-  auto v = JudgeWindows(Log(*plan, {plan->windows[0].quantized, plan->windows[1].quantized}), Spec(), Stream(), *plan,
+  auto v = JudgeWindows(Log(*plan, {plan->windows[0].quantized, plan->windows[1].quantized}), Spec(), *plan,
                         {"up", "down"});
   ASSERT_EQ(v.size(), 2u);
   EXPECT_EQ(v[0].verdict, "pass") << v[0].detail;
@@ -135,7 +135,7 @@ TEST_F(WindowOracle, SwappedChannelsAMissingInvokeAndAWrongReportAreEachNamed) {
   std::vector<double> swapped = plan->windows[0].quantized;
   for (size_t i = 0; i + 1 < swapped.size(); i += 2) std::swap(swapped[i], swapped[i + 1]);
   RunLog log = Log(*plan, {swapped});  // and no Invoke for the second window
-  auto v = JudgeWindows(log, Spec(), Stream(), *plan, {"up", "down"});
+  auto v = JudgeWindows(log, Spec(), *plan, {"up", "down"});
   ASSERT_EQ(v.size(), 2u);
   EXPECT_EQ(v[0].verdict, "semantic.wrong_input");
   EXPECT_NE(v[0].detail.find("the channels are in the order az, ax"), std::string::npos) << v[0].detail;
@@ -145,12 +145,12 @@ TEST_F(WindowOracle, SwappedChannelsAMissingInvokeAndAWrongReportAreEachNamed) {
   // The right input, but the sketch reports the other class.
   RunLog lying = Log(*plan, {plan->windows[0].quantized});
   lying.serial = {{lying.invokes[0].t_us + 100, "Prediction: down"}};
-  auto w = JudgeWindows(lying, Spec(), Stream(), *plan, {"up", "down"});
+  auto w = JudgeWindows(lying, Spec(), *plan, {"up", "down"});
   EXPECT_EQ(w[0].verdict, "semantic.wrong_output");
   EXPECT_EQ(w[0].reported, "down");
   // No report at all.
   lying.serial.clear();
-  EXPECT_EQ(JudgeWindows(lying, Spec(), Stream(), *plan, {"up", "down"})[0].verdict, "semantic.no_result");
+  EXPECT_EQ(JudgeWindows(lying, Spec(), *plan, {"up", "down"})[0].verdict, "semantic.no_result");
 }
 
 TEST_F(WindowOracle, AWindowOneReadingLateStillCountsAndAColumnTheStreamLacksIsAnError) {
@@ -164,7 +164,7 @@ TEST_F(WindowOracle, AWindowOneReadingLateStillCountsAndAColumnTheStreamLacksIsA
       late.push_back(std::round((raw + 4) / 8 / plan->input_scale) + static_cast<double>(plan->input_zero_point));
     }
   }
-  auto v = JudgeWindows(Log(*plan, {late, plan->windows[1].quantized}), d, Stream(), *plan, {"up", "down"});
+  auto v = JudgeWindows(Log(*plan, {late, plan->windows[1].quantized}), d, *plan, {"up", "down"});
   EXPECT_TRUE(v[0].input_ok) << v[0].detail;
 
   d.feature_columns = {"ax", "gz"};

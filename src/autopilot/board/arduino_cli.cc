@@ -200,10 +200,7 @@ Result<CliCompileResult> CompileWithArduinoCli(const ArduinoCliSettings& cli, co
   int64_t start = util::MonotonicMs();
   auto work = MakeBuildFolder();
   if (!work) return work.error();
-  struct Remove {
-    std::string dir;
-    ~Remove() { util::RemoveTree(dir); }
-  } remove{*work};
+  util::RemoveTreeOnExit remove{*work};
   auto dir = StageSketch(*work, sketch_path, model_header);
   if (!dir) return dir.error();
   auto req = CliRequest(cli, {cli.program, "compile", "--fqbn", board.fqbn, "--format", "json",
@@ -304,10 +301,7 @@ Result<std::vector<Installed>> ListInstalled(const ArduinoCliSettings& cli, cons
   if (cli.program.empty()) return Error{errc::kEnv, "arduino-cli not found"};
   auto work = MakeBuildFolder();
   if (!work) return work.error();
-  struct Remove {
-    std::string dir;
-    ~Remove() { util::RemoveTree(dir); }
-  } remove{*work};
+  util::RemoveTreeOnExit remove{*work};
   auto run = runner->Run(CliRequest(cli, {cli.program, kind, "list", "--format", "json"}, *work));
   if (!run) return run.error();
   if (run->exit_code != 0) {
@@ -324,10 +318,7 @@ Result<UploadResult> UploadWithArduinoCli(const ArduinoCliSettings& cli, const B
   int64_t start = util::MonotonicMs();
   auto work = MakeBuildFolder();
   if (!work) return work.error();
-  struct Remove {
-    std::string dir;
-    ~Remove() { util::RemoveTree(dir); }
-  } remove{*work};
+  util::RemoveTreeOnExit remove{*work};
   auto dir = StageSketch(*work, sketch_path, model_header);
   if (!dir) return dir.error();
   // upload flashes a build: compile it first (sandboxed, like every build), then upload that.

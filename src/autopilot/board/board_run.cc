@@ -160,7 +160,7 @@ Result<RunReport> RunSketch(const BuildResult& build, const RunOptions& given, e
     if (f.find("arena_too_small") != std::string::npos) AddCode(&report.codes, "ml.arena_too_small");
     if (f.find("op_missing") != std::string::npos) AddCode(&report.codes, "ml.op_unsupported");
   }
-  report.samples = window_stream ? JudgeWindows(log, *o.window, *window_stream, window_plan, o.classes)
+  report.samples = window_stream ? JudgeWindows(log, *o.window, window_plan, o.classes)
                                  : JudgeSamples(log, o.timeline, expectations, o.classes, o.emojis);
   bool all_pass = report.ran;
   for (const auto& s : report.samples) {

@@ -103,10 +103,7 @@ Result<SizeEstimate> EstimateSize(const Profile& profile, const BoardSpec& board
   if (!ino) return Error{errc::kUsage, sketch_path + ": cannot read sketch (" + ino.error().message + ")"};
   auto work = MakeBuildFolder();
   if (!work) return work.error();
-  struct Remove {
-    std::string dir;
-    ~Remove() { util::RemoveTree(dir); }
-  } remove{*work};
+  util::RemoveTreeOnExit remove{*work};
   if (!model_header.empty()) {
     auto h = util::ReadFile(model_header);
     if (!h) return Error{errc::kUsage, model_header + ": cannot read model header"};

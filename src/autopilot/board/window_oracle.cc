@@ -214,6 +214,7 @@ Result<WindowPlan> ExpectWindows(const config::DatasetSettings& d, const SensorS
   const auto& in = it->TensorInfo(it->InputIndex(0));
   WindowPlan plan;
   plan.feature_names = config::WindowFeatureNames(d);
+  plan.readings = *readings;
   plan.input_quantized = (in.type == tflite::DType::kInt8 || in.type == tflite::DType::kUInt8) && !in.quant.scale.empty();
   if (plan.input_quantized) {
     plan.input_scale = in.quant.scale[0];
@@ -250,12 +251,10 @@ Result<WindowPlan> ExpectWindows(const config::DatasetSettings& d, const SensorS
   return plan;
 }
 
-std::vector<SampleVerdict> JudgeWindows(const RunLog& log, const config::DatasetSettings& d,
-                                        const SensorStream& stream, const WindowPlan& plan,
+std::vector<SampleVerdict> JudgeWindows(const RunLog& log, const config::DatasetSettings& d, const WindowPlan& plan,
                                         const std::vector<std::string>& classes) {
   std::vector<SampleVerdict> out;
-  auto readings = StreamReadings(d, stream);
-  if (!readings) return out;
+  const features::Readings* readings = &plan.readings;
   const std::vector<std::string> no_emojis;
   const int64_t end_of_run = std::numeric_limits<int64_t>::max() / 2;
   if (log.setup_done_us < 0) {

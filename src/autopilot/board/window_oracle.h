@@ -40,6 +40,8 @@ struct WindowPlan {
   int64_t input_zero_point = 0;
   double input_min = 0, input_max = 0;  ///< the input tensor's integer range
   std::vector<std::string> feature_names;
+  /// The stream's rows as window readings (the window columns, raw), which the judge reuses.
+  std::vector<std::vector<double>> readings;
 };
 Result<WindowPlan> ExpectWindows(const config::DatasetSettings& d, const SensorStream& stream,
                                  const std::string& model_file, const std::vector<std::string>& classes);
@@ -49,8 +51,7 @@ Result<WindowPlan> ExpectWindows(const config::DatasetSettings& d, const SensorS
 /// every window start of the stream). An input that is off gets a detail naming the first wrong
 /// element (feature name, got, expected) and, when it is recognisable, why (not normalised, channel
 /// order, too few readings, not waiting for the trigger).
-std::vector<SampleVerdict> JudgeWindows(const RunLog& log, const config::DatasetSettings& d,
-                                        const SensorStream& stream, const WindowPlan& plan,
+std::vector<SampleVerdict> JudgeWindows(const RunLog& log, const config::DatasetSettings& d, const WindowPlan& plan,
                                         const std::vector<std::string>& classes);
 
 /// The class a block of serial lines reports: a score per class ("punch: 0.93" lines, the

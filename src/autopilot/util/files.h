@@ -2,6 +2,7 @@
 // Filesystem helpers with no project types.
 
 #include <string>
+#include <utility>
 
 #include "autopilot/util/result.h"
 
@@ -14,6 +15,14 @@ Result<void> WriteFileAtomic(const std::string& path, const std::string& content
 Result<std::string> MakeTempDir(const std::string& prefix, const std::string& base = "");
 /// Removes a directory tree; errors are ignored (best-effort cleanup).
 void RemoveTree(const std::string& path);
+/// Removes a folder tree when it goes out of scope (a build folder a function made for itself).
+struct RemoveTreeOnExit {
+  std::string dir;
+  explicit RemoveTreeOnExit(std::string folder) : dir(std::move(folder)) {}
+  RemoveTreeOnExit(const RemoveTreeOnExit&) = delete;
+  RemoveTreeOnExit& operator=(const RemoveTreeOnExit&) = delete;
+  ~RemoveTreeOnExit() { RemoveTree(dir); }
+};
 bool PathExists(const std::string& path);
 
 /// The one folder the tool reads its data from (prompts/, taxonomy/rules.yaml, board/,
