@@ -31,7 +31,7 @@ const CommandSpec kCommands[] = {
     {"validate", "Run a stage's validator chain on existing code (no LLM)", &SetupValidate},
     {"board", "The virtual Nano 33 BLE Sense (build, run, check) and the real board through arduino-cli (build --toolchain arduino-cli, size estimate, flash, serial monitor)", &SetupBoard},
     {"model", "TFLite models: inspect, run, header, train, quantize, eval", &SetupModel},
-    {"data", "Datasets: synthesize the fruit case study data", &SetupData},
+    {"data", "Datasets: synthesize the case studies' data (fruit colour readings; IMU gesture captures and live streams)", &SetupData},
     {"edge", "The edge stages' files: write the synthetic detector, labels and video (edge example)", &SetupEdge},
     {"llm", "Talk to an LLM backend: chat, ping (OpenAI, Ollama, OpenAI-compatible, replay)", &SetupLlm},
     {"sweep", "Run an experiment matrix (models × formats × stages × presets × repetitions), resumable", &SetupSweep},
