@@ -350,6 +350,7 @@ Result<BuildResult> BuildSketch(const Profile& profile, const BuildRequest& requ
 
   std::string display = fs::absolute(request.sketch_path).string();
   PreprocessedSketch pre = PreprocessSketch(*ino, display);
+  if (!request.extra_source.empty()) pre.cpp += "\n" + request.extra_source;
   auto w = util::WriteFileAtomic(work + "/sketch.cpp", pre.cpp);
   if (!w) return w.error();
 
@@ -392,6 +393,7 @@ Result<BuildResult> BuildSketch(const Profile& profile, const BuildRequest& requ
   argv.push_back(*sdk + "/libvboard.a");
   for (const auto& l : BridgeLinkInputs()) argv.push_back(l);
   argv.push_back("-lpthread");
+  for (const auto& f : request.extra_link_flags) argv.push_back(f);
   argv.push_back("-o");
   argv.push_back(work + "/sketch");
   auto r = RunTool(runner, argv, work, false);

@@ -26,6 +26,10 @@ struct BuildRequest {
   /// own work root (BoardWorkRoot()), which the sandbox user can reach without the tool touching
   /// any permission outside it. When set, it must already be reachable by the sandbox user.
   std::string workdir;
+  /// C++ appended to the preprocessed sketch, in the same translation unit (the unit layer's
+  /// test driver), and extra linker flags for it.
+  std::string extra_source;
+  std::vector<std::string> extra_link_flags;
 };
 
 /// Outcome of a build. `compiled` is the verdict the real toolchain would give.

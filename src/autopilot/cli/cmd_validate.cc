@@ -12,6 +12,7 @@
 #include "autopilot/exec/process_runner.h"
 #include "autopilot/extract/extractor.h"
 #include "autopilot/stage/chains.h"
+#include "autopilot/stage/contracts.h"
 #include "autopilot/stage/edge_chain.h"
 #include "autopilot/stage/reference.h"
 #include "autopilot/util/files.h"
@@ -28,6 +29,8 @@ struct ValidateOptions {
   std::string file;
   std::string toolchain;    ///< "" = the project's board.toolchain
   std::string arduino_cli;  ///< "" = the project's board.arduino_cli
+  std::string layer = "all";  ///< all | unit
+  bool contracts = false;     ///< --contracts: the unit layer in the chain even with contracts: off
 };
 
 }  // namespace
@@ -51,11 +54,18 @@ CommandRunner SetupValidate(CLI::App* sub, GlobalOptions* globals) {
       ->check(CLI::IsMember({"virtual", "arduino-cli"}));
   sub->add_option("--arduino-cli", o->arduino_cli,
                   "The arduino-cli executable (default: board.arduino_cli, $AUTOPILOT_ARDUINO_CLI, PATH)");
+  sub->add_option("--layer", o->layer,
+                  "all (the whole chain) or unit: the format layer, then only the unit layer — the "
+                  "stage's contract functions called on reference vectors (docs/contracts.md), whatever "
+                  "the project's contracts setting")
+      ->check(CLI::IsMember({"all", "unit"}));
+  sub->add_flag("--contracts", o->contracts, "Run the chain with the unit layer even when the project has contracts: off");
   return [globals, o]() -> int {
     auto cfg = config::LoadProjectConfig(o->project);
     if (!cfg) {
       return ReportFailure(globals->json, cfg.error());
     }
+    if (o->contracts || o->layer == "unit") cfg->contracts.enabled = true;
     if (!o->toolchain.empty()) cfg->board.toolchain = o->toolchain;
     if (!o->arduino_cli.empty()) cfg->board.arduino_cli = o->arduino_cli;
     auto text = util::ReadFile(o->file);
@@ -72,11 +82,17 @@ CommandRunner SetupValidate(CLI::App* sub, GlobalOptions* globals) {
     std::string code;
     std::vector<LayerResult> layers{stage::FormatLayerForFile(*text, o->file, lang, &code)};
     exec::SandboxRunner runner;
-    if (layers[0].passed) {
+    if (layers[0].passed && o->layer == "unit") {
+      stage::ContractInputs in;
+      if (o->stage == "sg") in = {ref->int8_model, ref->raw_csv, ""};
+      if (o->stage == "dp") in = {"", ref->raw_csv, ""};
+      if (o->stage == "mc") in = {"", "", ref->train_csv};
+      layers.push_back(stage::UnitLayer(*cfg, o->stage, in, code, &runner));
+    } else if (layers[0].passed) {
       auto rest = edge               ? stage::EdgeChain(*cfg, o->stage, code, &runner)
                   : o->stage == "dp" ? stage::DpChain(*cfg, ref->raw_csv, code, &runner)
                   : o->stage == "mc" ? stage::McChain(*cfg, {ref->float_model, ref->train_csv, ref->test_csv}, code, &runner)
-                                     : stage::SgChain(*cfg, {ref->int8_model, "", ref->scenario_csv}, code, &runner);
+                                     : stage::SgChain(*cfg, {ref->int8_model, "", ref->scenario_csv, ref->raw_csv}, code, &runner);
       layers.insert(layers.end(), rest.begin(), rest.end());
     }
     bool passed = std::all_of(layers.begin(), layers.end(), [](const LayerResult& l) { return l.passed; });

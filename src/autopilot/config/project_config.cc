@@ -373,6 +373,25 @@ Result<ProjectConfig> FromNode(const YAML::Node& root, IssueList* issues,
   budgets.CheckRange("max_cost_usd", b.max_cost_usd, 0, 1e6);
   budgets.Finish();
   ReadEdge(top.Child("edge"), base_dir, issues, &cfg.edge);
+  // contracts: on | off, or a mapping {enabled, seed, random_cases, max_reported}.
+  if (YAML::Node cn = top.Raw("contracts"); cn.IsDefined() && !cn.IsNull()) {
+    if (cn.IsScalar()) {
+      bool on = false;
+      if (!YAML::convert<bool>::decode(cn, on)) {
+        issues->Add(cn.Mark(), "contracts", "expected on or off (or a mapping with 'enabled'), got '" + cn.Scalar() + "'");
+      }
+      cfg.contracts.enabled = on;
+    } else {
+      MapReader c = top.Child("contracts");
+      c.Get("enabled", &cfg.contracts.enabled, /*required=*/true);
+      c.Get("seed", &cfg.contracts.seed);
+      c.Get("random_cases", &cfg.contracts.random_cases);
+      c.CheckRange("random_cases", static_cast<double>(cfg.contracts.random_cases), 0, 1000);
+      c.Get("max_reported", &cfg.contracts.max_reported);
+      c.CheckRange("max_reported", static_cast<double>(cfg.contracts.max_reported), 1, 50);
+      c.Finish();
+    }
+  }
   MapReader otlp = top.Child("otlp");
   if (otlp.present()) {
     cfg.otlp.present = true;

@@ -103,6 +103,16 @@ struct BoardSettings {
   std::string arduino_cli;  ///< the arduino-cli executable ("" = $AUTOPILOT_ARDUINO_CLI or PATH)
 };
 
+/// Function contracts (docs/contracts.md): the prompt asks for named functions with exact
+/// signatures and the unit layer calls them on reference test vectors. Off by default, so a
+/// project without the key keeps the study's prompts byte for byte.
+struct ContractSettings {
+  bool enabled = false;
+  int64_t seed = 7;          ///< seeds the random test vectors (reproducible)
+  int64_t random_cases = 8;  ///< random vectors per function, besides the edge cases
+  int64_t max_reported = 3;  ///< failing cases per function the feedback shows
+};
+
 /// Model constraints and how the float model is obtained.
 struct ModelSettings {
   int64_t flash_kb = 1024;
@@ -182,6 +192,7 @@ struct ProjectConfig {
   BudgetSettings budgets;
   EdgeSettings edge;
   OtlpSettings otlp;
+  ContractSettings contracts;
 };
 
 inline constexpr int64_t kConfigVersion = 1;

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "autopilot/stage/chains.h"
+#include "autopilot/stage/contracts.h"
 #include "autopilot/stage/edge_chain.h"
 #include "autopilot/stage/edge_facts.h"
 #include "autopilot/stage/facts.h"
@@ -62,12 +63,25 @@ bool RunDpTwoStep(StageRun& ctx, StageReport* rep) {
   return ok;
 }
 
+/// The contracts (contracts: on) in a stage's facts; false (the stage stops as a harness
+/// failure) when they cannot be made.
+bool WithContracts(StageRun& ctx, const std::string& stage, const stage::ContractInputs& in, nlohmann::json* facts,
+                   StageReport* rep) {
+  auto r = stage::AddContractFacts(ctx.cfg, stage, in, facts);
+  if (r) return true;
+  rep->stop_reason = "harness";
+  rep->code = "harness.bug";
+  rep->message = stage + " contracts: " + r.error().message;
+  return false;
+}
+
 bool RunDp(StageRun& ctx, StageReport* rep) {
   if (ctx.cfg.dp_mode == "two_step") return RunDpTwoStep(ctx, rep);
   StageSpec spec;
   spec.stage = "dp";
   spec.lang = extract::Lang::kPython;
   spec.facts = stage::DpFacts(ctx.cfg);
+  if (!WithContracts(ctx, "dp", {"", ctx.ref.raw_csv, ""}, &spec.facts, rep)) return false;
   spec.sampling = ctx.sampling;
   const config::ProjectConfig& cfg = ctx.cfg;
   const std::string raw = ctx.ref.raw_csv;
@@ -168,6 +182,7 @@ bool RunMc(StageRun& ctx, StageReport* rep) {
   spec.stage = "mc";
   spec.lang = extract::Lang::kPython;
   spec.facts = stage::McFacts(ctx.cfg, CsvRows(ctx.inputs.train_csv));
+  if (!WithContracts(ctx, "mc", {"", "", ctx.inputs.train_csv}, &spec.facts, rep)) return false;
   spec.sampling = ctx.sampling;
   const config::ProjectConfig& cfg = ctx.cfg;
   stage::McInputs in{ctx.inputs.float_model, ctx.inputs.train_csv, ctx.inputs.test_csv};
@@ -201,9 +216,10 @@ bool RunSg(StageRun& ctx, StageReport* rep) {
   spec.stage = "sg";
   spec.lang = extract::Lang::kCpp;
   spec.facts = *facts;
+  if (!WithContracts(ctx, "sg", {ctx.inputs.int8_model, ctx.ref.raw_csv, ""}, &spec.facts, rep)) return false;
   spec.sampling = ctx.sampling;
   const config::ProjectConfig& cfg = ctx.cfg;
-  stage::SgInputs in{ctx.inputs.int8_model, "", ctx.ref.scenario_csv};
+  stage::SgInputs in{ctx.inputs.int8_model, "", ctx.ref.scenario_csv, ctx.ref.raw_csv};
   exec::ProcessRunner* runner = ctx.runner;
   const std::string out = ctx.out;
   spec.validate = [&cfg, in, runner, out](const std::string& code) {
@@ -230,6 +246,7 @@ bool RunEdge(StageRun& ctx, StageReport* rep, const std::string& stage, int64_t 
   spec.stage = stage;
   spec.lang = extract::Lang::kPython;
   spec.facts = *facts;
+  if (!WithContracts(ctx, stage, {}, &spec.facts, rep)) return false;
   spec.sampling = ctx.sampling;
   const config::ProjectConfig& cfg = ctx.cfg;
   exec::ProcessRunner* runner = ctx.runner;

@@ -222,6 +222,9 @@ Result<Report> Collect(store::Database& db, const std::string& label) {
 
   report.formats = CompareFormats(report.cells);
   if (auto r = CollectRejudged(db, &report.rejudge, &report.rejudge_reasons); !r) return r.error();
+  auto contracts = CollectContracts(db);
+  if (!contracts) return contracts.error();
+  report.contracts = std::move(*contracts);
   return report;
 }
 

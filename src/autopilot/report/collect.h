@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "autopilot/report/contracts.h"
 #include "autopilot/report/rejudged.h"
 #include "autopilot/report/stats.h"
 #include "autopilot/store/sqlite.h"
@@ -84,6 +85,7 @@ struct Report {
   std::vector<FormatComparison> formats;  ///< grouped by model, stage; formats by name
   std::vector<RejudgeCell> rejudge;            ///< from `autopilot rejudge`; empty when never run
   std::vector<RejudgeReason> rejudge_reasons;  ///< recorded passes the tool fails, by code
+  std::vector<ContractStat> contracts;  ///< per-contract pass rates; empty without unit-tested attempts
   // Store-wide counts.
   int64_t runs = 0, finished = 0, passed = 0, unfinished = 0, attempts = 0;
   double cost_usd = 0.0;

@@ -621,6 +621,15 @@ Json ToJson(const Report& r) {
                        {"code", x.code}, {"count", x.count}, {"examples", x.examples}});
   }
   doc["rejudge_reasons"] = std::move(reasons);
+  Json contracts = Json::array();
+  for (const auto& s : r.contracts) {
+    contracts.push_back({{"model", s.model}, {"format", s.format}, {"stage", s.stage}, {"function", s.function},
+                         {"attempts", s.passed.trials}, {"passed", s.passed.successes}, {"pass_rate", Opt(s.passed.rate)},
+                         {"ci_low", s.passed.trials ? Json(s.passed.low) : Json(nullptr)},
+                         {"ci_high", s.passed.trials ? Json(s.passed.high) : Json(nullptr)},
+                         {"leading_code", s.leading_code}, {"leading_count", s.leading_count}, {"example", s.example}});
+  }
+  doc["contracts"] = std::move(contracts);
   return doc;
 }
 
@@ -673,6 +682,17 @@ std::string RenderCsv(const Report& r) {
     if (!any) emit(row);
   }
   return out;
+}
+
+const std::vector<std::string>& ContractHeader() {
+  static const std::vector<std::string> h = {"model", "format", "stage", "function", "attempts", "right (95% CI)",
+                                             "leading failure", "example"};
+  return h;
+}
+
+std::vector<std::string> ContractCells(const ContractStat& s) {
+  return {s.model, s.format, s.stage, s.function, std::to_string(s.passed.trials), RateWithCi(s.passed),
+          s.leading_code.empty() ? "" : s.leading_code + " (" + std::to_string(s.leading_count) + ")", s.example};
 }
 
 std::string RenderMarkdown(const Report& r) {
@@ -735,6 +755,18 @@ std::string RenderMarkdown(const Report& r) {
       }
       MdTable(o, {"stage", "project", "code", "attempts", "examples"}, rrows, 3);
     }
+  }
+  if (!r.contracts.empty()) {
+    o << "## Function contracts\n\n";
+    o << "Attempts the unit layer judged, per contract function: how many had it right.\n\n";
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& s : r.contracts) {
+      auto cells = ContractCells(s);
+      for (auto& c : cells) c = Md(c);
+      cells[3] = "`" + cells[3] + "`";
+      rows.push_back(std::move(cells));
+    }
+    MdTable(o, ContractHeader(), rows, 4);
   }
   o << "## Definitions\n\n";
   for (const auto& d : kDefinitions) o << "- **" << d[0] << "**: " << d[1] << "\n";
@@ -810,6 +842,13 @@ std::string RenderHtml(const Report& r) {
       rrows.push_back({x.stage, x.project, x.code, std::to_string(x.count), ex});
     }
     HtmlTable(o, {"stage", "project", "code", "attempts", "examples"}, rrows, 3);
+  }
+  if (!r.contracts.empty()) {
+    o << "<h2>Function contracts</h2>\n<p class=\"muted\">Attempts the unit layer judged, per contract function: "
+         "how many had it right (Wilson 95% intervals), and the most frequent failure.</p>\n";
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& s : r.contracts) rows.push_back(ContractCells(s));
+    HtmlTable(o, ContractHeader(), rows, 4);
   }
   o << "<h2>Definitions</h2>\n<dl>\n";
   for (const auto& d : kDefinitions) o << "<dt>" << EscapeHtml(d[0]) << "</dt><dd>" << EscapeHtml(d[1]) << "</dd>\n";

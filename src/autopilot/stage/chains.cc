@@ -95,6 +95,10 @@ std::vector<LayerResult> DpChain(const config::ProjectConfig& cfg, const std::st
   std::vector<LayerResult> out;
   out.push_back(CheckPythonStatic(code, cfg.python, AllowedPythonModules(), runner));
   if (!out.back().passed) return out;
+  if (cfg.contracts.enabled) {
+    out.push_back(UnitLayer(cfg, "dp", ContractInputs{"", raw_csv, ""}, code, runner));
+    if (!out.back().passed) return out;
+  }
   Scratch s("autopilot-dp-");
   if (s.dir().empty()) return {Fail("run", "env.misconfigured", "cannot create a scratch folder")};
   if (auto r = Stage(raw_csv, s.dir() + "/raw.csv"); !r) return {Fail("run", "harness.bug", r.error().message)};
@@ -209,6 +213,10 @@ std::vector<LayerResult> McChain(const config::ProjectConfig& cfg, const McInput
   std::vector<LayerResult> out;
   out.push_back(CheckPythonStatic(code, cfg.python, AllowedPythonModules(), runner));
   if (!out.back().passed) return out;
+  if (cfg.contracts.enabled) {
+    out.push_back(UnitLayer(cfg, "mc", ContractInputs{"", "", in.train_csv}, code, runner));
+    if (!out.back().passed) return out;
+  }
   Scratch s("autopilot-mc-");
   if (s.dir().empty()) return {Fail("run", "env.misconfigured", "cannot create a scratch folder")};
   for (auto [from, name] : {std::pair{in.float_model, "float_model.tflite"}, std::pair{in.train_csv, "representative.csv"}}) {
@@ -375,6 +383,13 @@ std::vector<LayerResult> SgChain(const config::ProjectConfig& cfg, const SgInput
   }
   build.diagnostics.insert(build.diagnostics.end(), notes.begin(), notes.end());
   out.push_back(build);
+  if (build.passed && b && b->compiled && cfg.contracts.enabled) {
+    out.push_back(UnitLayer(cfg, "sg", ContractInputs{in.int8_model, in.raw_csv, ""}, code, runner));
+    if (!out.back().passed) {
+      board::RemoveBuild(*b);
+      return out;
+    }
+  }
   if (build.passed && b && b->compiled) {
     board::RunOptions ro;
     ro.scenario_path = in.scenario_csv;

@@ -10,6 +10,7 @@
 #include "autopilot/config/project_config.h"
 #include "autopilot/exec/process_runner.h"
 #include "autopilot/extract/extractor.h"
+#include "autopilot/stage/contracts.h"
 #include "autopilot/stage/facts.h"
 #include "autopilot/validate/diagnostic.h"
 
@@ -68,6 +69,7 @@ struct SgInputs {
   std::string int8_model;
   std::string model_header;
   std::string scenario_csv;
+  std::string raw_csv;  ///< the raw readings the contracts' feature vectors come from ("" = the project's)
 };
 /// SG: static (libclang over the board SDK) → build → run on the virtual board → semantic
 /// oracle. On success the sketch and model.h are copied to `keep.dir`.

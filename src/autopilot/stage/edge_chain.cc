@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "autopilot/stage/contracts.h"
 #include "autopilot/stage/python_checks.h"
 #include "autopilot/stage/scratch.h"
 #include "autopilot/tflite/interpreter.h"
@@ -159,6 +160,12 @@ std::vector<std::string> ClaimedMetrics(const std::string& out) {
 
 }  // namespace
 
+void PrepareEdgeRequest(const config::ProjectConfig& cfg, const std::string& stage, exec::ProcessRequest* req) {
+  AddToolMounts(req);
+  req->policy = cfg.sandbox.ToPolicy();
+  req->policy.extra_env = DeviceEnv(cfg, stage, false);
+}
+
 bool IsEdgeStage(const std::string& stage) { return stage == "psg" || stage == "tpusg"; }
 
 std::string EdgeDeviceFor(const std::string& stage) {
@@ -216,6 +223,10 @@ std::vector<LayerResult> EdgeChain(const config::ProjectConfig& cfg, const std::
   std::vector<LayerResult> out;
   out.push_back(EdgeStatic(cfg, stage, code, s.dir(), runner));
   if (!out.back().passed) return out;
+  if (cfg.contracts.enabled) {
+    out.push_back(UnitLayer(cfg, stage, ContractInputs{}, code, runner));
+    if (!out.back().passed) return out;
+  }
   auto stop = [&out](LayerResult r) {
     out.push_back(std::move(r));
     return out;

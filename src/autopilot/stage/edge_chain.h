@@ -33,6 +33,10 @@ std::string PyextDir();
 /// /usr/bin/python3, the extension module not built.
 std::string EdgeUnavailableReason(const config::ProjectConfig& cfg);
 
+/// Makes `req` a request of the virtual device of `stage`: the device's runtime modules on the
+/// path (tflite_runtime, pycoral, ...), the tool's Python folder, the project's sandbox policy.
+void PrepareEdgeRequest(const config::ProjectConfig& cfg, const std::string& stage, exec::ProcessRequest* req);
+
 /// The chain for `stage` (psg | tpusg) on `code` under the project's `edge:` section. On success
 /// the script and the annotated video are copied to `keep.dir` (script.py, output video name).
 std::vector<validate::LayerResult> EdgeChain(const config::ProjectConfig& cfg, const std::string& stage,

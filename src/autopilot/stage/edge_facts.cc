@@ -152,6 +152,16 @@ json App(const config::ProjectConfig& p) {
 
 }  // namespace
 
+Result<std::vector<int>> DetectionOutputRoles(const std::string& model_path, int32_t* rows) {
+  auto model = tflite::LoadModel(model_path);
+  if (!model) return model.error();
+  if (model->subgraphs.empty()) return Error{"ml.schema_mismatch", model_path + ": no subgraph"};
+  DetectionLayout layout = Layout(model->subgraphs[0]);
+  if (rows) *rows = layout.rows;
+  layout.roles.resize(std::min<size_t>(layout.roles.size(), model->subgraphs[0].outputs.size()));
+  return layout.roles;
+}
+
 Result<json> EdgeFacts(const config::ProjectConfig& p, const std::string& stage) {
   const Device* device = stage == "psg" ? &kRaspberryPi : stage == "tpusg" ? &kCoral : nullptr;
   if (device == nullptr)

@@ -125,6 +125,30 @@ CREATE TABLE rejudged (
 );
 CREATE INDEX rejudged_attempt ON rejudged(attempt_id);
 )sql"},
+      // SQLite cannot change a CHECK constraint in place: the table is rebuilt with the same
+      // columns and rows, and its indexes (migrations 1 and 2) are made again.
+      {4, "contracts: the unit layer in validations.layer",
+       R"sql(
+CREATE TABLE validations_v4 (
+  id          INTEGER PRIMARY KEY,
+  attempt_id  INTEGER NOT NULL REFERENCES attempts(id) ON DELETE CASCADE,
+  layer       TEXT NOT NULL CHECK (layer IN ('format','static','unit','build','run','semantic')),
+  passed      INTEGER NOT NULL CHECK (passed IN (0,1)),
+  code        TEXT,
+  message     TEXT,
+  file        TEXT,
+  line        INTEGER,
+  hint        TEXT,
+  duration_ms INTEGER,
+  created_at  TEXT NOT NULL
+);
+INSERT INTO validations_v4 (id, attempt_id, layer, passed, code, message, file, line, hint, duration_ms, created_at)
+  SELECT id, attempt_id, layer, passed, code, message, file, line, hint, duration_ms, created_at FROM validations;
+DROP TABLE validations;
+ALTER TABLE validations_v4 RENAME TO validations;
+CREATE INDEX validations_attempt ON validations(attempt_id);
+CREATE INDEX validations_code ON validations(code);
+)sql"},
   };
   return kMigrations;
 }

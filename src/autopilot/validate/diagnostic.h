@@ -10,7 +10,8 @@ namespace autopilot::validate {
 
 /// The validator layers, in the order they run (each runs only if the previous passed).
 inline const std::vector<std::string>& Layers() {
-  static const std::vector<std::string> kLayers = {"format", "static", "build", "run", "semantic"};
+  // unit (contracts: on) runs after static; for a sketch after build (its driver is a second build).
+  static const std::vector<std::string> kLayers = {"format", "static", "unit", "build", "run", "semantic"};
   return kLayers;
 }
 
