@@ -118,7 +118,7 @@ int main(int argc, char** argv) {
   auto ref = stage::BuildReference(*cfg, *dir + "/ref");
   if (!ref) Die(ref.error().message);
   double reference_ms = MsSince(tr);
-  stage::SgInputs in{ref->int8_model, "", ref->scenario_csv};
+  stage::SgInputs in{ref->int8_model, "", ref->scenario_csv, ref->raw_csv};
   auto sketch = util::ReadFile(src + "/examples/fruit/reference_sketch.ino");
   if (!sketch) Die(sketch.error().message);
   auto profile = board::LoadProfile(cfg->board.profile, cfg->board.model);

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "autopilot/store/run_store.h"
 #include "autopilot/util/files.h"
 #include "common/cli_runner.h"
 
@@ -57,7 +58,8 @@ class Contracts : public ::testing::Test {
   }
 
   static const json* UnitLayer(const json& doc) {
-    for (const auto& l : doc.value("layers", json::array())) {
+    if (!doc.contains("layers")) return nullptr;
+    for (const auto& l : doc["layers"]) {
       if (l["layer"] == "unit") return &l;
     }
     return nullptr;
@@ -255,6 +257,62 @@ TEST_F(EdgeContracts, PsgPreprocessAndDecodeAreCheckedAgainstTheReference) {
   // a score at the threshold dropped
   ExpectCaught(Validate("psg", ".py", Replace(script, "if scores[i] >= threshold:", "if scores[i] > threshold:"), {"--layer", "unit"}, "pi.yaml"),
                "decode", "semantic.wrong_output");
+}
+
+}  // namespace
+}  // namespace autopilot
+
+// --- the attempt loop ----------------------------------------------------------------------------
+
+namespace autopilot {
+namespace {
+
+TEST_F(Contracts, RepairPromptCarriesTheCounterexampleAndTheFirstPromptTheContract) {
+  // A recorded "model" that gets clean() wrong first and right after the feedback.
+  const std::string good = *util::ReadFile(kData + "dp_pass.py");
+  const std::string bad = Replace(good, "df[\"clear\"] >= MIN_CLEAR", "df[\"clear\"] > MIN_CLEAR");
+  const std::string cassette = *dir_ + "/dp-contracts.jsonl";
+  {
+    std::ofstream c(cassette);
+    int attempt = 0;
+    for (const auto* code : {&bad, &good}) {
+      json line = {{"v", 1}, {"key", "dp-" + std::to_string(++attempt)}, {"provider", "openai"}, {"model", "m"},
+                   {"tag", {{"stage", "dp"}, {"attempt", attempt}}},
+                   {"result", {{"ok", true}, {"text", "```python\n" + *code + "```\n"}, {"finish_reason", "stop"}}}};
+      c << line.dump() << "\n";
+    }
+  }
+  const std::string project = *dir_ + "/fruit-contracts.yaml";
+  const std::string db = *dir_ + "/runs.db";
+  std::ofstream(project) << "version: 1\n"
+                         << "paths:\n  work_dir: " << *dir_ << "/work\n  store: " << db << "\n"
+                         << "dataset:\n  raw_csv: " << AUTOPILOT_SOURCE_DIR << "/examples/fruit/data/fruit.csv\n"
+                         << "  classes: [apple, banana, orange]\n"
+                         << "sandbox:\n  timeout_s: 60\ncontracts: on\n";
+  auto r = test::RunCli({"--json", "run", project, "--llm", "replay:" + cassette, "--stages", "dp", "--out", *dir_ + "/run-out"},
+                        {{}, "", 240});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  json doc = json::parse(r.out);
+  EXPECT_EQ(doc["stages"][0]["attempts"], 2);
+  // The recorded request bodies: the first asks for the functions, the second shows the failure.
+  auto st = store::RunStore::Open(db);
+  ASSERT_TRUE(st.ok());
+  auto q = st->db().Prepare("SELECT request_json FROM llm_calls ORDER BY id");
+  ASSERT_TRUE(q.ok());
+  std::vector<std::string> bodies;
+  while (*q->Step()) bodies.push_back(q->ColumnText(0));
+  ASSERT_EQ(bodies.size(), 2u);
+  EXPECT_NE(bodies[0].find("clean(df: pandas.DataFrame) -> pandas.DataFrame"), std::string::npos) << "the contract in the prompt";
+  EXPECT_EQ(bodies[0].find("clean fails"), std::string::npos);
+  EXPECT_NE(bodies[1].find("clean fails 1 of 1 cases: clean(df of"), std::string::npos) << bodies[1];
+  EXPECT_NE(bodies[1].find("which the rules keep"), std::string::npos) << bodies[1];
+  EXPECT_NE(bodies[1].find("semantic.artifact_invalid"), std::string::npos);
+  // The attempt's outcomes are in the store for the report.
+  EXPECT_EQ(*st->db().QueryInt("SELECT COUNT(*) FROM artifacts WHERE kind = 'contracts'"), 2);
+  auto rep = test::RunCli({"report", db, "--format", "md"});
+  ASSERT_EQ(rep.code, 0) << rep.err;
+  EXPECT_NE(rep.out.find("## Function contracts"), std::string::npos) << rep.out;
+  EXPECT_NE(rep.out.find("| `clean` | 2 | 50.0%"), std::string::npos) << rep.out;
 }
 
 }  // namespace

@@ -126,7 +126,7 @@ void Check(const std::string& stage, const Case& c) {
   if (layers[0].passed) {
     auto rest = stage == "dp"   ? DpChain(cfg, ref.raw_csv, code, &runner)
                 : stage == "mc" ? McChain(cfg, {ref.float_model, ref.train_csv, ref.test_csv}, code, &runner)
-                                : SgChain(cfg, {ref.int8_model, "", ref.scenario_csv}, code, &runner);
+                                : SgChain(cfg, {ref.int8_model, "", ref.scenario_csv, ref.raw_csv}, code, &runner);
     layers.insert(layers.end(), rest.begin(), rest.end());
   }
   const validate::LayerResult* failing = nullptr;

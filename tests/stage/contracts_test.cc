@@ -103,20 +103,25 @@ TEST_F(ContractsTest, EveryFormatShowsTheContractsOnlyWhenOn) {
       auto with = lib->RenderTask(s.stage, f, on);
       ASSERT_TRUE(with.ok()) << with.error().message;
       for (const auto& fn : set->functions) {
-        EXPECT_NE(with->find(fn.signature), std::string::npos) << fn.signature << " missing from\n" << *with;
-      }
-      if (f == "json") {
-        EXPECT_FALSE(json::parse(*with, nullptr, false).is_discarded()) << "the json prompt stays JSON:\n" << *with;
+        EXPECT_NE(with->user.find(fn.signature), std::string::npos) << fn.signature << " missing from\n" << with->user;
       }
       // Off: byte for byte the template without its contracts section.
       auto without = lib->RenderTask(s.stage, f, off);
       ASSERT_TRUE(without.ok());
+      if (f == "json") {
+        // The section keeps a JSON prompt JSON (when it was: the sketch's report example quotes
+        // inside a string, which no contract text does).
+        auto parses = [](const std::string& u) { return !json::parse(u.substr(u.find('{')), nullptr, false).is_discarded(); };
+        if (parses(without->user)) {
+          EXPECT_TRUE(parses(with->user)) << with->user;
+        }
+      }
       auto raw = util::ReadFile(std::string(AUTOPILOT_SOURCE_DIR) + "/prompts/" + s.stage + "/" + f + "/task.txt");
       ASSERT_TRUE(raw.ok());
       auto plain = prompt::Render(WithoutContractsSection(*raw), off);
       ASSERT_TRUE(plain.ok());
-      EXPECT_EQ(*without, *plain);
-      EXPECT_EQ(without->find("argmax"), std::string::npos);
+      EXPECT_EQ(without->user, *plain);
+      EXPECT_EQ(without->user.find("argmax"), std::string::npos);
     }
   }
 }

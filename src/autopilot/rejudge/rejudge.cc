@@ -87,7 +87,7 @@ std::vector<LayerResult> Judge(const Shared& sh, const Item& it, const std::stri
     if (!o.study_root.empty()) return stage::StudyMcChain(cfg, o.study_root, in, code, runner);
     return stage::McChain(cfg, in, code, runner);
   }
-  return stage::SgChain(cfg, {sh.ref.int8_model, o.model_header, sh.ref.scenario_csv}, code, runner);
+  return stage::SgChain(cfg, {sh.ref.int8_model, o.model_header, sh.ref.scenario_csv, sh.ref.raw_csv}, code, runner);
 }
 
 /// The layer the study's verdict corresponds to: the sketch's build, a script's run.

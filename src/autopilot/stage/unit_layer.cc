@@ -100,7 +100,12 @@ std::string SketchDriver(const ContractSet& set, const std::vector<ContractCase>
     (*binding_lines)[line] = fn.name;
     emit("static " + PointerDeclaration(fn, "autopilot_bind_" + fn.name) + " = &" + fn.name + ";");
   }
-  emit("extern \"C\" void __wrap__Z5setupv() {");
+  // The core declares setup() extern "C" (as ArduinoCore-API does); a core that does not gets the
+  // C++ name wrapped instead, so both wraps exist.
+  emit("static void autopilot_unit_run();");
+  emit("extern \"C\" void __wrap_setup() { autopilot_unit_run(); }");
+  emit("extern \"C\" void __wrap__Z5setupv() { autopilot_unit_run(); }");
+  emit("static void autopilot_unit_run() {");
   std::map<std::string, int> index;
   for (const auto& c : cases) {
     if (skip.count(c.function)) continue;
@@ -195,7 +200,7 @@ LayerResult SketchUnit(const config::ProjectConfig& cfg, const ContractSet& set,
     req.sketch_path = s.dir() + "/sketch.ino";
     req.model_header = s.dir() + "/model.h";
     req.extra_source = SketchDriver(set, cases, skip, &lines);
-    req.extra_link_flags = {"-Wl,--wrap=_Z5setupv"};
+    req.extra_link_flags = {"-Wl,--wrap=setup", "-Wl,--wrap=_Z5setupv"};
     built = board::BuildSketch(*profile, req, runner);
     if (!built) return Harness("unit driver build: " + built.error().message);
     if (built->compiled) break;
@@ -220,7 +225,7 @@ LayerResult SketchUnit(const config::ProjectConfig& cfg, const ContractSet& set,
     exec::ProcessRequest req;
     req.argv = {built->binary};
     req.workdir = built->workdir;
-    req.policy.timeout_s = 20;
+    req.policy.timeout_s = 10;  // every case is a few arithmetic operations
     req.policy.kill_grace_s = 0.5;
     req.policy.memory_mb = 1024;
     req.policy.max_output_bytes = 8u << 20;
@@ -250,6 +255,19 @@ LayerResult SketchUnit(const config::ProjectConfig& cfg, const ContractSet& set,
       if (cr.value.is_discarded()) cr.value = nullptr;
       results[parts[1]].push_back(cr);
       open_fn.clear();
+    }
+    if (results.empty() && open_fn.empty()) {
+      // Not one case started: the sketch's own start-up (a global constructor) stopped the driver.
+      std::string tail = util::Trim(r->stderr_data.substr(0, 600));
+      if (tail.empty()) tail = util::Trim(r->stdout_data.substr(0, 600));
+      return LayerResult{"unit", false,
+                         {{"unit", r->timed_out ? "runtime.timeout" : "runtime.crash",
+                           "the unit-test driver stopped before its first case (" +
+                               std::string(r->timed_out ? "timed out" : r->signal ? "signal " + std::to_string(r->signal)
+                                                                                  : "exit " + std::to_string(r->exit_code)) +
+                               "), in the sketch's global constructors" + (tail.empty() ? "" : ": " + tail),
+                           "sketch.ino", {}, ""}},
+                         util::MonotonicMs() - t0};
     }
     const std::string stop_reason = r->timed_out ? "timeout" : "crash";
     const std::string stop_message =
