@@ -235,8 +235,13 @@ Result<RejudgeStats> Rejudge(const std::string& store_path, const config::Projec
   if (options.limit && runs->size() > options.limit) runs->resize(options.limit);
   stats.runs = runs->size();
 
+  // The recorded prompts never asked for contract functions (the study's, and runs recorded
+  // with contracts off): re-judging asks whether the code works, not whether it follows a
+  // contract it was not given, so the unit layer stays out.
+  config::ProjectConfig judged = cfg;
+  judged.contracts.enabled = false;
   Shared sh;
-  sh.cfg = &cfg;
+  sh.cfg = &judged;
   sh.options = &options;
   sh.store_path = store_path;
   sh.stats = &stats;
