@@ -271,3 +271,43 @@ TEST_F(RunStoreTest, KilledWriterLeavesAConsistentStore) {
 
 }  // namespace
 }  // namespace autopilot::store
+
+namespace autopilot::store {
+namespace {
+
+// Migration 4 rebuilds validations to admit the unit layer: a store made by the previous
+// schema keeps every validation row, its indexes, and still refuses an unknown layer.
+TEST(StoreMigration4, UpgradesAVersion3StoreKeepingItsValidations) {
+  auto dir = util::MakeTempDir("ap-store-m4-");
+  ASSERT_TRUE(dir.ok());
+  const std::string path = *dir + "/old.db";
+  {
+    auto db = Database::Open(path, true);
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    ASSERT_TRUE(db->Exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)").ok());
+    for (const auto& m : Migrations()) {
+      if (m.version > 3) continue;
+      ASSERT_TRUE(db->Exec(m.sql).ok()) << m.name;
+      ASSERT_TRUE(db->Exec("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 'm', 'then')").ok());
+    }
+    ASSERT_TRUE(db->Exec("INSERT INTO runs(id, run_key, started_at) VALUES (1, 'k', 'then');"
+                         "INSERT INTO attempts(id, run_id, stage, number, started_at) VALUES (1, 1, 'sg', 1, 'then');"
+                         "INSERT INTO validations(attempt_id, layer, passed, code, message, created_at) "
+                         "VALUES (1, 'build', 0, 'build.undeclared', 'x was not declared', 'then')")
+                    .ok());
+    EXPECT_FALSE(db->Exec("INSERT INTO validations(attempt_id, layer, passed, created_at) VALUES (1, 'unit', 1, 'then')").ok())
+        << "version 3 does not know the unit layer";
+  }
+  auto s = RunStore::Open(path);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(*s->db().QueryInt("SELECT MAX(version) FROM schema_migrations"), LatestSchemaVersion());
+  EXPECT_EQ(*s->db().QueryText("SELECT message FROM validations WHERE code = 'build.undeclared'"), "x was not declared");
+  EXPECT_TRUE(s->db().Exec("INSERT INTO validations(attempt_id, layer, passed, created_at) VALUES (1, 'unit', 1, 'now')").ok());
+  EXPECT_FALSE(s->db().Exec("INSERT INTO validations(attempt_id, layer, passed, created_at) VALUES (1, 'bogus', 1, 'now')").ok());
+  EXPECT_EQ(*s->db().QueryInt("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN ('validations_attempt', 'validations_code')"), 2);
+  EXPECT_TRUE(s->CheckIntegrity());
+  util::RemoveTree(*dir);
+}
+
+}  // namespace
+}  // namespace autopilot::store
