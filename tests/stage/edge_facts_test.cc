@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "autopilot/prompt/prompt_set.h"
+#include "autopilot/stage/contracts.h"
 #include "autopilot/tflite/detection_postprocess.h"
 #include "autopilot/tflite/model.h"
 #include "autopilot/tflite/model_builder.h"
@@ -259,6 +260,30 @@ TEST_F(EdgeFactsTest, ErrorsNameTheFileOrTheMissingSection) {
   EXPECT_NE(no_section.error().message.find("edge:"), std::string::npos)
       << no_section.error().message;
   EXPECT_FALSE(EdgeFacts(cfg, "sg").ok());
+}
+
+// Contracts on: preprocess and decode appear in every format of both stages, with the model's
+// input size and the output order the post-processing operator really has.
+TEST_F(EdgeFactsTest, ContractsAppearInEveryFormatWithTheModelsOutputOrder) {
+  WriteModel(tfl::DType::kFloat32, /*count_first=*/true);
+  for (auto [device, stage] : {std::pair{"raspberry_pi_4b", "psg"}, std::pair{"coral_dev_board", "tpusg"}}) {
+    config::ProjectConfig cfg = Project(device);
+    cfg.contracts.enabled = true;
+    auto f = EdgeFacts(cfg, stage);
+    ASSERT_TRUE(f.ok()) << f.error().message;
+    json facts = *f;
+    ASSERT_TRUE(AddContractFacts(cfg, stage, {}, &facts).ok());
+    auto set = LoadContracts(cfg, stage, {});
+    ASSERT_TRUE(set.ok()) << set.error().message;
+    ASSERT_EQ(set->functions.size(), 2u);
+    EXPECT_NE(set->functions[0].doc.find("[1, 300, 300, 3] of dtype float32"), std::string::npos) << set->functions[0].doc;
+    EXPECT_NE(set->functions[1].doc.find("(count [1], scores [1, N], classes [1, N], boxes [1, N, 4])"), std::string::npos) << set->functions[1].doc;
+    for (const auto& fmt : prompt::KnownFormats()) {
+      auto p = lib_.RenderTask(stage, fmt, facts);
+      ASSERT_TRUE(p.ok()) << stage << "/" << fmt << ": " << p.error().message;
+      for (const auto& fn : set->functions) EXPECT_NE(p->user.find(fn.signature), std::string::npos) << stage << "/" << fmt;
+    }
+  }
 }
 
 }  // namespace
