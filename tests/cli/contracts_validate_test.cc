@@ -173,6 +173,28 @@ TEST_F(Contracts, SketchThatHangsInAFunctionNamesTheCase) {
   EXPECT_TRUE(found) << doc.dump(2);
 }
 
+TEST_F(Contracts, WindowFeaturesOfTheGestureApplicationAreCheckedAgainstItsPipeline) {
+  // The gesture project with its paths in the test's folder.
+  std::string yaml = *util::ReadFile(std::string(AUTOPILOT_SOURCE_DIR) + "/examples/gesture/autopilot.yaml");
+  auto replace = [&](const std::string& from, const std::string& to) {
+    size_t at = yaml.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    yaml.replace(at, from.size(), to);
+  };
+  replace("../../.autopilot/gesture/runs.db", *dir_ + "/gesture.db");
+  replace("../../.autopilot/gesture/work", *dir_ + "/gesture-work");
+  replace("data/gestures.csv", std::string(AUTOPILOT_SOURCE_DIR) + "/examples/gesture/data/gestures.csv");
+  ASSERT_TRUE(util::WriteFileAtomic(*dir_ + "/gesture.yaml", yaml).ok());
+  const std::string sketch = *util::ReadFile(kData + "gesture_sg_pass.ino");
+  ExpectUnitPasses(Validate("sg", ".ino", sketch, {"--layer", "unit"}, "gesture.yaml"));
+  // The gyroscope normalised with the accelerometer's offset and scale.
+  ExpectCaught(Validate("sg", ".ino",
+                        Replace(sketch, "for (int c = 3; c < 6; c++) features[i * 6 + c] = (raw[i * 6 + c] + 2000.0f) / 4000.0f;",
+                                "for (int c = 3; c < 6; c++) features[i * 6 + c] = (raw[i * 6 + c] + 4.0f) / 8.0f;"),
+                        {"--layer", "unit"}, "gesture.yaml"),
+               "compute_features", "semantic.wrong_input");
+}
+
 // --- dp ------------------------------------------------------------------------------------------
 
 TEST_F(Contracts, DpScriptWithoutMainGuardIsImportedWithoutRunningItsWork) {
