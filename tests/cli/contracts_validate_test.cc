@@ -260,8 +260,23 @@ class EdgeContracts : public Contracts {
                                       << entry("input", "data/object_detection/sheeps.mp4")
                                       << "  output: results/object_detection/test_results/sheeps_detections.mp4\n"
                                       << "  threshold: 0.5\n  validation_frames: 8\n";
+    std::ofstream(*dir_ + "/coral.yaml") << "version: 1\npaths:\n  work_dir: " << *dir_ << "/work\n"
+                                         << "sandbox:\n  timeout_s: 30\nedge:\n  device: coral_dev_board\n"
+                                         << entry("model", "models/ssd-mobilenet_v1/detect.tflite")
+                                         << entry("labels", "models/ssd-mobilenet_v1/labelmap.txt")
+                                         << entry("input", "data/object_detection/sheeps.mp4")
+                                         << "  output: results/object_detection/test_results/sheeps_detections.mp4\n"
+                                         << "  threshold: 0.3\n  validation_frames: 8\n";
   }
 };
+
+TEST_F(EdgeContracts, TpusgRunsTheSameContractOnTheCoralsRuntime) {
+  const std::string script = *util::ReadFile(kData + "psg_pass.py");
+  ExpectUnitPasses(Validate("tpusg", ".py", script, {"--layer", "unit"}, "coral.yaml"));
+  ExpectCaught(Validate("tpusg", ".py", Replace(script, "for i in range(n):", "for i in range(len(scores)):"), {"--layer", "unit"},
+                        "coral.yaml"),
+               "decode", "semantic.wrong_output");
+}
 
 TEST_F(EdgeContracts, PsgPreprocessAndDecodeAreCheckedAgainstTheReference) {
   const std::string script = *util::ReadFile(kData + "psg_pass.py");
