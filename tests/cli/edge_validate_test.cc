@@ -224,6 +224,70 @@ TEST_F(EdgeValidate, TheWrongDeviceOrNoEdgeSectionIsAClearError) {
   EXPECT_NE(wrong.out.find("coral_dev_board"), std::string::npos) << wrong.out;
 }
 
+// A script whose own preprocessing raises: its size or details variables hold a string (the
+// shape the study's config rewrite left in some scripts; here the script wrote it itself). The
+// traceback is the script's, so the run layer says which runtime failure it is, never harness.bug.
+std::string BrokenPreprocessing(const std::string& model, const std::string& video, const std::string& setup,
+                                const std::string& delegate, const std::string& size = "(side_w, side_h)") {
+  return "import cv2\n"
+         "import numpy as np\n"
+         "from tflite_runtime.interpreter import Interpreter" + std::string(delegate.empty() ? "" : ", load_delegate") + "\n"
+         "\n"
+         "interpreter = Interpreter(model_path=\"" + model + "\"" + delegate + ")\n"
+         "interpreter.allocate_tensors()\n"
+         "input_details = interpreter.get_input_details()\n"
+         "side_w = int(input_details[0]['shape'][2])\n"
+         "side_h = int(input_details[0]['shape'][1])\n" +
+         setup +
+         "\n"
+         "def prepare(frame):\n"
+         "    rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)\n"
+         "    small = cv2.resize(rgb, " + size + ")\n"
+         "    return np.expand_dims(small, 0)\n"
+         "\n"
+         "cap = cv2.VideoCapture(\"" + video + "\")\n"
+         "ok, frame = cap.read()\n"
+         "interpreter.set_tensor(input_details[0]['index'], prepare(frame))\n"
+         "interpreter.invoke()\n";
+}
+
+TEST_F(EdgeValidate, ATracebackInTheScriptsOwnPreprocessingIsTheScriptsFailure) {
+  const std::string pi_model = "models/ssd-mobilenet_v1/detect.tflite", pi_video = "data/object_detection/sheeps.mp4";
+  const std::string coral_model = "/home/mendel/tinyml_autopilot/" + pi_model;
+  const std::string coral_video = "/home/mendel/tinyml_autopilot/" + pi_video;
+  const std::string tpu = ", experimental_delegates=[load_delegate('libedgetpu.so.1')]";
+  struct Case {
+    std::string stage, script, message;
+  };
+  const std::vector<Case> cases = {
+      // cv2.error "Can't parse 'dsize'": a size that holds a name.
+      {"psg", BrokenPreprocessing(pi_model, pi_video, "side_h = \"ssd-mobilenet_v1\"\n", ""), "cv2.error"},
+      // int() of an LLM's name: the shape the study's rewrite left most often.
+      {"tpusg",
+       BrokenPreprocessing(coral_model, coral_video, "side_h = \"gpt-5-2025-08-07\"\n", tpu,
+                           "(int(side_w), int(side_h))"),
+       "invalid literal for int()"},
+      // A number written as text in the size (the Coral's resize passes the tuple on; OpenCV rejects it).
+      {"tpusg", BrokenPreprocessing(coral_model, coral_video, "side_w = \"300\"\n", tpu), ""},
+      // Interpreter details replaced by a path, then indexed.
+      {"psg", BrokenPreprocessing(pi_model, pi_video, "input_details = \"" + pi_model + "\"\n", ""),
+       "string indices must be integers"},
+  };
+  for (const auto& c : cases) {
+    json doc = Validate(c.stage, c.script);
+    EXPECT_EQ(FailedLayer(doc), "run") << Codes(doc);
+    EXPECT_FALSE(Has(doc, "harness.bug")) << Codes(doc);
+    bool runtime = false;
+    for (const auto& code : doc.value("codes", json::array())) {
+      runtime = runtime || util::StartsWith(code.get<std::string>(), "runtime.");
+    }
+    EXPECT_TRUE(runtime) << Codes(doc);
+    if (!c.message.empty()) {
+      EXPECT_NE(doc.dump().find(c.message), std::string::npos) << doc.dump();
+    }
+  }
+}
+
 TEST_F(EdgeValidate, CorruptProjectFilesAreNamedNotBlamedOnTheScript) {
   // A copy of the project whose model, then video, is garbage.
   const std::string bad = *dir_ + "/bad";

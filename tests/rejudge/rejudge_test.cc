@@ -168,6 +168,20 @@ TEST_F(RejudgeTest, MissingStudyModuleIsUnavailableNotAFailure) {
   EXPECT_EQ(Verdict(1, run), "unavailable");
 }
 
+TEST_F(RejudgeTest, AnInventedSubmoduleOfAStudyModuleIsTheScriptsFailure) {
+  // The shape of a Coral script importing pycoral.adapters.common.input: the module was found and
+  // is not a package, so no machine has the submodule; raised here so the test needs no pycoral.
+  auto s = store::RunStore::Open(store_path_);
+  int64_t run = AddRun(*s, "k5", "passed");
+  AddAttempt(*s, run, 1, "passed",
+             "raise ModuleNotFoundError(\"No module named 'pycoral.adapters.common.input'; "
+             "'pycoral.adapters.common' is not a package\")\n",
+             "");
+  auto stats = Rejudge(store_path_, cfg_, options_);
+  ASSERT_TRUE(stats.ok()) << stats.error().message;
+  EXPECT_EQ(Verdict(1, run), "failed");
+}
+
 TEST_F(RejudgeTest, StageWithoutItsFilesIsSkippedWithTheReason) {
   options_.study_root = dir_ + "/nowhere";
   auto stats = Rejudge(store_path_, cfg_, options_);

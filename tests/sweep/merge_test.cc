@@ -61,6 +61,41 @@ class MergeTest : public ::testing::Test {
     }
     return out;
   }
+  /// Re-judged verdicts as content: run key, stage, attempt number, project, version → verdict.
+  static std::map<std::string, std::string> Rejudged(const std::string& path) {
+    auto st = RunStore::Open(path);
+    EXPECT_TRUE(st.ok());
+    std::map<std::string, std::string> out;
+    auto q = st->db().Prepare(
+        "SELECT r.run_key || '|' || a.stage || '|' || a.number || '|' || j.project || '|' || j.tool_version,"
+        " j.recorded_status || '|' || j.verdict || '|' || COALESCE(j.layer,'') || '|' || COALESCE(j.code,'') ||"
+        " '|' || COALESCE(j.message,'') || '|' || COALESCE(j.ran,'null') || '|' || COALESCE(j.code_source,'')"
+        " FROM rejudged j JOIN attempts a ON a.id = j.attempt_id JOIN runs r ON r.id = a.run_id");
+    EXPECT_TRUE(q.ok());
+    while (true) {
+      auto row = q->Step();
+      if (!row.ok() || !*row) break;
+      EXPECT_TRUE(out.emplace(q->ColumnText(0), q->ColumnText(1)).second) << "twice: " << q->ColumnText(0);
+    }
+    return out;
+  }
+  /// Re-judges every attempt of `path` as `autopilot rejudge` records it: a verdict per attempt
+  /// under `project`, alternating passed / failed (failed ones with a layer and a taxonomy id).
+  static void AddRejudged(const std::string& path, const std::string& project) {
+    auto st = RunStore::Open(path);
+    ASSERT_TRUE(st.ok());
+    auto r = st->db().Exec(
+        "INSERT INTO rejudged(attempt_id, project, tool_version, stage, recorded_status, verdict, layer, code,"
+        " message, ran, code_source, duration_ms, created_at)"
+        " SELECT a.id, '" + project + "', '9.9.9', a.stage, a.status,"
+        " CASE WHEN a.number % 2 = 1 THEN 'passed' ELSE 'failed' END,"
+        " CASE WHEN a.number % 2 = 1 THEN NULL ELSE 'semantic' END,"
+        " CASE WHEN a.number % 2 = 1 THEN NULL ELSE 'semantic.wrong_input' END,"
+        " 'judged ' || a.id, a.number % 2, 'artifact', 10 + a.id, '2026-12-04T00:00:00Z'"
+        " FROM attempts a WHERE a.status IN ('passed','failed')");
+    ASSERT_TRUE(r.ok()) << r.error().message;
+  }
+
   static int64_t Int(const std::string& path, const std::string& sql) {
     auto st = RunStore::Open(path);
     auto n = st->db().QueryInt(sql);
@@ -134,6 +169,59 @@ TEST_F(MergeTest, AFinishedRunWinsOverAnUnfinishedOneAndIdenticalCopiesCountOnce
   EXPECT_EQ(Int(out, "SELECT COUNT(*) FROM runs WHERE status = 'running'"), 0);
   auto merged = Content(out);
   for (const auto& [key, content] : Content(a)) EXPECT_EQ(merged[key], content) << key;
+}
+
+TEST_F(MergeTest, RejudgedVerdictsComeAlongUnderTheNewAttemptIdsOnce) {
+  std::string a = Shard(1, 2), b = Shard(2, 2);
+  AddRejudged(a, "study.yaml@aaaaaaaaaaaa");
+  AddRejudged(b, "study.yaml@aaaaaaaaaaaa");
+  AddRejudged(b, "edge.yaml@bbbbbbbbbbbb");
+  auto ja = Rejudged(a), jb = Rejudged(b);
+  ASSERT_FALSE(ja.empty());
+  ASSERT_EQ(jb.size(), 2 * Int(b, "SELECT COUNT(*) FROM attempts WHERE status IN ('passed','failed')"));
+  std::map<std::string, std::string> expected = ja;
+  expected.insert(jb.begin(), jb.end());
+
+  std::string out = dir_ + "/all.db";
+  auto stats = MergeStores({a, b}, out);
+  ASSERT_TRUE(stats.ok()) << stats.error().message;
+  EXPECT_EQ(stats->rejudged, static_cast<int64_t>(expected.size()));
+  EXPECT_EQ(Rejudged(out), expected);  // the verdicts, each on the attempt it was given for
+  EXPECT_EQ(Int(out, "SELECT COUNT(*) FROM rejudged WHERE attempt_id NOT IN (SELECT id FROM attempts)"), 0);
+  EXPECT_EQ(Int(out, "SELECT COUNT(*) FROM rejudged WHERE stage <> (SELECT stage FROM attempts a WHERE a.id = attempt_id)"), 0);
+
+  // Merged again with its own inputs: every run is an identical duplicate, no verdict is added.
+  std::string again = dir_ + "/again.db";
+  stats = MergeStores({out, a, b}, again);
+  ASSERT_TRUE(stats.ok()) << stats.error().message;
+  EXPECT_EQ(stats->identical, 28u);
+  EXPECT_EQ(stats->rejudged, static_cast<int64_t>(expected.size()));  // all from `out`, none twice
+  EXPECT_EQ(Rejudged(again), expected);
+  EXPECT_EQ(Int(again, "SELECT COUNT(*) FROM rejudged"), static_cast<int64_t>(expected.size()));
+
+  // An identical copy re-judged under another project brings only its new verdicts; one under
+  // the same key keeps the first input's.
+  std::string copy = dir_ + "/copy.db";
+  {
+    auto st = RunStore::Open(a);
+    ASSERT_TRUE(st->db().Exec("PRAGMA wal_checkpoint(TRUNCATE)").ok());
+  }
+  std::filesystem::copy_file(a, copy);
+  AddRejudged(copy, "edge.yaml@bbbbbbbbbbbb");
+  {
+    auto st = RunStore::Open(copy);
+    ASSERT_TRUE(st->db().Exec("UPDATE rejudged SET verdict = 'unavailable' WHERE project = 'study.yaml@aaaaaaaaaaaa'").ok());
+  }
+  std::string third = dir_ + "/third.db";
+  stats = MergeStores({a, b, copy}, third);
+  ASSERT_TRUE(stats.ok()) << stats.error().message;
+  auto jc = Rejudged(copy);
+  for (const auto& [k, v] : jc) {
+    if (k.find("edge.yaml@") != std::string::npos) expected.emplace(k, v);
+  }
+  EXPECT_EQ(stats->rejudged, static_cast<int64_t>(expected.size()));
+  EXPECT_EQ(Rejudged(third), expected);
+  EXPECT_EQ(Int(third, "SELECT COUNT(*) FROM rejudged WHERE verdict = 'unavailable'"), 0);
 }
 
 TEST_F(MergeTest, TwoDifferentFinishedRunsUnderOneKeyAreAConflict) {

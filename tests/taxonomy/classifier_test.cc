@@ -32,6 +32,7 @@ struct Case {
   std::string text;
   std::string expected_id;
   std::string expected_rule;
+  std::string layer = {};  ///< the validator layer the text comes from ("" = an imported log)
 };
 
 std::string Tb(const std::string& code_line, const std::string& exception) {
@@ -75,6 +76,9 @@ std::vector<Case> Cases() {
       "harness.bug", "harness.details_clobbered");
   add("tpusg", Tb("img = cv2.resize(img, (w, h))", "TypeError: an integer is required (got type str)"),
       "harness.bug", "harness.size_clobbered");
+  // ... which in this tool's run layer are the script's own failures (it rewrites nothing)
+  cases.push_back({"tpusg", Tb("w = int(size)", "ValueError: invalid literal for int() with base 10: 'gpt-5-mini'"),
+                   "runtime.value_error", "py.model_name_as_number", "run"});
   // environment
   add("mc", Tb("import tensorflow as tf", "ModuleNotFoundError: No module named 'tensorflow'"),
       "env.toolchain_missing", "env.python_package_missing");
@@ -293,6 +297,7 @@ TEST(Classifier, EverySnippetGetsItsCategoryAndRule) {
     FailureInput in;
     in.stage = c.stage;
     in.text = c.text;
+    in.layer = c.layer;
     Verdict v = Rules().Classify(in);
     EXPECT_EQ(IdOf(v.primary), c.expected_id) << c.text << "\nrule: " << v.rule;
     EXPECT_EQ(v.rule, c.expected_rule) << c.text;
@@ -346,6 +351,41 @@ TEST(Classifier, PrototypeSignaturesDoNotFireInThisToolsRunLayer) {
   EXPECT_EQ(Rules().Classify(rewrite).primary, Category::kHarnessBug);
   rewrite.layer = "run";
   EXPECT_NE(Rules().Classify(rewrite).primary, Category::kHarnessBug);  // the program's own bug
+}
+
+TEST(Classifier, PrototypeEdgeSignaturesAreTheProgramsFailureInThisToolsRunLayer) {
+  // The prototype's config rewrite put a model name or a path into a size or details variable;
+  // this tool rewrites nothing, so in its run layer the same traceback is the script's own bug.
+  struct Edge {
+    const char* stage;
+    std::string text;
+    const char* rule;  // the prototype's signature it matches outside the run layer
+  };
+  const std::vector<Edge> cases = {
+      {"psg",
+       Tb("small = cv2.resize(rgb, (side_w, side_h))",
+          "cv2.error: OpenCV(4.6.0) :-1: error: (-5:Bad argument) in function 'resize'\n"
+          "> Overload resolution failed:\n>  - Can't parse 'dsize'. Sequence item with index 1 has a wrong type"),
+       "harness.size_clobbered"},
+      {"tpusg", Tb("small = cv2.resize(rgb, (side_w, side_h))", "TypeError: an integer is required (got type str)"),
+       "harness.size_clobbered"},
+      {"tpusg", Tb("side = int(side_text)", "ValueError: invalid literal for int() with base 10: 'gpt-5-mini'"),
+       "harness.model_name_injected"},
+      {"psg", Tb("n = output_details[0]['index']", "TypeError: string indices must be integers"),
+       "harness.details_clobbered"},
+  };
+  for (const auto& c : cases) {
+    FailureInput in;
+    in.stage = c.stage;
+    in.text = c.text;
+    Verdict outside = Rules().Classify(in);
+    EXPECT_EQ(outside.primary, Category::kHarnessBug) << c.text;
+    EXPECT_EQ(outside.rule, c.rule) << c.text;
+    in.layer = "run";
+    Verdict v = Rules().Classify(in);
+    EXPECT_NE(v.primary, Category::kHarnessBug) << v.rule << "\n" << c.text;
+    EXPECT_EQ(IdOf(v.primary).substr(0, 8), "runtime.") << v.rule << "\n" << c.text;
+  }
 }
 
 TEST(Classifier, NumpyOutOfMemoryAndFileSizeLimitAreResourceLimits) {

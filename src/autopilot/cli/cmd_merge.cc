@@ -21,7 +21,8 @@ CommandRunner SetupMerge(CLI::App* sub, GlobalOptions* globals) {
   sub->add_option("-o,--output", o->output, "The merged store to write (must not exist unless --force)")->required();
   sub->add_flag("--force", o->force, "Replace the output file if it exists");
   sub->footer(
-      "Copies every run with its attempts, LLM calls, validations and artifacts under new ids. The "
+      "Copies every run with its attempts, LLM calls, validations, artifacts and re-judged verdicts "
+      "under new ids. The "
       "same run key in two inputs: a finished run wins over an unfinished one; two finished runs "
       "must be identical, else the merge fails (exit 1) and writes nothing.");
   return [globals, o]() -> int {
@@ -40,6 +41,7 @@ CommandRunner SetupMerge(CLI::App* sub, GlobalOptions* globals) {
                  {"llm_calls", s.llm_calls},
                  {"validations", s.validations},
                  {"artifacts", s.artifacts},
+                 {"rejudged", s.rejudged},
                  {"identical_duplicates", s.identical},
                  {"replaced_unfinished", s.replaced},
                  {"dropped_unfinished", s.unfinished_dropped},
@@ -47,7 +49,7 @@ CommandRunner SetupMerge(CLI::App* sub, GlobalOptions* globals) {
     } else {
       std::cout << o->output << ": " << s.runs << " runs from " << s.inputs << " stores (" << s.attempts
                 << " attempts, " << s.llm_calls << " LLM calls, " << s.validations << " validations, "
-                << s.artifacts << " artifacts)";
+                << s.artifacts << " artifacts, " << s.rejudged << " re-judged verdicts)";
       if (s.identical) std::cout << "; " << s.identical << " identical duplicates kept once";
       if (s.replaced) std::cout << "; " << s.replaced << " unfinished runs replaced by finished ones";
       if (s.unfinished_dropped) std::cout << "; " << s.unfinished_dropped << " unfinished duplicates dropped";

@@ -37,8 +37,12 @@ struct Item {
 };
 
 /// Modules the study's machines had that this one may lack: a script failing only because one
-/// is missing says nothing about the script.
+/// is missing says nothing about the script. A submodule of a module that is not a package
+/// ("No module named 'pycoral.adapters.common.input'; 'pycoral.adapters.common' is not a
+/// package") is the script's invention: that module was found, and no machine has the rest.
 bool MissingStudyModule(const std::string& text) {
+  static const std::regex kNotAPackage(R"(No module named '[^']+'; '[^']+' is not a package)");
+  if (std::regex_search(text, kNotAPackage)) return false;
   static const std::regex kMissing(R"(No module named '([A-Za-z0-9_]+))");
   static const std::vector<std::string> kStudyModules = {
       "tensorflow", "keras", "tflite_runtime", "ai_edge_litert", "pycoral", "cv2", "tf_keras"};

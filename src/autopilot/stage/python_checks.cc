@@ -14,9 +14,10 @@
 namespace autopilot::stage {
 namespace {
 
-/// The last line that looks like "SomeError: message" in a traceback.
+/// The last line that looks like "SomeError: message" in a traceback, or like OpenCV's
+/// "cv2.error: OpenCV(4.6.0) ..." (a lower-case exception name in a module).
 std::string FinalExceptionLine(const std::string& stderr_text) {
-  static const std::regex kExc(R"(^([A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning)\b.*)$)");
+  static const std::regex kExc(R"(^([A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning|\.error)\b.*)$)");
   std::string last;
   for (const auto& line : util::Split(stderr_text, '\n')) {
     std::smatch m;

@@ -79,8 +79,9 @@ class Merger {
     att->Bind(1, path);
     if (auto r = att->Run(); !r) return Error{errc::kStore, path + ": cannot open: " + r.error().message};
     auto result = out_->InTransaction([&] { return Copy(label); });
-    auto dropped =
-        db_.Exec("DROP TABLE IF EXISTS temp.take; DROP TABLE IF EXISTS temp.rmap; DROP TABLE IF EXISTS temp.amap");
+    auto dropped = db_.Exec(
+        "DROP TABLE IF EXISTS temp.take; DROP TABLE IF EXISTS temp.same; DROP TABLE IF EXISTS temp.rmap;"
+        " DROP TABLE IF EXISTS temp.amap; DROP TABLE IF EXISTS temp.jmap");
     auto detached = db_.Exec("DETACH DATABASE src");
     if (!result) return result;  // the copy's error says more than a cleanup's
     if (!dropped) return dropped;
@@ -144,6 +145,8 @@ class Merger {
 
   Result<void> Copy(const std::string& label) {
     if (auto r = db_.Exec("CREATE TEMP TABLE take(old_id INTEGER PRIMARY KEY)"); !r) return r;
+    // Runs found again with identical content: not copied, but their re-judged verdicts are.
+    if (auto r = db_.Exec("CREATE TEMP TABLE same(old_id INTEGER PRIMARY KEY, new_id INTEGER NOT NULL)"); !r) return r;
     // Decide run by run which side of a shared key survives.
     auto src_runs = db_.Prepare("SELECT id, run_key, status FROM src.runs ORDER BY id");
     if (!src_runs) return src_runs.error();
@@ -183,6 +186,10 @@ class Merger {
           }
           take = false;
           ++stats_->identical;
+          auto same = db_.Prepare("INSERT INTO temp.same(old_id, new_id) VALUES (?, ?)");
+          if (!same) return same.error();
+          same->Bind(1, sid).Bind(2, mid);
+          if (auto r = same->Run(); !r) return r;
         }
       }
       if (take) {
@@ -237,9 +244,41 @@ class Merger {
       if (auto r = db_.Exec(sql); !r) return Error{r.error().code, label + ": " + r.error().message};
       if (counter) *counter += db_.Changes();
     }
+    if (auto r = CopyRejudged(label); !r) return r;
     auto detached = db_.QueryInt("SELECT COUNT(*) FROM src.llm_calls WHERE attempt_id IS NULL");
     if (!detached) return detached.error();
     stats_->detached_calls += *detached;
+    return Ok();
+  }
+
+  /// The re-judged verdicts (table `rejudged`, migration 3) of every attempt that is in the output
+  /// now: those of the runs just copied and those of identical runs kept from an earlier input.
+  /// A verdict is keyed by (attempt, project, tool version): one the output already has is kept
+  /// (the first input's), so merging the same stores again adds nothing.
+  Result<void> CopyRejudged(const std::string& label) {
+    auto has = db_.QueryInt("SELECT COUNT(*) FROM src.sqlite_master WHERE type='table' AND name='rejudged'");
+    if (!has) return has.error();
+    if (*has == 0) return Ok();  // an input from before migration 3
+    auto a = Columns(db_, "main", "rejudged");
+    if (!a) return a.error();
+    auto b = Columns(db_, "src", "rejudged");
+    if (!b) return b.error();
+    const auto jc = Common(*a, *b, {"id", "attempt_id"});
+    std::vector<std::pair<std::string, int64_t*>> steps = {
+        {"CREATE TEMP TABLE jmap AS SELECT old_id, new_id FROM temp.amap UNION ALL"
+         " SELECT a.id, m.id FROM src.attempts a JOIN temp.same r ON a.run_id = r.old_id"
+         " JOIN main.attempts m ON m.run_id = r.new_id AND m.stage = a.stage AND m.number = a.number",
+         nullptr},
+        {"INSERT INTO main.rejudged(attempt_id, " + List(jc) + ") SELECT jm.new_id, " + List(jc, "j.") +
+             " FROM src.rejudged j JOIN temp.jmap jm ON j.attempt_id = jm.old_id"
+             " WHERE NOT EXISTS (SELECT 1 FROM main.rejudged k WHERE k.attempt_id = jm.new_id"
+             " AND k.project = j.project AND k.tool_version = j.tool_version) ORDER BY j.id",
+         &stats_->rejudged},
+    };
+    for (const auto& [sql, counter] : steps) {
+      if (auto r = db_.Exec(sql); !r) return Error{r.error().code, label + ": " + r.error().message};
+      if (counter) *counter += db_.Changes();
+    }
     return Ok();
   }
 

@@ -1,6 +1,6 @@
 #pragma once
 // Joins run stores (e.g. the shards of a sweep) into a new one: every run with its attempts, LLM
-// calls, validations and artifacts, under fresh ids.
+// calls, validations, artifacts and re-judged verdicts, under fresh ids.
 
 #include <cstdint>
 #include <string>
@@ -23,6 +23,7 @@ struct MergeStats {
   size_t replaced = 0;         ///< unfinished runs replaced by a finished one from a later input
   size_t unfinished_dropped = 0;  ///< unfinished runs left out because the key was taken
   int64_t attempts = 0, llm_calls = 0, validations = 0, artifacts = 0;
+  int64_t rejudged = 0;        ///< re-judged verdicts copied (table rejudged)
   int64_t detached_calls = 0;  ///< LLM calls tied to no attempt: not runs' data, not copied
 };
 
