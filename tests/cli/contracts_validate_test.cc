@@ -185,7 +185,9 @@ TEST_F(Contracts, WindowFeaturesOfTheGestureApplicationAreCheckedAgainstItsPipel
   replace("../../.autopilot/gesture/work", *dir_ + "/gesture-work");
   replace("data/gestures.csv", std::string(AUTOPILOT_SOURCE_DIR) + "/examples/gesture/data/gestures.csv");
   ASSERT_TRUE(util::WriteFileAtomic(*dir_ + "/gesture.yaml", yaml).ok());
-  const std::string sketch = *util::ReadFile(kData + "gesture_sg_pass.ino");
+  // The gesture reference sketch with the contract's functions added at file scope.
+  std::string sketch = *util::ReadFile(std::string(AUTOPILOT_SOURCE_DIR) + "/examples/gesture/reference_sketch.ino");
+  sketch = Replace(sketch, "void setup() {", *util::ReadFile(kData + "gesture_functions.inc") + "\nvoid setup() {");
   ExpectUnitPasses(Validate("sg", ".ino", sketch, {"--layer", "unit"}, "gesture.yaml"));
   // The gyroscope normalised with the accelerometer's offset and scale.
   ExpectCaught(Validate("sg", ".ino",
