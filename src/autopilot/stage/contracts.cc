@@ -215,7 +215,7 @@ Result<void> FeatureCases(CaseMaker& m, const ContractInputs& in) {
   if (!table) return table.error();
   auto call = [](const std::vector<double>& raw) { return "compute_features(raw=" + ListText(raw) + ")"; };
   if (d.feature_kind == "window") {
-    auto recs = features::GroupRecordings(*table, d, table->header.empty() ? "raw.csv" : "raw.csv");
+    auto recs = features::GroupRecordings(*table, d, "raw.csv");
     if (!recs) return recs.error();
     const size_t n = static_cast<size_t>(d.window.samples);
     std::vector<double> lo(d.feature_columns.size(), 0), hi(d.feature_columns.size(), 1);
@@ -410,7 +410,6 @@ Result<void> DpCases(CaseMaker& m, const ContractInputs& in, bool clean) {
     }
     if (kept.empty()) return Error{"data.schema", "no recording of the dataset is long enough for a window"};
     std::vector<std::vector<std::string>> input = kept;
-    std::vector<std::vector<std::string>> short_rec;
     if (clean && !ids.empty()) {
       auto rows = rows_of(ids[0]);
       rows.resize(static_cast<size_t>(std::max<int64_t>(1, d.window.samples - 1)));
